@@ -1,0 +1,103 @@
+import type Database from 'better-sqlite3';
+import type { CodePurpose, OneTimeCode } from '../../gateway/ports.js';
+import { fromMillis, fromMillisOrNull, toMillis, toMillisOrNull } from './time.js';
+
+interface CodeRow {
+  id: string;
+  username: string;
+  purpose: string;
+  method: string;
+  hash: string;
+  destination: string;
+  created_at: number;
+  expires_at: number;
+  attempts: number;
+  max_attempts: number;
+  consumed_at: number | null;
+}
+
+function toCode(row: CodeRow): OneTimeCode {
+  return {
+    id: row.id,
+    user: row.username,
+    purpose: row.purpose as CodePurpose,
+    method: row.method as OneTimeCode['method'],
+    hash: row.hash,
+    destination: row.destination,
+    createdAt: fromMillis(row.created_at),
+    expiresAt: fromMillis(row.expires_at),
+    attempts: row.attempts,
+    maxAttempts: row.max_attempts,
+    consumedAt: fromMillisOrNull(row.consumed_at),
+  };
+}
+
+const columns =
+  'id, username, purpose, method, hash, destination, created_at, expires_at, attempts, max_attempts, consumed_at';
+
+/** One-time codes sent by SMS or email. Every change to a code is one statement, so it holds across processes. */
+export class SqliteCodes {
+  private readonly upsert: Database.Statement<[CodeRow]>;
+  private readonly latest: Database.Statement<[string, string], CodeRow>;
+  private readonly addAttempt: Database.Statement<[string], { attempts: number }>;
+  private readonly consume: Database.Statement<[number, string]>;
+  private readonly deleteExpired: Database.Statement<[number]>;
+
+  constructor(db: Database.Database) {
+    this.upsert = db.prepare(`
+      INSERT INTO one_time_codes (${columns})
+      VALUES (@id, @username, @purpose, @method, @hash, @destination, @created_at, @expires_at,
+              @attempts, @max_attempts, @consumed_at)
+      ON CONFLICT (id) DO UPDATE SET
+        username = excluded.username, purpose = excluded.purpose, method = excluded.method,
+        hash = excluded.hash, destination = excluded.destination, created_at = excluded.created_at,
+        expires_at = excluded.expires_at, attempts = excluded.attempts,
+        max_attempts = excluded.max_attempts, consumed_at = excluded.consumed_at`);
+    this.latest = db.prepare(`
+      SELECT ${columns} FROM one_time_codes
+      WHERE username = ? AND purpose = ? AND consumed_at IS NULL
+      ORDER BY created_at DESC, seq DESC LIMIT 1`);
+    this.addAttempt = db.prepare(
+      'UPDATE one_time_codes SET attempts = attempts + 1 WHERE id = ? RETURNING attempts',
+    );
+    this.consume = db.prepare(
+      'UPDATE one_time_codes SET consumed_at = ? WHERE id = ? AND consumed_at IS NULL',
+    );
+    this.deleteExpired = db.prepare('DELETE FROM one_time_codes WHERE expires_at < ?');
+  }
+
+  save(code: OneTimeCode): void {
+    this.upsert.run({
+      id: code.id,
+      username: code.user,
+      purpose: code.purpose,
+      method: code.method,
+      hash: code.hash,
+      destination: code.destination,
+      created_at: toMillis(code.createdAt),
+      expires_at: toMillis(code.expiresAt),
+      attempts: code.attempts,
+      max_attempts: code.maxAttempts,
+      consumed_at: toMillisOrNull(code.consumedAt),
+    });
+  }
+
+  getLatest(user: string, purpose: CodePurpose): OneTimeCode | undefined {
+    const row = this.latest.get(user, purpose);
+    return row && toCode(row);
+  }
+
+  /** 0 when the code no longer exists (deleted by cleanup in the meantime). */
+  attempt(id: string): number {
+    return this.addAttempt.get(id)?.attempts ?? 0;
+  }
+
+  consumeOnce(id: string, at: Date): boolean {
+    return this.consume.run(toMillis(at), id).changes > 0;
+  }
+
+  /** Deletes codes that expired before `time`: a code still valid at `time` is never removed. */
+  deleteBefore(time: Date): number {
+    return this.deleteExpired.run(toMillis(time)).changes;
+  }
+}

@@ -1,0 +1,177 @@
+import type Database from 'better-sqlite3';
+
+export interface Migration {
+  version: number;
+  name: string;
+  /** SQL run inside the migration's own transaction. */
+  up: string;
+}
+
+/**
+ * The schema's history, append only: a released migration is never edited, because databases in
+ * the field have already run it.
+ *
+ * Written to translate one-for-one to PostgreSQL: times are INTEGER epoch milliseconds (BIGINT),
+ * `INTEGER PRIMARY KEY AUTOINCREMENT` becomes `BIGINT GENERATED ALWAYS AS IDENTITY`, and users are
+ * `username` because `user` is reserved there. Enumerations (status, method, ...) carry no CHECK:
+ * widening one in SQLite means rebuilding the table, and the port's types already narrow them.
+ */
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    up: `
+      CREATE TABLE mobiles (
+        username TEXT PRIMARY KEY,
+        phone TEXT,
+        verified_at INTEGER,
+        source TEXT NOT NULL,
+        removed_source_phone TEXT,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE authenticators (
+        username TEXT PRIMARY KEY,
+        secret TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        last_used_step INTEGER
+      ) STRICT;
+
+      CREATE TABLE remembered_networks (
+        username TEXT NOT NULL,
+        network TEXT NOT NULL,
+        first_used_at INTEGER NOT NULL,
+        last_used_at INTEGER NOT NULL,
+        method TEXT NOT NULL,
+        PRIMARY KEY (username, network)
+      ) STRICT;
+
+      -- seq keeps insertion order, so two codes created in the same millisecond still have a newest.
+      CREATE TABLE one_time_codes (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        username TEXT NOT NULL,
+        purpose TEXT NOT NULL,
+        method TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        destination TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+        max_attempts INTEGER NOT NULL,
+        consumed_at INTEGER
+      ) STRICT;
+      CREATE INDEX one_time_codes_latest ON one_time_codes (username, purpose, created_at);
+      CREATE INDEX one_time_codes_expiry ON one_time_codes (expires_at);
+
+      -- Every issued code stays (expired or not) so issues per hour can be counted.
+      CREATE TABLE temporary_codes (
+        id INTEGER PRIMARY KEY,
+        username TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        issued_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        issued_by TEXT NOT NULL,
+        expired_at INTEGER
+      ) STRICT;
+      CREATE INDEX temporary_codes_issued ON temporary_codes (username, issued_at);
+
+      CREATE TABLE permission_set_assignments (
+        username TEXT NOT NULL,
+        permission_set TEXT NOT NULL,
+        assigned_at INTEGER NOT NULL,
+        assigned_by TEXT NOT NULL,
+        PRIMARY KEY (username, permission_set)
+      ) STRICT;
+
+      CREATE TABLE registration_declines (
+        username TEXT PRIMARY KEY,
+        declined_at INTEGER NOT NULL
+      ) STRICT;
+
+      -- AUTOINCREMENT: ids are never reused, even after pruning, so a paging cursor stays meaningful.
+      CREATE TABLE verification_history (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        occurred_at INTEGER NOT NULL,
+        username TEXT NOT NULL,
+        method TEXT NOT NULL,
+        status TEXT NOT NULL,
+        triggered_by TEXT,
+        source_ip TEXT,
+        login TEXT,
+        entry_point TEXT,
+        user_agent TEXT,
+        detail TEXT
+      ) STRICT;
+      CREATE INDEX verification_history_user_time ON verification_history (username, occurred_at);
+      CREATE INDEX verification_history_time ON verification_history (occurred_at);
+    `,
+  },
+];
+
+/** The database was written by a newer stepgate; running older code on it could corrupt it. */
+export class SchemaTooNewError extends Error {
+  readonly code = 'schema_too_new';
+
+  constructor(
+    readonly found: number,
+    readonly known: number,
+  ) {
+    super(`store: database schema version ${found} is newer than this stepgate (${known}); upgrade stepgate`);
+    this.name = 'SchemaTooNewError';
+  }
+}
+
+/** Applies pending migrations in order, each in its own transaction; returns the versions applied. */
+export function migrate(db: Database.Database, list: readonly Migration[] = migrations): number[] {
+  assertOrdered(list);
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+  ) STRICT`);
+  const known = list.at(-1)?.version ?? 0;
+  const current = schemaVersion(db);
+  if (current > known) throw new SchemaTooNewError(current, known);
+  const applied: number[] = [];
+  for (const migration of list) {
+    if (migration.version > current && applyOne(db, migration)) applied.push(migration.version);
+  }
+  return applied;
+}
+
+/** The highest applied version, 0 for a new database. */
+export function schemaVersion(db: Database.Database): number {
+  const row = db
+    .prepare<[], { version: number | null }>('SELECT max(version) AS version FROM schema_migrations')
+    .get();
+  return row?.version ?? 0;
+}
+
+function applyOne(db: Database.Database, migration: Migration): boolean {
+  const apply = db.transaction(() => {
+    // Another process sharing the file may have applied it since we looked.
+    const done = db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(migration.version);
+    if (done !== undefined) return false;
+    db.exec(migration.up);
+    db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+      migration.version,
+      migration.name,
+      new Date().toISOString(),
+    );
+    return true;
+  });
+  // IMMEDIATE takes the write lock before the check above, so two processes cannot both apply it.
+  return apply.immediate();
+}
+
+function assertOrdered(list: readonly Migration[]): void {
+  list.forEach((migration, index) => {
+    const previous = index === 0 ? 0 : (list[index - 1]?.version ?? 0);
+    if (!Number.isInteger(migration.version) || migration.version <= previous) {
+      throw new Error(
+        `store: migration versions must increase; '${migration.name}' has ${migration.version}`,
+      );
+    }
+  });
+}

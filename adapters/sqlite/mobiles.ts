@@ -1,0 +1,69 @@
+import type Database from 'better-sqlite3';
+import type { MobileRecord, MobileSource } from '../../gateway/ports.js';
+import { fromMillis, fromMillisOrNull, toMillis, toMillisOrNull } from './time.js';
+
+interface MobileRow {
+  username: string;
+  phone: string | null;
+  verified_at: number | null;
+  source: string;
+  removed_source_phone: string | null;
+  updated_at: number;
+}
+
+/** Mobile numbers and declined registration prompts (SPEC §1.4, §1.8). */
+export class SqliteMobiles {
+  private readonly select: Database.Statement<[string], MobileRow>;
+  private readonly upsert: Database.Statement<[MobileRow]>;
+  private readonly selectDecline: Database.Statement<[string], { declined_at: number }>;
+  private readonly upsertDecline: Database.Statement<[string, number]>;
+
+  constructor(db: Database.Database) {
+    this.select = db.prepare('SELECT * FROM mobiles WHERE username = ?');
+    this.upsert = db.prepare(`
+      INSERT INTO mobiles (username, phone, verified_at, source, removed_source_phone, updated_at)
+      VALUES (@username, @phone, @verified_at, @source, @removed_source_phone, @updated_at)
+      ON CONFLICT (username) DO UPDATE SET
+        phone = excluded.phone, verified_at = excluded.verified_at, source = excluded.source,
+        removed_source_phone = excluded.removed_source_phone, updated_at = excluded.updated_at`);
+    this.selectDecline = db.prepare('SELECT declined_at FROM registration_declines WHERE username = ?');
+    // The latest decline counts: re-prompting is measured from it.
+    this.upsertDecline = db.prepare(`
+      INSERT INTO registration_declines (username, declined_at) VALUES (?, ?)
+      ON CONFLICT (username) DO UPDATE SET declined_at = excluded.declined_at`);
+  }
+
+  get(user: string): MobileRecord | undefined {
+    const row = this.select.get(user);
+    return (
+      row && {
+        user: row.username,
+        phone: row.phone,
+        verifiedAt: fromMillisOrNull(row.verified_at),
+        source: row.source as MobileSource,
+        removedSourcePhone: row.removed_source_phone,
+        updatedAt: fromMillis(row.updated_at),
+      }
+    );
+  }
+
+  save(record: MobileRecord): void {
+    this.upsert.run({
+      username: record.user,
+      phone: record.phone,
+      verified_at: toMillisOrNull(record.verifiedAt),
+      source: record.source,
+      removed_source_phone: record.removedSourcePhone,
+      updated_at: toMillis(record.updatedAt),
+    });
+  }
+
+  getDecline(user: string): Date | undefined {
+    const row = this.selectDecline.get(user);
+    return row && fromMillis(row.declined_at);
+  }
+
+  recordDecline(user: string, at: Date): void {
+    this.upsertDecline.run(user, toMillis(at));
+  }
+}
