@@ -217,8 +217,15 @@ export interface Store {
 
 // ---------------------------------------------------------------------------------------------
 
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
 export interface Ports {
   store: Store;
+  logger: Logger;
   directUsers: DirectUsers;
   sms: SmsSender;
   email: EmailSender;

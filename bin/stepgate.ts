@@ -1,0 +1,113 @@
+#!/usr/bin/env node
+/**
+ * The stepgate command (SPEC §5). Every command takes --config FILE (default $STEPGATE_CONFIG,
+ * then ./stepgate.yaml) and exits non-zero with a one-line reason on failure.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import { parseArgs } from 'node:util';
+import { loadConfig, resolveConfigPath } from '../config/load.js';
+import { formatProblems } from '../config/yaml-loader.js';
+import { hashPassword } from '../gateway/flows/login/password.js';
+import { compose, StartupError } from './compose.js';
+import { demoUpstream } from './demo-upstream.js';
+import { jsonLogger } from './logger.js';
+import { checkCommand } from './check.js';
+import { readSecret } from './read-secret.js';
+
+const USAGE = `usage: stepgate <command> [--config FILE]
+
+commands:
+  serve           run the gateway
+  check           validate stepgate.yaml, the policy and the users file; print every problem
+  hash-password   read a password from standard input and print its hash for users.yaml
+  demo            run the gateway on the embedded demo config beside a demo upstream`;
+
+class UsageError extends Error {}
+
+async function serve(configPath: string): Promise<void> {
+  const loaded = await loadConfig(configPath);
+  if (!loaded.ok) throw new StartupError(formatProblems(loaded.problems));
+  const config = loaded.value;
+  const logger = jsonLogger();
+  const composed = await compose(config, logger);
+  const [host, port] = splitListen(config.server.listen);
+  const server = composed.gateway.app.listen(port, host);
+  composed.gateway.attach(server);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', (error) => reject(new StartupError(`cannot listen on ${config.server.listen}: ${error.message}`)));
+  });
+  logger.info('stepgate listening', { listen: config.server.listen, public_url: config.server.public_url });
+  process.on('SIGHUP', () => void composed.reload());
+  const stop = () => {
+    logger.info('stepgate stopping');
+    server.close(() => void composed.close().then(() => process.exit(0)));
+    server.closeAllConnections();
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+function splitListen(listen: string): [string, number] {
+  const at = listen.lastIndexOf(':');
+  return [listen.slice(0, at).replace(/^\[|\]$/g, ''), Number(listen.slice(at + 1))];
+}
+
+async function demo(configPath: string | undefined): Promise<void> {
+  process.env.STEPGATE_SESSION_SECRET ??= randomBytes(32).toString('base64url');
+  const upstream: Server = demoUpstream();
+  await new Promise<void>((resolve, reject) => {
+    upstream.once('error', (error) => reject(new StartupError(`demo upstream cannot listen on 127.0.0.1:3000: ${error.message}`)));
+    upstream.listen(3000, '127.0.0.1', resolve);
+  });
+  await serve(configPath ?? 'config/stepgate.demo.yaml');
+  process.stderr.write(
+    '\nstepgate demo: open http://localhost:8080/ and sign in as "demo" with password "demo-password".\n' +
+      'Codes and notices are written to ./var/outbox.jsonl.\n\n',
+  );
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  const [command] = positionals;
+  if (values.help || command === undefined) {
+    process.stdout.write(`${USAGE}\n`);
+    return command === undefined && !values.help ? 2 : 0;
+  }
+  const configPath = resolveConfigPath(values.config, process.env);
+  switch (command) {
+    case 'serve':
+      await serve(configPath);
+      return -1;
+    case 'demo':
+      await demo(values.config);
+      return -1;
+    case 'check':
+      return checkCommand(configPath);
+    case 'hash-password': {
+      const password = await readSecret('Password: ');
+      if (password === '') throw new UsageError('hash-password: the password is empty');
+      process.stdout.write(`${await hashPassword(password)}\n`);
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown command '${command}' (try 'stepgate --help')`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (error: unknown) => {
+    const known = error instanceof StartupError || error instanceof UsageError;
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`stepgate: ${known ? message : `unexpected error: ${message}`}\n`);
+    process.exitCode = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? 2 : 1;
+  },
+);

@@ -1,0 +1,171 @@
+/**
+ * Builds the gateway from a resolved config, the live policy and a set of ports. Nothing here
+ * picks an adapter: bin/stepgate.ts does.
+ */
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import express, { type Express, type RequestHandler } from 'express';
+import session from 'express-session';
+import { csrfSync } from 'csrf-sync';
+import type { Config } from '../config/schema.js';
+import type { PolicySource, GatewayContext } from './context.js';
+import { setClient } from './context.js';
+import { errors } from './errors.js';
+import { clientIp, requestHost } from './http/client.js';
+import { errorHandler } from './http/error-handler.js';
+import type { Ports } from './ports.js';
+import { NetworkSet } from '../policies/cidr.js';
+import { healthRoutes } from './flows/health/routes.js';
+import { directAuthenticator } from './flows/login/authenticate.js';
+import { loginRoutes } from './flows/login/routes.js';
+import { upstreamProxy } from './flows/proxy/proxy.js';
+import { regenerateSession, type SignedInUser } from './sessions.js';
+
+export interface Gateway {
+  app: Express;
+  /** Attach to the http server: forwards WebSocket upgrades for signed-in sessions. */
+  attach(server: Server): void;
+  close(): void;
+}
+
+function isLocalhost(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === 'localhost' || host.endsWith('.localhost') || host === '127.0.0.1' || host === '[::1]';
+}
+
+function sessionMiddleware(config: Config, ports: Ports): RequestHandler {
+  return session({
+    name: config.session.cookie_name,
+    secret: config.session.secret,
+    store: ports.sessions,
+    resave: false,
+    saveUninitialized: false,
+    rolling: true,
+    unset: 'destroy',
+    // Decides only whether a Secure cookie may be sent on this request (TLS usually ends at a
+    // proxy in front); the browser itself never returns a Secure cookie over plain HTTP.
+    proxy: true,
+    cookie: {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: !isLocalhost(config.server.public_url),
+      maxAge: config.session.idle_timeout,
+    },
+  });
+}
+
+export async function createGateway(options: { config: Config; policy: PolicySource; ports: Ports }): Promise<Gateway> {
+  const { config, policy, ports } = options;
+  const basePath = config.server.base_path;
+  const trustedProxies = new NetworkSet(config.server.trusted_proxies);
+  const entryPointByHost = new Map<string, string>();
+  for (const [name, entry] of Object.entries(config.server.entry_points)) {
+    for (const host of entry.hosts) entryPointByHost.set(host.toLowerCase(), name);
+  }
+
+  const csrf = csrfSync({
+    getTokenFromRequest: (req) => {
+      const fromBody = (req.body as Record<string, unknown> | undefined)?._csrf;
+      return typeof fromBody === 'string' ? fromBody : req.get('x-csrf-token');
+    },
+    // SPEC §4: a JSON body cannot be sent cross-site without CORS, which we never allow.
+    skipCsrfProtection: (req) => Boolean(req.is('application/json')),
+  });
+
+  const ctx: GatewayContext = {
+    config,
+    policy,
+    ports,
+    basePath,
+    csrfToken: (req) => csrf.generateToken(req),
+    recordSignIn: (auth) => recordSignIn(ports, auth),
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false); // the client IP is worked out below, from trusted_proxies only
+  app.set('query parser', 'simple');
+
+  app.use((req, _res, next) => {
+    setClient(req, {
+      ip: clientIp(req, (ip) => trustedProxies.has(ip)),
+      entryPoint: entryPointByHost.get(requestHost(req)) ?? 'standard',
+    });
+    next();
+  });
+
+  const proxy = upstreamProxy(ctx);
+  const sessions = sessionMiddleware(config, ports);
+  const absoluteTimeout = absoluteTimeoutMiddleware(config, ports);
+
+  app.use(basePath, healthRoutes(ctx));
+  app.use(proxy.forwardPublic);
+  app.use(sessions, absoluteTimeout);
+
+  const own = express.Router();
+  own.use(express.json({ type: 'application/json', limit: '16kb', strict: true }));
+  own.use(express.urlencoded({ type: 'application/x-www-form-urlencoded', extended: false, limit: '16kb' }));
+  own.use(csrf.csrfSynchronisedProtection);
+  own.use(loginRoutes(ctx, await directAuthenticator(ports.directUsers)));
+  own.use((_req, _res, next) => next(errors.notFound()));
+  own.use(errorHandler(ports.logger));
+  app.use(basePath, own);
+
+  app.use(proxy.forward);
+  app.use(errorHandler(ports.logger));
+
+  function attach(server: Server): void {
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      setClient(req, {
+        ip: clientIp(req, (ip) => trustedProxies.has(ip)),
+        entryPoint: entryPointByHost.get(requestHost(req)) ?? 'standard',
+      });
+      const path = req.url ?? '/';
+      if (path === basePath || path.startsWith(`${basePath}/`)) {
+        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        return;
+      }
+      // express-session only needs the request and a response it can hook; an upgrade has none.
+      const fakeResponse = { getHeader: () => undefined, setHeader: () => undefined, end: () => undefined };
+      sessions(req as express.Request, fakeResponse as unknown as express.Response, () => {
+        const auth = (req as express.Request).session?.auth;
+        proxy.forwardUpgrade(req, socket, head, expired(config, ports, auth) ? undefined : auth);
+      });
+    });
+  }
+
+  return { app, attach, close: () => proxy.close() };
+}
+
+function expired(config: Config, ports: Ports, auth: SignedInUser | undefined): boolean {
+  return auth !== undefined && ports.clock.now().getTime() - auth.signedInAt > config.session.absolute_timeout;
+}
+
+/** A session ends `absolute_timeout` after sign-in, however busy it is. */
+function absoluteTimeoutMiddleware(config: Config, ports: Ports): RequestHandler {
+  return async (req, _res, next) => {
+    try {
+      if (expired(config, ports, req.session?.auth)) await regenerateSession(req);
+      next();
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
+async function recordSignIn(ports: Ports, auth: SignedInUser): Promise<void> {
+  if (auth.stage === 'confirming') return; // the challenge records its own history
+  await ports.store.appendHistory({
+    time: ports.clock.now(),
+    user: auth.user,
+    method: 'none',
+    status: 'Skipped',
+    triggeredBy: null,
+    sourceIp: auth.sourceIp,
+    login: auth.login,
+    entryPoint: auth.entryPoint,
+    userAgent: auth.userAgent,
+    detail: `${auth.confirmation ?? ''} (rule: ${auth.decision.rule})`,
+  });
+}

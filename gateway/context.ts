@@ -1,0 +1,41 @@
+/**
+ * What every flow needs: the resolved config, the live policy, the ports, and the facts about
+ * the client that the front middleware worked out once per request.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Request } from 'express';
+import type { Config } from '../config/schema.js';
+import type { CompiledPolicy } from '../policies/compile.js';
+import type { Ports } from './ports.js';
+import type { SignedInUser } from './sessions.js';
+
+/** The policy in force; it can change under a running gateway (reload on change or SIGHUP). */
+export interface PolicySource {
+  current(): CompiledPolicy;
+}
+
+export interface GatewayContext {
+  config: Config;
+  policy: PolicySource;
+  ports: Ports;
+  basePath: string;
+  csrfToken(req: Request): string;
+  recordSignIn(auth: SignedInUser): Promise<void>;
+}
+
+export interface ClientFacts {
+  ip: string;
+  entryPoint: string;
+}
+
+const facts = new WeakMap<IncomingMessage, ClientFacts>();
+
+export function setClient(req: IncomingMessage, client: ClientFacts): void {
+  facts.set(req, client);
+}
+
+export function clientOf(req: IncomingMessage): ClientFacts {
+  const client = facts.get(req);
+  if (!client) throw new Error('client facts are set by the front middleware before any flow runs');
+  return client;
+}

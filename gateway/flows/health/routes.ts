@@ -1,0 +1,29 @@
+/**
+ * GET /healthz: the process answers. GET /readyz: it can do its work — the store answers.
+ * Neither needs a session, and neither says more than a load balancer needs.
+ */
+import { Router } from 'express';
+import type { GatewayContext } from '../../context.js';
+
+export function healthRoutes(ctx: GatewayContext): Router {
+  const router = Router();
+  router.get('/healthz', (_req, res) => {
+    res.set('Cache-Control', 'no-store').json({ status: 'ok' });
+  });
+  router.get('/readyz', async (_req, res) => {
+    const checks: Record<string, 'ok' | 'unavailable'> = {};
+    try {
+      await ctx.ports.store.ping();
+      checks.store = 'ok';
+    } catch (error) {
+      checks.store = 'unavailable';
+      ctx.ports.logger.warn('store not ready', { error: error instanceof Error ? error.message : String(error) });
+    }
+    const ready = Object.values(checks).every((state) => state === 'ok');
+    res
+      .status(ready ? 200 : 503)
+      .set('Cache-Control', 'no-store')
+      .json({ status: ready ? 'ready' : 'not_ready', checks });
+  });
+  return router;
+}

@@ -1,0 +1,109 @@
+/**
+ * POST /login (SPEC §4): `{username, password, return_to?}` -> `{next, redirect}`.
+ * A failed sign-in says the same thing whatever was wrong.
+ */
+import { Router, type Request, type Response } from 'express';
+import { GatewayError, errors } from '../../errors.js';
+import { sendError } from '../../http/error-handler.js';
+import { wantsJson } from '../../http/negotiate.js';
+import { safeReturnTo } from '../../http/redirects.js';
+import { destroySession, regenerateSession, saveSession, signedIn, type SignedInUser } from '../../sessions.js';
+import type { GatewayContext } from '../../context.js';
+import { clientOf } from '../../context.js';
+import type { DirectAuthenticator } from './authenticate.js';
+import { decideSignIn } from './decide.js';
+import { loginPage, signedOutPage } from './pages.js';
+
+const MAX_FIELD = 1024;
+
+function field(body: unknown, name: string): string | undefined {
+  const value = (body as Record<string, unknown> | undefined)?.[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Where a signed-in session goes next, as SPEC's `next` value and a page. */
+export function nextStep(ctx: GatewayContext, auth: SignedInUser, returnTo: string) {
+  if (auth.stage === 'confirming') return { next: 'confirm' as const, redirect: `${ctx.basePath}/confirm` };
+  return { next: 'done' as const, redirect: returnTo };
+}
+
+export function loginRoutes(ctx: GatewayContext, authenticate: DirectAuthenticator): Router {
+  const router = Router();
+  const loginPath = `${ctx.basePath}/login`;
+
+  router.get('/login', (req, res) => {
+    const returnTo = safeReturnTo(req.query.return_to, ctx.config.server.public_url);
+    const auth = signedIn(req);
+    if (auth) {
+      const step = nextStep(ctx, auth, returnTo);
+      if (wantsJson(req)) return void res.json({ signed_in: true, ...step });
+      return void res.redirect(303, step.redirect);
+    }
+    if (wantsJson(req)) return void res.json({ signed_in: false, login: loginPath });
+    res.set('Cache-Control', 'no-store');
+    res.type('html').send(loginPage({ action: loginPath, csrfToken: ctx.csrfToken(req), returnTo }));
+  });
+
+  router.post('/login', async (req, res) => {
+    const username = field(req.body, 'username')?.trim();
+    const password = field(req.body, 'password');
+    const returnTo = safeReturnTo(field(req.body, 'return_to'), ctx.config.server.public_url);
+    if (!username || password === undefined || password === '') {
+      throw errors.badRequest('invalid_request', 'Enter your username and password.');
+    }
+    if (username.length > MAX_FIELD || password.length > MAX_FIELD) throw errors.invalidCredentials();
+
+    const user = await authenticate(username, password);
+    if (!user) return refuse(req, res, errors.invalidCredentials(), username, returnTo);
+
+    const client = clientOf(req);
+    const auth = await decideSignIn(
+      {
+        user: user.username,
+        email: user.email,
+        login: 'direct',
+        userType: user.userType,
+        profile: user.profile,
+        permissionSets: user.permissionSets,
+        groups: user.groups,
+      },
+      { sourceIp: client.ip, entryPoint: client.entryPoint, userAgent: req.get('user-agent') ?? null },
+      ctx.policy.current(),
+      ctx.ports,
+    );
+    if (auth.decision.action === 'deny') {
+      ctx.ports.logger.info('sign-in denied by policy', { user: auth.user, rule: auth.decision.rule });
+      return refuse(req, res, errors.accessDenied(), username, returnTo);
+    }
+    await ctx.recordSignIn(auth);
+
+    // A fresh session id at sign-in: a fixated pre-login id is worth nothing afterwards.
+    await regenerateSession(req);
+    req.session.auth = auth;
+    req.session.returnTo = returnTo;
+    await saveSession(req);
+
+    const step = nextStep(ctx, auth, returnTo);
+    if (wantsJson(req)) return void res.json(step);
+    res.redirect(303, step.redirect);
+  });
+
+  router.post('/logout', async (req, res) => {
+    await destroySession(req);
+    res.clearCookie(ctx.config.session.cookie_name, { path: '/' });
+    if (wantsJson(req)) return void res.json({ signed_out: true });
+    res.set('Cache-Control', 'no-store');
+    res.type('html').send(signedOutPage(loginPath));
+  });
+
+  /** A browser sees the form again with the error; an API client gets the JSON error. */
+  function refuse(req: Request, res: Response, error: GatewayError, username: string, returnTo: string) {
+    if (wantsJson(req)) return sendError(req, res, error);
+    res.status(error.status).set('Cache-Control', 'no-store');
+    res.type('html').send(
+      loginPage({ action: loginPath, csrfToken: ctx.csrfToken(req), returnTo, username, error: error.message }),
+    );
+  }
+
+  return router;
+}

@@ -1,0 +1,93 @@
+/**
+ * Everything outside base_path goes to the upstream once the session is signed in and confirmed
+ * (or skipped by policy). Before that a browser is sent to sign in, with where it was going kept;
+ * an API client gets 401. WebSocket upgrades pass the same checks.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { createProxyServer } from 'http-proxy-3';
+import { errors } from '../../errors.js';
+import { sendError } from '../../http/error-handler.js';
+import { wantsJson } from '../../http/negotiate.js';
+import { isForwardable, type SignedInUser } from '../../sessions.js';
+import { clientOf, type GatewayContext } from '../../context.js';
+import { addIdentity, setForwarded, stripClientIdentity, stripCookie } from './headers.js';
+import { isPublicPath } from './public-paths.js';
+
+export interface UpstreamProxy {
+  /** Express handler for proxied HTTP requests; runs after the session middleware. */
+  forward: RequestHandler;
+  /** For public paths: forwarded without a session, before the session middleware. */
+  forwardPublic: RequestHandler;
+  /** For the http server's 'upgrade' event, after the session was loaded onto `req`. */
+  forwardUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, auth: SignedInUser | undefined): void;
+  close(): void;
+}
+
+export function upstreamProxy(ctx: GatewayContext): UpstreamProxy {
+  const { config } = ctx;
+  const proxy = createProxyServer({
+    target: config.upstream.url,
+    proxyTimeout: config.upstream.timeout,
+    xfwd: false,
+    ws: true,
+  });
+  const proto = new URL(config.server.public_url).protocol.replace(':', '');
+
+  function prepare(req: IncomingMessage, auth: SignedInUser | undefined): void {
+    stripClientIdentity(req.headers);
+    stripCookie(req.headers, config.session.cookie_name);
+    setForwarded(req.headers, clientOf(req).ip, proto, req.headers.host);
+    if (auth) addIdentity(req.headers, auth);
+  }
+
+  function send(req: Request, res: Response, next: NextFunction): void {
+    proxy.web(req, res as unknown as ServerResponse, {}, (error: unknown) => {
+      ctx.ports.logger.warn('upstream unreachable', {
+        path: req.path,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      next(errors.badGateway());
+    });
+  }
+
+  const forwardPublic: RequestHandler = (req, res, next) => {
+    if (!isPublicPath(req.path, config.upstream.public_paths)) return next();
+    prepare(req, undefined);
+    send(req, res, next);
+  };
+
+  const forward: RequestHandler = (req, res, next) => {
+    const auth = req.session?.auth;
+    if (isForwardable(auth)) {
+      prepare(req, auth);
+      return send(req, res, next);
+    }
+    if (wantsJson(req)) {
+      return sendError(req, res, auth ? errors.confirmationRequired() : errors.signInRequired());
+    }
+    const target = auth ? `${ctx.basePath}/confirm` : `${ctx.basePath}/login`;
+    res.set('Cache-Control', 'no-store');
+    res.redirect(302, `${target}?return_to=${encodeURIComponent(req.originalUrl)}`);
+  };
+
+  function forwardUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, auth: SignedInUser | undefined) {
+    const path = new URL(req.url ?? '/', 'http://upgrade.invalid').pathname;
+    const allowed = isForwardable(auth) || isPublicPath(path, config.upstream.public_paths);
+    if (!allowed) {
+      socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    prepare(req, isForwardable(auth) ? auth : undefined);
+    proxy.ws(req, socket, head, {}, () => {
+      socket.end('HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    });
+  }
+
+  return { forward, forwardPublic, forwardUpgrade, close: () => proxy.close() };
+}

@@ -1,0 +1,40 @@
+import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
+import { isIP } from 'node:net';
+
+/** IPv4 peers arrive as '::ffff:a.b.c.d' on dual-stack sockets; people and policies know them as IPv4. */
+export function normalizeIp(ip: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  return mapped?.[1] ?? ip;
+}
+
+/**
+ * The client IP: X-Forwarded-For is read from the right, and only across peers that are
+ * trusted proxies; the first untrusted hop is the client. An untrusted direct peer's header
+ * is ignored entirely.
+ */
+export function clientIp(req: IncomingMessage, isTrustedProxy: (ip: string) => boolean): string {
+  let ip = normalizeIp(req.socket.remoteAddress ?? '');
+  if (!isTrustedProxy(ip)) return ip;
+  const header = req.headers['x-forwarded-for'];
+  const hops = (Array.isArray(header) ? header.join(',') : (header ?? ''))
+    .split(',')
+    .map((h) => h.trim())
+    .filter((h) => h !== '');
+  for (let i = hops.length - 1; i >= 0; i--) {
+    const hop = normalizeIp(hops[i] ?? '');
+    if (isIP(hop) === 0) return ip; // a garbled hop: stop at the last address we could trust
+    ip = hop;
+    if (!isTrustedProxy(hop)) return hop;
+  }
+  return ip;
+}
+
+/** The Host header without its port, lowercased. */
+export function requestHost(req: IncomingMessage): string {
+  const host = (req.headers.host ?? '').toLowerCase();
+  if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1);
+  return host.replace(/:\d+$/, '');
+}
+
+export type RequestWithClient = Request & { clientIp: string; entryPoint: string };

@@ -1,0 +1,55 @@
+import type { ErrorRequestHandler, Request, Response } from 'express';
+import { GatewayError, errors, isGatewayError } from '../errors.js';
+import type { Logger } from '../ports.js';
+import { html, page } from './html.js';
+import { wantsJson } from './negotiate.js';
+
+/** Body-parser and CSRF errors carry a status and a type; turn them into our own codes. */
+function fromLibraryError(error: unknown): GatewayError | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { status, type, code } = error as { status?: number; type?: string; code?: string };
+  if (code === 'EBADCSRFTOKEN') return errors.csrf();
+  if (type === 'entity.parse.failed') return errors.badRequest('invalid_json', 'The request body is not valid JSON.');
+  if (type === 'entity.too.large') return new GatewayError(413, 'body_too_large', 'The request body is too large.');
+  if (type === 'charset.unsupported' || type === 'encoding.unsupported') return errors.unsupportedMediaType();
+  if (typeof status === 'number' && status >= 400 && status < 500)
+    return new GatewayError(status, 'bad_request', 'The request could not be understood.');
+  return undefined;
+}
+
+export function sendError(req: Request, res: Response, error: GatewayError): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  res.status(error.status);
+  res.set('Cache-Control', 'no-store');
+  if (wantsJson(req)) {
+    res.json({ error: error.code, message: error.message, ...error.fields });
+    return;
+  }
+  res.type('html').send(
+    page({
+      title: error.status >= 500 ? 'Service problem' : 'Cannot continue',
+      body: html`<h1>${error.status >= 500 ? 'Service problem' : 'Cannot continue'}</h1>
+<p class="error" role="alert">${error.message}</p>
+<p class="muted">Reference: ${error.code}</p>`,
+    }),
+  );
+}
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, req, res, _next) => {
+    const known = isGatewayError(error) ? error : fromLibraryError(error);
+    if (known) {
+      if (known.status >= 500) logger.warn('request failed', { code: known.code, path: req.path });
+      sendError(req, res, known);
+      return;
+    }
+    logger.error('unexpected error', {
+      path: req.path,
+      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    });
+    sendError(req, res, errors.internal());
+  };
+}

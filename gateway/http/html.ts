@@ -1,0 +1,68 @@
+/**
+ * Server-rendered pages: a tagged template that escapes every interpolation unless it is
+ * explicitly marked safe, and one plain, accessible layout.
+ */
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+export class SafeHtml {
+  constructor(readonly value: string) {}
+  toString(): string {
+    return this.value;
+  }
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
+}
+
+function render(value: unknown): string {
+  if (value instanceof SafeHtml) return value.value;
+  if (Array.isArray(value)) return value.map(render).join('');
+  if (value === undefined || value === null || value === false) return '';
+  return escapeHtml(String(value));
+}
+
+export function html(strings: TemplateStringsArray, ...values: unknown[]): SafeHtml {
+  let out = strings[0] ?? '';
+  values.forEach((value, i) => {
+    out += render(value) + (strings[i + 1] ?? '');
+  });
+  return new SafeHtml(out);
+}
+
+const STYLE = `
+body{font:16px/1.5 system-ui,sans-serif;margin:0;background:#f5f6f8;color:#1d2330}
+main{max-width:26rem;margin:4rem auto;background:#fff;padding:2rem;border-radius:8px;box-shadow:0 1px 3px #0002}
+h1{font-size:1.4rem;margin-top:0}
+label{display:block;margin:.8rem 0 .2rem;font-weight:600}
+input[type=text],input[type=password],input[type=tel],input[type=email]{width:100%;box-sizing:border-box;padding:.55rem;font-size:1rem;border:1px solid #9aa3b2;border-radius:4px}
+button{margin-top:1rem;padding:.6rem 1.2rem;font-size:1rem;border:0;border-radius:4px;background:#2450b2;color:#fff;cursor:pointer}
+button.secondary{background:#e4e8ef;color:#1d2330}
+.error{background:#fde8e8;border-left:4px solid #c0262d;padding:.6rem .8rem;margin:1rem 0}
+.notice{background:#e8f1fd;border-left:4px solid #2450b2;padding:.6rem .8rem;margin:1rem 0}
+.muted{color:#5a6473;font-size:.9rem}
+`;
+
+export interface PageOptions {
+  title: string;
+  body: SafeHtml;
+}
+
+export function page({ title, body }: PageOptions): string {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="same-origin">
+<title>${title} · stepgate</title>
+<style>${new SafeHtml(STYLE)}</style>
+</head>
+<body><main>${body}</main></body>
+</html>`.value;
+}
+
+/** Hidden CSRF field for every form. */
+export function csrfField(token: string): SafeHtml {
+  return html`<input type="hidden" name="_csrf" value="${token}">`;
+}

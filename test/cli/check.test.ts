@@ -1,0 +1,89 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isPasswordHash, verifyPassword } from '../../gateway/flows/login/password.js';
+import { runStepgate } from '../helpers/cli.js';
+
+function tempFile(name: string, text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'stepgate-cli-'));
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+const BROKEN = `server:
+  listen: 127.0.0.1:8080
+  trusted_proxies: [not-a-network]
+upstream:
+  url: ftp://example.org
+  public_pathz: []
+session:
+  secret: \${STEPGATE_SESSION_SECRET}
+  idle_timeout: 30 minutes please
+`;
+
+describe('stepgate check', () => {
+  it('prints every problem at once, each with its file and line, and exits non-zero', async () => {
+    const file = tempFile('stepgate.yaml', BROKEN);
+    const result = await runStepgate(['check', '--config', file], { env: { STEPGATE_SESSION_SECRET: '' } });
+    expect(result.code).toBe(1);
+    const lines = result.stderr.trim().split('\n');
+    const located = (line: number, path: string) => lines.find((l) => l.startsWith(`${file}:${line}:`) && l.includes(path));
+    expect(located(3, 'server.trusted_proxies')).toBeDefined();
+    expect(located(5, 'upstream.url')).toBeDefined();
+    expect(located(6, 'upstream.public_pathz')).toMatch(/unknown key/);
+    expect(located(9, 'session.idle_timeout')).toMatch(/'30 minutes please'/);
+    expect(result.stderr).toMatch(/problems found/);
+  });
+
+  it('accepts the demo configuration', async () => {
+    const result = await runStepgate(['check', '--config', 'config/stepgate.demo.yaml'], {
+      env: { STEPGATE_SESSION_SECRET: 'a-long-enough-secret-for-the-check-command' },
+    });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('configuration is valid');
+  });
+
+  it('reports problems in the policy file the config names', async () => {
+    const policy = tempFile('policy.yaml', 'version: 1\nrules:\n  - { name: x, then: maybe }\n');
+    const config = tempFile(
+      'stepgate.yaml',
+      `upstream: { url: http://127.0.0.1:3000 }\nsession: { secret: a-long-enough-secret-for-the-check-command }\nlogins: { direct: { users_file: config/users.demo.yaml } }\npolicy_file: ${policy}\n`,
+    );
+    const result = await runStepgate(['check', '--config', config]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${policy}:3:`);
+    expect(result.stderr).toContain('rules[0].then');
+  });
+});
+
+describe('stepgate serve', () => {
+  it('refuses to start on an invalid config with the same messages as check', async () => {
+    const file = tempFile('stepgate.yaml', BROKEN);
+    const env = { STEPGATE_SESSION_SECRET: '' };
+    const served = await runStepgate(['serve', '--config', file], { env });
+    const checked = await runStepgate(['check', '--config', file], { env });
+    expect(served.code).not.toBe(0);
+    for (const line of checked.stderr.split('\n').filter((l) => l.startsWith(file))) {
+      expect(served.stderr).toContain(line);
+    }
+  });
+});
+
+describe('stepgate hash-password', () => {
+  it('reads the password from standard input and prints a hash that verifies it', async () => {
+    const result = await runStepgate(['hash-password'], { input: 'pass phrase\n' });
+    expect(result.code).toBe(0);
+    const hash = result.stdout.trim();
+    expect(isPasswordHash(hash)).toBe(true);
+    expect(await verifyPassword('pass phrase', hash)).toBe(true);
+  });
+
+  it('refuses an empty password with a one-line reason', async () => {
+    const result = await runStepgate(['hash-password'], { input: '' });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});

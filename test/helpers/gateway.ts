@@ -1,0 +1,112 @@
+/**
+ * Builds a real gateway for flow tests: the express app over memory adapters, a users file
+ * given inline, an outbox the test can read, a clock the test moves, and a real upstream.
+ */
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { configSchema, type ConfigInput } from '../../config/schema.js';
+import { BoundedMemorySessionStore } from '../../adapters/memory/session-store.js';
+import { MemoryStore } from '../../adapters/memory/store.js';
+import { Outbox, type OutboxEntry } from '../../adapters/outbox/outbox.js';
+import { UsersFile, type UsersFileContent } from '../../adapters/users-file/users-file.js';
+import { createGateway, type Gateway } from '../../gateway/app.js';
+import type { Ports } from '../../gateway/ports.js';
+import { compilePolicy } from '../../policies/compile.js';
+import { defaultPolicy } from '../../policies/default.js';
+import { policySchema } from '../../policies/schema.js';
+import type { PolicyDocument } from '../../policies/schema.js';
+import { silentLogger } from '../../bin/logger.js';
+import { TestClock } from './clock.js';
+
+/** "correct horse" at a low scrypt cost, so flow tests stay quick. */
+export const TEST_PASSWORD = 'correct horse';
+export const TEST_HASH = '$scrypt$ln=10,r=8,p=1$4h9vfSO77K1uujQX1VC3MA==$Sx9wRyZhYGOBPFQtp4tx/A0qr7P5VTfDkHU96qneOJY=';
+
+export const TEST_USERS: UsersFileContent = {
+  alice: { password_hash: TEST_HASH, email: 'alice@example.com', user_type: 'standard', permission_sets: [], groups: [], active: true },
+  pat: { password_hash: TEST_HASH, email: 'pat@example.com', user_type: 'portal', permission_sets: [], groups: [], active: true },
+  eve: { password_hash: TEST_HASH, email: 'eve@example.com', user_type: 'external', permission_sets: [], groups: [], active: true },
+  gone: { password_hash: TEST_HASH, email: 'gone@example.com', user_type: 'standard', permission_sets: [], groups: [], active: false },
+};
+
+export interface TestGatewayOptions {
+  upstreamUrl: string;
+  config?: Partial<Omit<ConfigInput, 'upstream'>> & { upstream?: Partial<ConfigInput['upstream']> };
+  /** policy.yaml content as an object; the default policy when absent. */
+  policy?: unknown;
+  users?: UsersFileContent;
+}
+
+export interface TestGateway {
+  gateway: Gateway;
+  app: Gateway['app'];
+  ports: Ports;
+  store: MemoryStore;
+  clock: TestClock;
+  outbox(): OutboxEntry[];
+  /** Listening on loopback, for tests that need a real socket (WebSocket upgrades). */
+  listen(): Promise<{ url: string; server: Server }>;
+  close(): Promise<void>;
+}
+
+export function testPolicy(document: unknown): PolicyDocument {
+  return policySchema.parse(document);
+}
+
+export async function startGateway(options: TestGatewayOptions): Promise<TestGateway> {
+  const dir = mkdtempSync(join(tmpdir(), 'stepgate-test-'));
+  const outboxPath = join(dir, 'outbox.jsonl');
+  const config = configSchema.parse({
+    ...options.config,
+    upstream: { url: options.upstreamUrl, ...options.config?.upstream },
+    session: { secret: 'test-session-secret-that-is-long-enough', ...options.config?.session },
+    notifications: { outbox_path: outboxPath },
+  });
+  const clock = new TestClock();
+  const store = new MemoryStore();
+  const outbox = new Outbox(outboxPath, clock);
+  const ports: Ports = {
+    store,
+    logger: silentLogger,
+    directUsers: UsersFile.fromContent(options.users ?? TEST_USERS),
+    sms: outbox,
+    email: outbox,
+    clock,
+    sessions: new BoundedMemorySessionStore({ max: 1000, defaultTtlMs: config.session.idle_timeout }),
+  };
+  const compiled = compilePolicy(options.policy === undefined ? defaultPolicy() : testPolicy(options.policy));
+  const gateway = await createGateway({ config, policy: { current: () => compiled }, ports });
+  const servers: Server[] = [];
+  return {
+    gateway,
+    app: gateway.app,
+    ports,
+    store,
+    clock,
+    outbox: () =>
+      existsSync(outboxPath)
+        ? readFileSync(outboxPath, 'utf8')
+            .split('\n')
+            .filter((line) => line !== '')
+            .map((line) => JSON.parse(line) as OutboxEntry)
+        : [],
+    listen: async () => {
+      const server = createServer(gateway.app);
+      gateway.attach(server);
+      servers.push(server);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+    },
+    close: async () => {
+      for (const server of servers) {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+      }
+      gateway.close();
+      await store.close();
+    },
+  };
+}
