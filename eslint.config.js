@@ -20,7 +20,15 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/adapters/**', '../adapters/*'], message: 'gateway/ must not import adapters/: add a port in gateway/ports.ts and wire it in bin/.' }] },
+        {
+          patterns: [
+            {
+              group: ['**/adapters/**', '../adapters/*'],
+              message:
+                'gateway/ must not import adapters/: add a port in gateway/ports.ts and wire it in bin/.',
+            },
+          ],
+        },
       ],
     },
   },

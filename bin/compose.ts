@@ -4,6 +4,7 @@
 import type { Config } from '../config/schema.js';
 import { formatProblems } from '../config/yaml-loader.js';
 import { BoundedMemorySessionStore } from '../adapters/memory/session-store.js';
+import { MemoryLimiter } from '../adapters/memory/limiter.js';
 import { Outbox } from '../adapters/outbox/outbox.js';
 import { SqliteStore } from '../adapters/sqlite/store.js';
 import { UsersFile } from '../adapters/users-file/users-file.js';
@@ -21,7 +22,8 @@ function refuseUnsupported(config: Config): void {
   if (config.logins.delegated) unsupported.push('logins.delegated (LDAP)');
   if (config.logins.saml) unsupported.push('logins.saml');
   if (config.notifications.sms.provider !== 'outbox') unsupported.push("notifications.sms.provider 'twilio'");
-  if (config.notifications.email.provider !== 'outbox') unsupported.push("notifications.email.provider 'smtp'");
+  if (config.notifications.email.provider !== 'outbox')
+    unsupported.push("notifications.email.provider 'smtp'");
   if (unsupported.length > 0) {
     throw new StartupError(`this version of stepgate does not support yet: ${unsupported.join(', ')}`);
   }
@@ -59,6 +61,7 @@ export async function compose(config: Config, logger: Logger): Promise<Composed>
   const outbox = new Outbox(config.notifications.outbox_path, systemClock);
   const ports: Ports = {
     store,
+    limiter: new MemoryLimiter(),
     logger,
     directUsers: users ?? UsersFile.fromContent({}),
     sms: outbox,

@@ -9,7 +9,10 @@ export function demoUpstream(): Server {
   return createServer((req, res) => {
     const identity = Object.entries(req.headers)
       .filter(([name]) => name.startsWith('x-stepgate-'))
-      .map(([name, value]) => `<tr><th scope="row">${escapeHtml(name)}</th><td>${escapeHtml(String(value))}</td></tr>`)
+      .map(
+        ([name, value]) =>
+          `<tr><th scope="row">${escapeHtml(name)}</th><td>${escapeHtml(String(value))}</td></tr>`,
+      )
       .join('');
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
     res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Demo application</title>

@@ -36,7 +36,9 @@ async function serve(configPath: string): Promise<void> {
   composed.gateway.attach(server);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
-    server.once('error', (error) => reject(new StartupError(`cannot listen on ${config.server.listen}: ${error.message}`)));
+    server.once('error', (error) =>
+      reject(new StartupError(`cannot listen on ${config.server.listen}: ${error.message}`)),
+    );
   });
   logger.info('stepgate listening', { listen: config.server.listen, public_url: config.server.public_url });
   process.on('SIGHUP', () => void composed.reload());
@@ -58,7 +60,9 @@ async function demo(configPath: string | undefined): Promise<void> {
   process.env.STEPGATE_SESSION_SECRET ??= randomBytes(32).toString('base64url');
   const upstream: Server = demoUpstream();
   await new Promise<void>((resolve, reject) => {
-    upstream.once('error', (error) => reject(new StartupError(`demo upstream cannot listen on 127.0.0.1:3000: ${error.message}`)));
+    upstream.once('error', (error) =>
+      reject(new StartupError(`demo upstream cannot listen on 127.0.0.1:3000: ${error.message}`)),
+    );
     upstream.listen(3000, '127.0.0.1', resolve);
   });
   await serve(configPath ?? 'config/stepgate.demo.yaml');
@@ -108,6 +112,7 @@ main(process.argv.slice(2)).then(
     const known = error instanceof StartupError || error instanceof UsageError;
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`stepgate: ${known ? message : `unexpected error: ${message}`}\n`);
-    process.exitCode = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? 2 : 1;
+    process.exitCode =
+      error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? 2 : 1;
   },
 );

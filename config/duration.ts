@@ -45,5 +45,9 @@ export function duration(options: { allowZero?: boolean; max?: number } = {}) {
       }
       return ms;
     })
-    .meta({ type: 'string', pattern: DURATION.source, description: "A duration such as '90s', '30m', '12h' or '7d'." });
+    .meta({
+      type: 'string',
+      pattern: DURATION.source,
+      description: "A duration such as '90s', '30m', '12h' or '7d'.",
+    });
 }

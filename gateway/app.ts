@@ -18,6 +18,10 @@ import { NetworkSet } from '../policies/cidr.js';
 import { healthRoutes } from './flows/health/routes.js';
 import { directAuthenticator } from './flows/login/authenticate.js';
 import { loginRoutes } from './flows/login/routes.js';
+import { confirmRoutes } from './flows/confirm/routes.js';
+import { mobileRoutes } from './flows/mobile/routes.js';
+import { settingsRoutes } from './flows/settings/routes.js';
+import { buildFactors } from './factors/index.js';
 import { upstreamProxy } from './flows/proxy/proxy.js';
 import { regenerateSession, type SignedInUser } from './sessions.js';
 
@@ -55,7 +59,11 @@ function sessionMiddleware(config: Config, ports: Ports): RequestHandler {
   });
 }
 
-export async function createGateway(options: { config: Config; policy: PolicySource; ports: Ports }): Promise<Gateway> {
+export async function createGateway(options: {
+  config: Config;
+  policy: PolicySource;
+  ports: Ports;
+}): Promise<Gateway> {
   const { config, policy, ports } = options;
   const basePath = config.server.base_path;
   const trustedProxies = new NetworkSet(config.server.trusted_proxies);
@@ -107,7 +115,12 @@ export async function createGateway(options: { config: Config; policy: PolicySou
   own.use(express.json({ type: 'application/json', limit: '16kb', strict: true }));
   own.use(express.urlencoded({ type: 'application/x-www-form-urlencoded', extended: false, limit: '16kb' }));
   own.use(csrf.csrfSynchronisedProtection);
+  // Code hashes are keyed by a key derived from the session secret: both must stay secret together.
+  const factors = buildFactors(ports, policy, config.session.secret);
   own.use(loginRoutes(ctx, await directAuthenticator(ports.directUsers)));
+  own.use(confirmRoutes(ctx, factors));
+  own.use(mobileRoutes(ctx, factors));
+  own.use(settingsRoutes(ctx, factors));
   own.use((_req, _res, next) => next(errors.notFound()));
   own.use(errorHandler(ports.logger));
   app.use(basePath, own);
@@ -139,7 +152,9 @@ export async function createGateway(options: { config: Config; policy: PolicySou
 }
 
 function expired(config: Config, ports: Ports, auth: SignedInUser | undefined): boolean {
-  return auth !== undefined && ports.clock.now().getTime() - auth.signedInAt > config.session.absolute_timeout;
+  return (
+    auth !== undefined && ports.clock.now().getTime() - auth.signedInAt > config.session.absolute_timeout
+  );
 }
 
 /** A session ends `absolute_timeout` after sign-in, however busy it is. */

@@ -42,13 +42,25 @@ export const errors = {
       'Send the request as application/json or as a form (application/x-www-form-urlencoded).',
     ),
   badGateway: () =>
-    new GatewayError(502, 'upstream_unavailable', 'The application behind this gateway is not answering. Try again shortly.'),
+    new GatewayError(
+      502,
+      'upstream_unavailable',
+      'The application behind this gateway is not answering. Try again shortly.',
+    ),
   gatewayTimeout: () =>
-    new GatewayError(504, 'upstream_timeout', 'The application behind this gateway took too long to answer. Try again shortly.'),
+    new GatewayError(
+      504,
+      'upstream_timeout',
+      'The application behind this gateway took too long to answer. Try again shortly.',
+    ),
   unavailable: (what: string) =>
     new GatewayError(503, 'unavailable', `${what} is unavailable right now. Try again shortly.`),
   internal: () =>
-    new GatewayError(500, 'internal_error', 'Something went wrong on our side. Try again; if it keeps happening, tell your help desk.'),
+    new GatewayError(
+      500,
+      'internal_error',
+      'Something went wrong on our side. Try again; if it keeps happening, tell your help desk.',
+    ),
 };
 
 export function isGatewayError(error: unknown): error is GatewayError {

@@ -217,6 +217,31 @@ export interface Store {
 
 // ---------------------------------------------------------------------------------------------
 
+// ---------------------------------------------------------------------------------------------
+// Limits and lockouts: shared by every instance once they move to Redis, so the SPEC's limits
+// hold across a fleet. Every operation is atomic.
+
+export interface LimitOutcome {
+  allowed: boolean;
+  /** Events in the window after this call (including this one when allowed). */
+  count: number;
+  /** When refused: how long until the oldest event in the window leaves it. 0 when allowed. */
+  retryAfterMs: number;
+}
+
+export interface Limiter {
+  /** Counts one event under `key` if fewer than `limit` happened in the rolling `windowMs`; else refuses. */
+  take(key: string, limit: number, windowMs: number, now: Date): Promise<LimitOutcome>;
+  /** Records one failure under `key`; returns how many failures fall in the rolling `windowMs`. */
+  recordFailure(key: string, windowMs: number, now: Date): Promise<number>;
+  /** Forgets the failures under `key` (a success ends a run of consecutive failures). */
+  clearFailures(key: string): Promise<void>;
+  lock(key: string, until: Date): Promise<void>;
+  lockedUntil(key: string, now: Date): Promise<Date | undefined>;
+  /** Throws when the limiter cannot answer (used by /readyz). */
+  ping(): Promise<void>;
+}
+
 export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
@@ -225,6 +250,7 @@ export interface Logger {
 
 export interface Ports {
   store: Store;
+  limiter: Limiter;
   logger: Logger;
   directUsers: DirectUsers;
   sms: SmsSender;

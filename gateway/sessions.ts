@@ -1,19 +1,23 @@
 /**
- * What a session holds, and the states it moves through:
+ * What a session holds, and the stages it moves through:
  *
- *   (none) --sign in--> confirming --confirmation--> confirmed
- *                  \--> done (policy skipped)
+ *   sign in --> registering_mobile --> confirming --> confirmed
+ *          \-------------------------/ \-------------> confirmed (trusted or remembered network)
+ *           \--> skipped (policy)
  *
  * Only `confirmed` and `skipped` sessions are forwarded to the upstream.
  */
 import type { Request } from 'express';
+import type { HistoryTrigger } from './ports.js';
 import type { Decision, LoginKind, UserType } from '../policies/types.js';
 
-export type SessionStage = 'confirming' | 'confirmed' | 'skipped';
+export type SessionStage = 'registering_mobile' | 'confirming' | 'confirmed' | 'skipped';
 
 export interface SignedInUser {
   user: string;
   email?: string | undefined;
+  /** The mobile from the users file or directory (counts as verified unless a help desk removed it). */
+  sourceMobile?: string | undefined;
   login: LoginKind;
   entryPoint: string;
   userType: UserType;
@@ -26,7 +30,13 @@ export interface SignedInUser {
   signedInAt: number;
   decision: Decision;
   stage: SessionStage;
-  /** How the user confirmed: a method name, 'remembered_network', 'trusted_network' or 'skipped'. */
+  /** Whether a challenge is still due after mobile registration. */
+  challengeDue: boolean;
+  /** Why a challenge happens, for the history. */
+  trigger: HistoryTrigger;
+  /** A number registered in this sign-in before it was confirmed cannot confirm it. */
+  mobileProvedThisSignIn?: boolean;
+  /** How the user confirmed: a method id, 'remembered_network', 'trusted_network' or 'skipped'. */
   confirmation?: string | undefined;
 }
 
@@ -35,6 +45,8 @@ declare module 'express-session' {
     auth?: SignedInUser;
     /** Where to go after sign-in and confirmation, already checked to be on our origin. */
     returnTo?: string;
+    /** An authenticator secret shown for enrollment, not yet proved by a code. */
+    pendingAuthenticatorSecret?: string;
   }
 }
 
@@ -57,4 +69,13 @@ export function saveSession(req: Request): Promise<void> {
 
 export function destroySession(req: Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.destroy((err) => (err ? reject(err) : resolve())));
+}
+
+/** A fresh session id that keeps what the session holds: after sign-in steps, an old id is worth nothing. */
+export async function rotateSession(req: Request): Promise<void> {
+  const { auth, returnTo } = req.session;
+  await regenerateSession(req);
+  if (auth) req.session.auth = auth;
+  if (returnTo) req.session.returnTo = returnTo;
+  await saveSession(req);
 }

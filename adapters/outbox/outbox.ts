@@ -25,7 +25,12 @@ export class Outbox implements SmsSender, EmailSender {
   ) {}
 
   sendSms(message: SmsMessage): Promise<void> {
-    return this.append({ time: this.clock.now().toISOString(), channel: 'sms', to: message.to, body: message.body });
+    return this.append({
+      time: this.clock.now().toISOString(),
+      channel: 'sms',
+      to: message.to,
+      body: message.body,
+    });
   }
 
   sendEmail(message: EmailMessage): Promise<void> {

@@ -26,7 +26,10 @@ const userSchema = z.strictObject({
 });
 
 export const usersFileSchema = z
-  .record(z.string().regex(/^[A-Za-z0-9._@-]{1,128}$/, 'usernames use letters, digits and . _ @ -'), userSchema)
+  .record(
+    z.string().regex(/^[A-Za-z0-9._@-]{1,128}$/, 'usernames use letters, digits and . _ @ -'),
+    userSchema,
+  )
   .nullable()
   .transform((users) => users ?? {})
   .describe('users.yaml: accounts that sign in directly with a password.');

@@ -9,8 +9,10 @@ function fromLibraryError(error: unknown): GatewayError | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const { status, type, code } = error as { status?: number; type?: string; code?: string };
   if (code === 'EBADCSRFTOKEN') return errors.csrf();
-  if (type === 'entity.parse.failed') return errors.badRequest('invalid_json', 'The request body is not valid JSON.');
-  if (type === 'entity.too.large') return new GatewayError(413, 'body_too_large', 'The request body is too large.');
+  if (type === 'entity.parse.failed')
+    return errors.badRequest('invalid_json', 'The request body is not valid JSON.');
+  if (type === 'entity.too.large')
+    return new GatewayError(413, 'body_too_large', 'The request body is too large.');
   if (type === 'charset.unsupported' || type === 'encoding.unsupported') return errors.unsupportedMediaType();
   if (typeof status === 'number' && status >= 400 && status < 500)
     return new GatewayError(status, 'bad_request', 'The request could not be understood.');
@@ -32,8 +34,8 @@ export function sendError(req: Request, res: Response, error: GatewayError): voi
     page({
       title: error.status >= 500 ? 'Service problem' : 'Cannot continue',
       body: html`<h1>${error.status >= 500 ? 'Service problem' : 'Cannot continue'}</h1>
-<p class="error" role="alert">${error.message}</p>
-<p class="muted">Reference: ${error.code}</p>`,
+        <p class="error" role="alert">${error.message}</p>
+        <p class="muted">Reference: ${error.code}</p>`,
     }),
   );
 }

@@ -29,7 +29,8 @@ describe('stepgate check', () => {
     const result = await runStepgate(['check', '--config', file], { env: { STEPGATE_SESSION_SECRET: '' } });
     expect(result.code).toBe(1);
     const lines = result.stderr.trim().split('\n');
-    const located = (line: number, path: string) => lines.find((l) => l.startsWith(`${file}:${line}:`) && l.includes(path));
+    const located = (line: number, path: string) =>
+      lines.find((l) => l.startsWith(`${file}:${line}:`) && l.includes(path));
     expect(located(3, 'server.trusted_proxies')).toBeDefined();
     expect(located(5, 'upstream.url')).toBeDefined();
     expect(located(6, 'upstream.public_pathz')).toMatch(/unknown key/);

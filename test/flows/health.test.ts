@@ -22,14 +22,14 @@ describe('health and readiness', () => {
     expect(health.headers['set-cookie']).toBeUndefined();
     const ready = await request(gw.app).get('/_stepgate/readyz');
     expect(ready.status).toBe(200);
-    expect(ready.body).toEqual({ status: 'ready', checks: { store: 'ok' } });
+    expect(ready.body).toEqual({ status: 'ready', checks: { store: 'ok', limiter: 'ok' } });
   });
 
   it('is not ready when the store does not answer', async () => {
     gw.store.ping = () => Promise.reject(new Error('disk gone'));
     const ready = await request(gw.app).get('/_stepgate/readyz');
     expect(ready.status).toBe(503);
-    expect(ready.body).toEqual({ status: 'not_ready', checks: { store: 'unavailable' } });
+    expect(ready.body).toEqual({ status: 'not_ready', checks: { store: 'unavailable', limiter: 'ok' } });
   });
 
   it('answers unknown gateway routes with a 404 in the form the client asked for', async () => {

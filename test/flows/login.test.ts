@@ -48,7 +48,10 @@ describe('direct sign-in', () => {
     );
     for (const res of answers) {
       expect(res.status).toBe(401);
-      expect(res.body).toEqual({ error: 'invalid_credentials', message: 'The username or password is incorrect.' });
+      expect(res.body).toEqual({
+        error: 'invalid_credentials',
+        message: 'The username or password is incorrect.',
+      });
       expect(sessionCookie(res)).toBeUndefined();
     }
   });
@@ -82,7 +85,9 @@ describe('direct sign-in', () => {
   });
 
   it('sets the cookie HttpOnly and SameSite=Lax, without Secure on localhost', async () => {
-    const res = await request(gw.app).post('/_stepgate/login').send({ username: 'alice', password: TEST_PASSWORD });
+    const res = await request(gw.app)
+      .post('/_stepgate/login')
+      .send({ username: 'alice', password: TEST_PASSWORD });
     const cookie = sessionCookie(res) ?? '';
     expect(cookie).toMatch(/; HttpOnly/);
     expect(cookie).toMatch(/; SameSite=Lax/);
@@ -93,7 +98,10 @@ describe('direct sign-in', () => {
   it('refuses a form post without the CSRF token of its page', async () => {
     const agent = request.agent(gw.app);
     await agent.get('/_stepgate/login');
-    const res = await agent.post('/_stepgate/login').type('form').send({ username: 'alice', password: TEST_PASSWORD });
+    const res = await agent
+      .post('/_stepgate/login')
+      .type('form')
+      .send({ username: 'alice', password: TEST_PASSWORD });
     expect(res.status).toBe(403);
     expect(res.text).toContain('This form has expired or did not come from this site.');
     expect((await agent.get('/app')).status).toBe(302);
@@ -120,19 +128,27 @@ describe('direct sign-in', () => {
     expect(res.text).toContain('value="alice"');
   });
 
-  it.each(['https://evil.example', '//evil.example/x', '/\\evil.example', 'javascript:alert(1)', 'http://localhost:8080@evil.example/'])(
-    'never redirects off-site for return_to=%s',
-    async (returnTo) => {
-      const agent = request.agent(gw.app);
-      const page = await agent.get('/_stepgate/login');
-      const res = await agent
-        .post('/_stepgate/login')
-        .type('form')
-        .send({ username: 'alice', password: TEST_PASSWORD, return_to: returnTo, _csrf: csrfTokenOf(page.text) });
-      expect(res.status).toBe(303);
-      expect(res.headers.location).toBe('/');
-    },
-  );
+  it.each([
+    'https://evil.example',
+    '//evil.example/x',
+    '/\\evil.example',
+    'javascript:alert(1)',
+    'http://localhost:8080@evil.example/',
+  ])('never redirects off-site for return_to=%s', async (returnTo) => {
+    const agent = request.agent(gw.app);
+    const page = await agent.get('/_stepgate/login');
+    const res = await agent
+      .post('/_stepgate/login')
+      .type('form')
+      .send({
+        username: 'alice',
+        password: TEST_PASSWORD,
+        return_to: returnTo,
+        _csrf: csrfTokenOf(page.text),
+      });
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/');
+  });
 
   it('signs out: the session is forwarded no more', async () => {
     const agent = request.agent(gw.app);
@@ -166,7 +182,13 @@ describe('sign-in policy outcomes', () => {
   it('refuses a sign-in the policy denies, and signs nobody in', async () => {
     const gw = await startGateway({
       upstreamUrl: upstream.url,
-      policy: { version: 1, rules: [{ name: 'no externals', when: { user_type: 'external' }, then: 'deny' }, { name: 'rest', then: 'skip' }] },
+      policy: {
+        version: 1,
+        rules: [
+          { name: 'no externals', when: { user_type: 'external' }, then: 'deny' },
+          { name: 'rest', then: 'skip' },
+        ],
+      },
     });
     const agent = request.agent(gw.app);
     const res = await agent.post('/_stepgate/login').send({ username: 'eve', password: TEST_PASSWORD });
@@ -177,7 +199,10 @@ describe('sign-in policy outcomes', () => {
   });
 
   it('leaves a `confirm` sign-in from a new network signed in but not confirmed: nothing is forwarded', async () => {
-    const gw = await startGateway({ upstreamUrl: upstream.url });
+    const gw = await startGateway({
+      upstreamUrl: upstream.url,
+      policy: { version: 1, mobile_registration: { prompt: false } },
+    });
     const agent = request.agent(gw.app);
     const res = await agent.post('/_stepgate/login').send({ username: 'alice', password: TEST_PASSWORD });
     expect(res.body).toEqual({ next: 'confirm', redirect: '/_stepgate/confirm' });

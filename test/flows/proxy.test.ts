@@ -2,7 +2,12 @@ import request from 'supertest';
 import WebSocket from 'ws';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TEST_PASSWORD, startGateway, type TestGateway } from '../helpers/gateway.js';
-import { deadUpstreamUrl, startEchoUpstream, type EchoedRequest, type EchoUpstream } from '../helpers/upstream.js';
+import {
+  deadUpstreamUrl,
+  startEchoUpstream,
+  type EchoedRequest,
+  type EchoUpstream,
+} from '../helpers/upstream.js';
 
 const SKIP_ALL = { version: 1, rules: [{ name: 'let everyone through', then: 'skip' }] };
 
@@ -73,7 +78,10 @@ describe('reverse proxy', () => {
   });
 
   it('never lets a spoofed X-Stepgate-User reach the upstream', async () => {
-    await request(gw.app).get('/favicon.ico').set('X-Stepgate-User', 'root').set('x-stepgate-confirmation', 'sms');
+    await request(gw.app)
+      .get('/favicon.ico')
+      .set('X-Stepgate-User', 'root')
+      .set('x-stepgate-confirmation', 'sms');
     const agent = await signedInAgent(gw);
     await agent.get('/app').set('X-Stepgate-User', 'root').set('X-STEPGATE-EMAIL', 'root@example.com');
     const [anonymous, signedIn] = upstream.received;
@@ -102,7 +110,9 @@ describe('reverse proxy', () => {
     const cookieRes = await agent.get('/_stepgate/login').set('Accept', 'application/json');
     expect(cookieRes.body.signed_in).toBe(true);
     // The agent's cookie jar holds the session; hand it to the WebSocket client.
-    const cookie = agent.jar.getCookies({ domain: '127.0.0.1', path: '/', secure: false, script: false }).toValueString();
+    const cookie = agent.jar
+      .getCookies({ domain: '127.0.0.1', path: '/', secure: false, script: false })
+      .toValueString();
     const wsUrl = url.replace('http', 'ws') + '/live';
     const message = await new Promise<string>((resolve, reject) => {
       const socket = new WebSocket(wsUrl, { headers: { cookie, 'x-stepgate-user': 'root' } });
@@ -135,6 +145,7 @@ describe('client address and entry point', () => {
   // Sign-ins from 203.0.113.0/24 skip confirmation; everyone else must confirm.
   const NETWORK_POLICY = {
     version: 1,
+    mobile_registration: { prompt: false },
     rules: [
       { name: 'office', when: { network: ['203.0.113.0/24'] }, then: 'skip' },
       { name: 'everyone else', then: 'confirm' },
@@ -175,6 +186,7 @@ describe('client address and entry point', () => {
   it('takes the entry point from the Host header', async () => {
     const gw = await startGateway({
       upstreamUrl: upstream.url,
+      policy: { version: 1, mobile_registration: { prompt: false } }, // the default rules
       config: { server: { entry_points: { portal: { hosts: ['portal.localhost'] } } } },
     });
     // Default policy: portal users at the portal entry point are not prompted; elsewhere they are.

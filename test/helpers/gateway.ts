@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { configSchema, type ConfigInput } from '../../config/schema.js';
 import { BoundedMemorySessionStore } from '../../adapters/memory/session-store.js';
 import { MemoryStore } from '../../adapters/memory/store.js';
+import { MemoryLimiter } from '../../adapters/memory/limiter.js';
 import { Outbox, type OutboxEntry } from '../../adapters/outbox/outbox.js';
 import { UsersFile, type UsersFileContent } from '../../adapters/users-file/users-file.js';
 import { createGateway, type Gateway } from '../../gateway/app.js';
@@ -23,13 +24,42 @@ import { TestClock } from './clock.js';
 
 /** "correct horse" at a low scrypt cost, so flow tests stay quick. */
 export const TEST_PASSWORD = 'correct horse';
-export const TEST_HASH = '$scrypt$ln=10,r=8,p=1$4h9vfSO77K1uujQX1VC3MA==$Sx9wRyZhYGOBPFQtp4tx/A0qr7P5VTfDkHU96qneOJY=';
+export const TEST_HASH =
+  '$scrypt$ln=10,r=8,p=1$4h9vfSO77K1uujQX1VC3MA==$Sx9wRyZhYGOBPFQtp4tx/A0qr7P5VTfDkHU96qneOJY=';
 
 export const TEST_USERS: UsersFileContent = {
-  alice: { password_hash: TEST_HASH, email: 'alice@example.com', user_type: 'standard', permission_sets: [], groups: [], active: true },
-  pat: { password_hash: TEST_HASH, email: 'pat@example.com', user_type: 'portal', permission_sets: [], groups: [], active: true },
-  eve: { password_hash: TEST_HASH, email: 'eve@example.com', user_type: 'external', permission_sets: [], groups: [], active: true },
-  gone: { password_hash: TEST_HASH, email: 'gone@example.com', user_type: 'standard', permission_sets: [], groups: [], active: false },
+  alice: {
+    password_hash: TEST_HASH,
+    email: 'alice@example.com',
+    user_type: 'standard',
+    permission_sets: [],
+    groups: [],
+    active: true,
+  },
+  pat: {
+    password_hash: TEST_HASH,
+    email: 'pat@example.com',
+    user_type: 'portal',
+    permission_sets: [],
+    groups: [],
+    active: true,
+  },
+  eve: {
+    password_hash: TEST_HASH,
+    email: 'eve@example.com',
+    user_type: 'external',
+    permission_sets: [],
+    groups: [],
+    active: true,
+  },
+  gone: {
+    password_hash: TEST_HASH,
+    email: 'gone@example.com',
+    user_type: 'standard',
+    permission_sets: [],
+    groups: [],
+    active: false,
+  },
 };
 
 export interface TestGatewayOptions {
@@ -70,6 +100,7 @@ export async function startGateway(options: TestGatewayOptions): Promise<TestGat
   const outbox = new Outbox(outboxPath, clock);
   const ports: Ports = {
     store,
+    limiter: new MemoryLimiter(),
     logger: silentLogger,
     directUsers: UsersFile.fromContent(options.users ?? TEST_USERS),
     sms: outbox,

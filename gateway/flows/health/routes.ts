@@ -12,12 +12,17 @@ export function healthRoutes(ctx: GatewayContext): Router {
   });
   router.get('/readyz', async (_req, res) => {
     const checks: Record<string, 'ok' | 'unavailable'> = {};
-    try {
-      await ctx.ports.store.ping();
-      checks.store = 'ok';
-    } catch (error) {
-      checks.store = 'unavailable';
-      ctx.ports.logger.warn('store not ready', { error: error instanceof Error ? error.message : String(error) });
+    const probes = { store: ctx.ports.store, limiter: ctx.ports.limiter };
+    for (const [name, port] of Object.entries(probes)) {
+      try {
+        await port.ping();
+        checks[name] = 'ok';
+      } catch (error) {
+        checks[name] = 'unavailable';
+        ctx.ports.logger.warn(`${name} not ready`, {
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
     }
     const ready = Object.values(checks).every((state) => state === 'ok');
     res

@@ -1,15 +1,18 @@
 /**
- * After sign-in: ask the policy what this sign-in needs, and turn the answer into the session
- * stage. `confirm` is satisfied by a trusted or remembered network; `confirm_always` never is.
+ * After sign-in: ask the policy what this sign-in needs and turn the answer into the session's
+ * first stage. `confirm` is satisfied by a trusted or remembered network; `confirm_always` never
+ * is. A user who must confirm and has no verified mobile is asked for one first (SPEC §1.4).
  */
 import type { CompiledPolicy } from '../../../policies/compile.js';
 import type { LoginKind, UserType } from '../../../policies/types.js';
 import type { Clock, Store } from '../../ports.js';
 import type { SignedInUser } from '../../sessions.js';
+import { verifiedMobile } from '../confirm/methods.js';
 
 export interface Identity {
   user: string;
   email?: string | undefined;
+  sourceMobile?: string | undefined;
   login: LoginKind;
   userType: UserType;
   profile?: string | undefined;
@@ -23,11 +26,16 @@ export interface SignInRequest {
   userAgent: string | null;
 }
 
+interface Deps {
+  store: Store;
+  clock: Clock;
+}
+
 export async function decideSignIn(
   identity: Identity,
   request: SignInRequest,
   policy: CompiledPolicy,
-  deps: { store: Store; clock: Clock },
+  deps: Deps,
 ): Promise<SignedInUser> {
   const assigned = await deps.store.listPermissionSetAssignments(identity.user);
   const entitlements = policy.entitlements({
@@ -44,7 +52,7 @@ export async function decideSignIn(
     groups: identity.groups,
     sourceIp: request.sourceIp,
   });
-  const base: SignedInUser = {
+  const auth: SignedInUser = {
     ...identity,
     entryPoint: request.entryPoint,
     sourceIp: request.sourceIp,
@@ -52,27 +60,43 @@ export async function decideSignIn(
     signedInAt: deps.clock.now().getTime(),
     decision,
     stage: 'confirming',
+    challengeDue: true,
+    trigger: decision.action === 'confirm_always' ? 'Always' : 'NewNetwork',
   };
-  if (decision.action === 'skip') return { ...base, stage: 'skipped', confirmation: 'skipped' };
-  if (decision.action !== 'confirm') return base;
-  if (policy.isTrustedNetwork(request.sourceIp)) {
-    return { ...base, stage: 'confirmed', confirmation: 'trusted_network' };
-  }
-  if (await isRememberedNetwork(identity.user, request.sourceIp, policy, deps)) {
-    return { ...base, stage: 'confirmed', confirmation: 'remembered_network' };
-  }
-  return base;
+  if (decision.action === 'skip')
+    return { ...auth, stage: 'skipped', challengeDue: false, confirmation: 'skipped' };
+  if (decision.action === 'deny') return auth; // never stored: the sign-in is refused
+  const passed =
+    decision.action === 'confirm'
+      ? await networkPass(identity.user, request.sourceIp, policy, deps)
+      : undefined;
+  const withChallenge = passed ? { ...auth, challengeDue: false, confirmation: passed } : auth;
+  if (await mobilePromptDue(withChallenge, policy, deps))
+    return { ...withChallenge, stage: 'registering_mobile' };
+  return passed ? { ...withChallenge, stage: 'confirmed' } : withChallenge;
 }
 
-async function isRememberedNetwork(
-  user: string,
-  ip: string,
-  policy: CompiledPolicy,
-  deps: { store: Store; clock: Clock },
-): Promise<boolean> {
+/** A trusted network, or one this user confirmed before (within remember_networks_for), needs no challenge. */
+async function networkPass(user: string, ip: string, policy: CompiledPolicy, deps: Deps) {
+  if (policy.isTrustedNetwork(ip)) return 'trusted_network';
   const remembered = await deps.store.findRememberedNetwork(user, policy.networkOf(ip));
-  if (!remembered) return false;
+  if (!remembered) return undefined;
   const lifetime = policy.document.identity_confirmation.remember_networks_for;
-  if (lifetime === 0) return true;
-  return deps.clock.now().getTime() - remembered.lastUsedAt.getTime() < lifetime;
+  const fresh = lifetime === 0 || deps.clock.now().getTime() - remembered.lastUsedAt.getTime() < lifetime;
+  return fresh ? 'remembered_network' : undefined;
+}
+
+/** SPEC §1.4: prompt when SMS is usable, the user has no verified mobile, and has not declined recently. */
+export async function mobilePromptDue(
+  auth: SignedInUser,
+  policy: CompiledPolicy,
+  deps: Deps,
+): Promise<boolean> {
+  const { mobile_registration: registration, methods } = policy.document;
+  if (!registration.prompt || !methods.sms.enabled) return false;
+  if (await verifiedMobile(deps.store, auth.user, auth.sourceMobile)) return false;
+  const declined = await deps.store.getRegistrationDecline(auth.user);
+  if (!declined) return true;
+  if (registration.reprompt_after === null) return false;
+  return deps.clock.now().getTime() - declined.getTime() >= registration.reprompt_after;
 }

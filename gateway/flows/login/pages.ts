@@ -10,22 +10,41 @@ export function loginPage(options: {
   return page({
     title: 'Sign in',
     body: html`<h1>Sign in</h1>
-${options.error ? html`<p class="error" role="alert">${options.error}</p>` : ''}
-<form method="post" action="${options.action}">
-${csrfField(options.csrfToken)}
-<input type="hidden" name="return_to" value="${options.returnTo}">
-<label for="username">Username</label>
-<input type="text" id="username" name="username" autocomplete="username" autocapitalize="none" spellcheck="false" required value="${options.username ?? ''}" ${options.username ? '' : html`autofocus`}>
-<label for="password">Password</label>
-<input type="password" id="password" name="password" autocomplete="current-password" required ${options.username ? html`autofocus` : ''}>
-<button type="submit">Sign in</button>
-</form>`,
+      ${options.error ? html`<p class="error" role="alert">${options.error}</p>` : ''}
+      <form method="post" action="${options.action}">
+        ${csrfField(options.csrfToken)}
+        <input type="hidden" name="return_to" value="${options.returnTo}" />
+        <label for="username">Username</label>
+        <input
+          type="text"
+          id="username"
+          name="username"
+          autocomplete="username"
+          autocapitalize="none"
+          spellcheck="false"
+          required
+          value="${options.username ?? ''}"
+          ${options.username ? '' : html`autofocus`}
+        />
+        <label for="password">Password</label>
+        <input
+          type="password"
+          id="password"
+          name="password"
+          autocomplete="current-password"
+          required
+          ${options.username ? html`autofocus` : ''}
+        />
+        <button type="submit">Sign in</button>
+      </form>`,
   });
 }
 
 export function signedOutPage(loginUrl: string): string {
   return page({
     title: 'Signed out',
-    body: html`<h1>Signed out</h1><p>You have signed out.</p><p><a href="${loginUrl}">Sign in again</a></p>`,
+    body: html`<h1>Signed out</h1>
+      <p>You have signed out.</p>
+      <p><a href="${loginUrl}">Sign in again</a></p>`,
   });
 }

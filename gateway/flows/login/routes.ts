@@ -3,28 +3,24 @@
  * A failed sign-in says the same thing whatever was wrong.
  */
 import { Router, type Request, type Response } from 'express';
-import { GatewayError, errors } from '../../errors.js';
+import type { GatewayError } from '../../errors.js';
+import { errors } from '../../errors.js';
 import { sendError } from '../../http/error-handler.js';
 import { wantsJson } from '../../http/negotiate.js';
 import { safeReturnTo } from '../../http/redirects.js';
-import { destroySession, regenerateSession, saveSession, signedIn, type SignedInUser } from '../../sessions.js';
+import { destroySession, regenerateSession, saveSession, signedIn } from '../../sessions.js';
 import type { GatewayContext } from '../../context.js';
 import { clientOf } from '../../context.js';
 import type { DirectAuthenticator } from './authenticate.js';
 import { decideSignIn } from './decide.js';
 import { loginPage, signedOutPage } from './pages.js';
+import { nextStep } from '../next-step.js';
 
 const MAX_FIELD = 1024;
 
 function field(body: unknown, name: string): string | undefined {
   const value = (body as Record<string, unknown> | undefined)?.[name];
   return typeof value === 'string' ? value : undefined;
-}
-
-/** Where a signed-in session goes next, as SPEC's `next` value and a page. */
-export function nextStep(ctx: GatewayContext, auth: SignedInUser, returnTo: string) {
-  if (auth.stage === 'confirming') return { next: 'confirm' as const, redirect: `${ctx.basePath}/confirm` };
-  return { next: 'done' as const, redirect: returnTo };
 }
 
 export function loginRoutes(ctx: GatewayContext, authenticate: DirectAuthenticator): Router {
@@ -35,7 +31,7 @@ export function loginRoutes(ctx: GatewayContext, authenticate: DirectAuthenticat
     const returnTo = safeReturnTo(req.query.return_to, ctx.config.server.public_url);
     const auth = signedIn(req);
     if (auth) {
-      const step = nextStep(ctx, auth, returnTo);
+      const step = nextStep(ctx.basePath, auth, returnTo);
       if (wantsJson(req)) return void res.json({ signed_in: true, ...step });
       return void res.redirect(303, step.redirect);
     }
@@ -61,6 +57,7 @@ export function loginRoutes(ctx: GatewayContext, authenticate: DirectAuthenticat
       {
         user: user.username,
         email: user.email,
+        sourceMobile: user.mobile,
         login: 'direct',
         userType: user.userType,
         profile: user.profile,
@@ -83,7 +80,7 @@ export function loginRoutes(ctx: GatewayContext, authenticate: DirectAuthenticat
     req.session.returnTo = returnTo;
     await saveSession(req);
 
-    const step = nextStep(ctx, auth, returnTo);
+    const step = nextStep(ctx.basePath, auth, returnTo);
     if (wantsJson(req)) return void res.json(step);
     res.redirect(303, step.redirect);
   });
@@ -101,7 +98,13 @@ export function loginRoutes(ctx: GatewayContext, authenticate: DirectAuthenticat
     if (wantsJson(req)) return sendError(req, res, error);
     res.status(error.status).set('Cache-Control', 'no-store');
     res.type('html').send(
-      loginPage({ action: loginPath, csrfToken: ctx.csrfToken(req), returnTo, username, error: error.message }),
+      loginPage({
+        action: loginPath,
+        csrfToken: ctx.csrfToken(req),
+        returnTo,
+        username,
+        error: error.message,
+      }),
     );
   }
 

@@ -38,7 +38,12 @@ export function addIdentity(headers: IncomingHttpHeaders, auth: SignedInUser): v
 }
 
 /** The forwarded chain as we resolved it: the upstream sees the client, not whatever the client claimed. */
-export function setForwarded(headers: IncomingHttpHeaders, clientIp: string, proto: string, host?: string): void {
+export function setForwarded(
+  headers: IncomingHttpHeaders,
+  clientIp: string,
+  proto: string,
+  host?: string,
+): void {
   headers['x-forwarded-for'] = clientIp;
   headers['x-forwarded-proto'] = proto;
   if (host) headers['x-forwarded-host'] = host;

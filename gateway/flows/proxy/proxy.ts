@@ -14,6 +14,7 @@ import { isForwardable, type SignedInUser } from '../../sessions.js';
 import { clientOf, type GatewayContext } from '../../context.js';
 import { addIdentity, setForwarded, stripClientIdentity, stripCookie } from './headers.js';
 import { isPublicPath } from './public-paths.js';
+import { nextStep } from '../next-step.js';
 
 export interface UpstreamProxy {
   /** Express handler for proxied HTTP requests; runs after the session middleware. */
@@ -71,12 +72,17 @@ export function upstreamProxy(ctx: GatewayContext): UpstreamProxy {
     if (wantsJson(req)) {
       return sendError(req, res, auth ? errors.confirmationRequired() : errors.signInRequired());
     }
-    const target = auth ? `${ctx.basePath}/confirm` : `${ctx.basePath}/login`;
+    const target = auth ? nextStep(ctx.basePath, auth, '/').redirect : `${ctx.basePath}/login`;
     res.set('Cache-Control', 'no-store');
     res.redirect(302, `${target}?return_to=${encodeURIComponent(req.originalUrl)}`);
   };
 
-  function forwardUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, auth: SignedInUser | undefined) {
+  function forwardUpgrade(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    auth: SignedInUser | undefined,
+  ) {
     const path = new URL(req.url ?? '/', 'http://upgrade.invalid').pathname;
     const allowed = isForwardable(auth) || isPublicPath(path, config.upstream.public_paths);
     if (!allowed) {

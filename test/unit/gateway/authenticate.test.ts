@@ -25,10 +25,13 @@ describe('direct authenticator', () => {
   /** Counts key derivations: every answer must cost one, whether or not the account exists. */
   async function counting() {
     const hashes: string[] = [];
-    const authenticate = await directAuthenticator(UsersFile.fromContent(TEST_USERS), async (password, hash) => {
-      hashes.push(hash);
-      return verifyPassword(password, hash);
-    });
+    const authenticate = await directAuthenticator(
+      UsersFile.fromContent(TEST_USERS),
+      async (password, hash) => {
+        hashes.push(hash);
+        return verifyPassword(password, hash);
+      },
+    );
     return { authenticate, hashes };
   }
 

@@ -18,7 +18,9 @@ describe('clientIp', () => {
     );
   });
   it('stops at a garbled hop and keeps the last trusted address', () => {
-    expect(clientIp(req('10.0.0.1', { 'x-forwarded-for': '203.0.113.9, not-an-ip' }), trusted)).toBe('10.0.0.1');
+    expect(clientIp(req('10.0.0.1', { 'x-forwarded-for': '203.0.113.9, not-an-ip' }), trusted)).toBe(
+      '10.0.0.1',
+    );
   });
   it('unwraps IPv4-mapped IPv6 peers', () => {
     expect(clientIp(req('::ffff:198.51.100.1'), trusted)).toBe('198.51.100.1');

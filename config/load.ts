@@ -1,0 +1,85 @@
+/**
+ * Loads stepgate.yaml. Relative paths inside it (logins.direct.users_file, store.path,
+ * notifications.outbox_path, policy_file, a logins.saml.idp_cert file) are relative to the
+ * directory stepgate is started from, not to the config file, as in Authelia and oauth2-proxy:
+ * a service manager sets the working directory, and the same file works from the repository root.
+ */
+import { formatDuration } from './duration.js';
+import { configSchema } from './schema.js';
+import type { Config } from './schema.js';
+import { loadYamlFile } from './yaml-loader.js';
+import type { LoadResult } from './yaml-loader.js';
+
+export const DEFAULT_CONFIG_PATH = './stepgate.yaml';
+
+/** `--config FILE`, else `$STEPGATE_CONFIG`, else `./stepgate.yaml` (SPEC §5). */
+export function resolveConfigPath(argvValue?: string, env: NodeJS.ProcessEnv = process.env): string {
+  return argvValue || env.STEPGATE_CONFIG || DEFAULT_CONFIG_PATH;
+}
+
+interface CrossProblem {
+  path: PropertyKey[];
+  message: string;
+}
+
+function hasScheme(url: string, schemes: readonly string[]): boolean {
+  return URL.canParse(url) && schemes.includes(new URL(url).protocol);
+}
+
+/** Rules that span several keys, which the per-key schema cannot state. */
+export function crossCheck(config: Config): CrossProblem[] {
+  const problems: CrossProblem[] = [];
+  const { logins, session, store, server } = config;
+
+  if (!logins.direct && !logins.delegated && !logins.saml) {
+    problems.push({
+      path: ['logins'],
+      message: 'must configure at least one of direct, delegated or saml, or nobody can sign in',
+    });
+  }
+  if (session.store === 'redis' && !hasScheme(session.redis_url, ['redis:', 'rediss:'])) {
+    problems.push({
+      path: ['session', 'redis_url'],
+      message: `must be a redis:// or rediss:// URL when session.store is redis but it is '${session.redis_url}'`,
+    });
+  }
+  if (store.type === 'postgres' && !hasScheme(store.url, ['postgres:', 'postgresql:'])) {
+    problems.push({
+      path: ['store', 'url'],
+      message: `must be a postgres:// URL when store.type is postgres but it is '${store.url}'`,
+    });
+  }
+  if (session.idle_timeout > session.absolute_timeout) {
+    problems.push({
+      path: ['session', 'idle_timeout'],
+      message:
+        `must not be longer than session.absolute_timeout (${formatDuration(session.absolute_timeout)})` +
+        ` but it is '${formatDuration(session.idle_timeout)}'`,
+    });
+  }
+
+  // A host in two entry points would make the policy's entry_point depend on lookup order.
+  const owner = new Map<string, string>();
+  for (const [name, entryPoint] of Object.entries(server.entry_points)) {
+    entryPoint.hosts.forEach((host, index) => {
+      const previous = owner.get(host.toLowerCase());
+      if (previous === undefined) owner.set(host.toLowerCase(), name);
+      else {
+        problems.push({
+          path: ['server', 'entry_points', name, 'hosts', index],
+          message: `'${host}' already belongs to entry point '${previous}'`,
+        });
+      }
+    });
+  }
+  return problems;
+}
+
+/** configSchema plus the cross-key rules; they run once every key on its own is valid. */
+export const checkedConfigSchema = configSchema.superRefine((config, ctx) => {
+  for (const problem of crossCheck(config)) ctx.addIssue({ code: 'custom', ...problem });
+});
+
+export async function loadConfig(file: string, env?: NodeJS.ProcessEnv): Promise<LoadResult<Config>> {
+  return loadYamlFile(file, checkedConfigSchema, { env });
+}

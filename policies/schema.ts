@@ -1,0 +1,267 @@
+/**
+ * policy.yaml: what identity-provider admins edit. Every key is validated and unknown keys
+ * are errors; the resolved type has defaults filled, durations in milliseconds and every
+ * `when` matcher as a list. The JSON Schema and the docs reference are generated from here.
+ */
+import { z } from 'zod';
+import { duration } from '../config/duration.js';
+import {
+  ACTIONS,
+  LOGIN_KINDS,
+  PERMISSIONS,
+  STANDARD_PROFILE,
+  USER_TYPES,
+  checkRuleReferences,
+  cidr,
+  nameText,
+  oneOf,
+  oneOrMany,
+  repromptAfter,
+  show,
+  uniqueIgnoringCase,
+  uniqueRuleNames,
+} from './schema-fields.js';
+
+const HOUR_MS = 3_600_000;
+
+export { ACTIONS, LOGIN_KINDS, PERMISSIONS, STANDARD_PROFILE, USER_TYPES };
+
+const DEFAULT_PROFILES = {
+  [STANDARD_PROFILE]: {},
+  'Help Desk': { permissions: ['manage_identity_confirmation'] },
+};
+const DEFAULT_PERMISSION_SETS = {
+  'Email-Based Identity Confirmation Option': { permissions: ['email_identity_confirmation'] },
+};
+/** SPEC section 1: portal and SAML sign-ins are never prompted, everyone else confirms a new network. */
+const DEFAULT_RULES = [
+  { name: 'portal users', when: { entry_point: 'portal' }, then: 'skip' },
+  { name: 'SAML federation', when: { login: 'saml' }, then: 'skip' },
+  { name: 'everyone else', then: 'confirm' },
+];
+
+const count = (what: string) =>
+  z
+    .number({ error: `must be a whole number of ${what}` })
+    .int(`must be a whole number of ${what}`)
+    .positive(`must be at least 1`);
+
+const enabled = z.boolean().prefault(true).describe('Whether this method may be offered at all.');
+
+const rateLimit = (defaultCount: number, what: string) =>
+  z
+    .strictObject({
+      count: count(what).prefault(defaultCount).describe(`How many ${what} are allowed in one window.`),
+      per: duration().prefault('1h').describe('The rolling window the count applies to.'),
+    })
+    .prefault({});
+
+const identityConfirmationSchema = z
+  .strictObject({
+    trusted_networks: z
+      .array(cidr)
+      .prefault([])
+      .describe('Sign-ins from these networks are never challenged. CIDR blocks or bare addresses.'),
+    remember_networks_for: duration({ allowZero: true })
+      .prefault(0)
+      .describe('How long a confirmed network stays remembered for the user; 0 means until it is revoked.'),
+    ipv4_prefix: z
+      .number()
+      .int()
+      .min(1, 'must be between 1 and 32')
+      .max(32, 'must be between 1 and 32')
+      .prefault(32)
+      .describe('An IPv4 source address is remembered as the network of this prefix length.'),
+    ipv6_prefix: z
+      .number()
+      .int()
+      .min(1, 'must be between 1 and 128')
+      .max(128, 'must be between 1 and 128')
+      .prefault(64)
+      .describe('An IPv6 source address is remembered as the network of this prefix length.'),
+    code: z
+      .strictObject({
+        length: z
+          .number()
+          .int()
+          .min(4, 'must be between 4 and 10 digits')
+          .max(10, 'must be between 4 and 10 digits')
+          .prefault(6)
+          .describe('Digits in an SMS or email code.'),
+        lifetime: duration({ max: 24 * HOUR_MS })
+          .prefault('10m')
+          .describe('How long an SMS or email code can be used; at most 24h.'),
+        max_attempts: count('attempts').prefault(5).describe('Wrong entries after which a code is void.'),
+      })
+      .prefault({})
+      .describe('One-time codes sent by SMS or email.'),
+    lockout: z
+      .strictObject({
+        max_failures: count('failures')
+          .max(100, 'must be at most 100 (NIST SP 800-63B)')
+          .prefault(10)
+          .describe('Consecutive failed confirmations after which the user is locked out.'),
+        window: duration().prefault('1h').describe('Failures older than this are not counted.'),
+        duration: duration().prefault('1h').describe('How long a lockout lasts.'),
+      })
+      .prefault({})
+      .describe('Locking a user out after repeated failures; a new code does not reset the count.'),
+  })
+  .prefault({})
+  .describe('When and how sign-ins are challenged.');
+
+const countryCode = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .regex(/^[A-Z]{2}$/, {
+    error: (issue) =>
+      `must be an ISO 3166 alpha-2 country code such as 'US' or 'GB' but it is ${show(issue.input)}`,
+  });
+
+const methodsSchema = z
+  .strictObject({
+    email: z
+      .strictObject({
+        enabled,
+        send_limit: rateLimit(10, 'emails').describe('Codes sent by email per user.'),
+      })
+      .prefault({})
+      .describe('A code sent by email: the method for users without a verified mobile.'),
+    sms: z
+      .strictObject({
+        enabled,
+        send_limit: rateLimit(5, 'messages').describe('Codes sent by SMS per user; the next one is refused.'),
+        allowed_countries: z
+          .array(countryCode)
+          .prefault([])
+          .describe('Countries a mobile number may belong to (ISO 3166 alpha-2); empty allows any.'),
+      })
+      .prefault({})
+      .describe('A code sent by SMS to a verified mobile number.'),
+    authenticator: z
+      .strictObject({
+        enabled,
+        issuer: z
+          .string()
+          .trim()
+          .min(1, 'must not be empty')
+          .prefault('stepgate')
+          .describe('Name shown in the app.'),
+      })
+      .prefault({})
+      .describe('An authenticator app (TOTP, RFC 6238).'),
+    temporary_code: z
+      .strictObject({
+        enabled,
+        issue_limit: rateLimit(6, 'codes').describe('Temporary codes a help desk may issue per user.'),
+      })
+      .prefault({})
+      .describe('A temporary verification code issued by a help desk.'),
+  })
+  .prefault({})
+  .describe('The ways a challenge can be answered.');
+
+const mobileRegistrationSchema = z
+  .strictObject({
+    prompt: z
+      .boolean()
+      .prefault(true)
+      .describe('Ask users who must confirm and have no verified mobile to register one.'),
+    allow_decline: z.boolean().prefault(true).describe('Let users decline and continue with email.'),
+    reprompt_after: repromptAfter
+      .prefault('never')
+      .describe("How long after declining a user is asked again, or 'never'."),
+    code_lifetime: duration({ max: 24 * HOUR_MS })
+      .prefault('15m')
+      .describe('How long the code proving a new mobile number can be used.'),
+    max_attempts: count('attempts').prefault(3).describe('Wrong entries after which that code is void.'),
+  })
+  .prefault({})
+  .describe('Prompting users to register a mobile number at sign-in.');
+
+const grant = z.strictObject({
+  permissions: z.array(oneOf(PERMISSIONS)).prefault([]).describe('Permissions this grants.'),
+  groups: z
+    .array(nameText)
+    .prefault([])
+    .describe('Directory or SAML groups whose members hold this, compared case-insensitively.'),
+});
+
+const profilesSchema = z
+  .record(nameText, grant)
+  .superRefine(uniqueIgnoringCase('profile', [STANDARD_PROFILE]), { when: () => true })
+  .transform((profiles) =>
+    STANDARD_PROFILE in profiles
+      ? profiles
+      : { ...profiles, [STANDARD_PROFILE]: { permissions: [], groups: [] } },
+  )
+  .prefault(DEFAULT_PROFILES)
+  .describe(`Profiles by name. A user holds one; '${STANDARD_PROFILE}' always exists and is the fallback.`);
+
+const permissionSetsSchema = z
+  .record(nameText, grant)
+  .superRefine(uniqueIgnoringCase('permission set'), { when: () => true })
+  .prefault(DEFAULT_PERMISSION_SETS)
+  .describe('Permission sets by name. A user may hold any number of them.');
+
+const whenSchema = z
+  .strictObject({
+    entry_point: oneOrMany(nameText, 'an entry point name')
+      .optional()
+      .describe("Entry point of the sign-in ('standard' unless the host names another)."),
+    login: oneOrMany(oneOf(LOGIN_KINDS), LOGIN_KINDS.join(', '))
+      .optional()
+      .describe('How the person signed in.'),
+    user_type: oneOrMany(oneOf(USER_TYPES), USER_TYPES.join(', ')).optional().describe('The kind of user.'),
+    profile: oneOrMany(nameText, 'a profile name').optional().describe('The profile the user holds.'),
+    permission_set: oneOrMany(nameText, 'a permission set name')
+      .optional()
+      .describe('A permission set the user holds.'),
+    group: oneOrMany(nameText, 'a group')
+      .optional()
+      .describe('A directory or SAML group of the user, compared case-insensitively.'),
+    network: oneOrMany(cidr, 'an IP address or a CIDR block')
+      .optional()
+      .describe('The network the sign-in comes from (CIDR blocks or addresses).'),
+  })
+  .describe('Conditions, all of which must hold; each takes one value or a list of which any may match.');
+
+const ruleSchema = z.strictObject({
+  name: nameText.describe('Unique name, reported with every decision.'),
+  when: whenSchema.optional(),
+  then: oneOf(ACTIONS).describe('skip, confirm (on a new network), confirm_always (every sign-in) or deny.'),
+});
+
+const rulesSchema = z
+  .array(ruleSchema)
+  .superRefine(uniqueRuleNames, { when: () => true })
+  .prefault(DEFAULT_RULES)
+  .describe(
+    'Rules in order; the first whose conditions hold decides. With none matching, the user confirms.',
+  );
+
+export const policySchema = z
+  .strictObject({
+    version: z
+      .literal(1, {
+        error: (issue) =>
+          issue.input === undefined
+            ? "is required: write 'version: 1'"
+            : `must be 1 but it is ${show(issue.input)}`,
+      })
+      .describe('Format version of this file.'),
+    identity_confirmation: identityConfirmationSchema,
+    methods: methodsSchema,
+    mobile_registration: mobileRegistrationSchema,
+    profiles: profilesSchema,
+    permission_sets: permissionSetsSchema,
+    rules: rulesSchema,
+  })
+  .superRefine(checkRuleReferences, { when: () => true })
+  .describe('policy.yaml: who is challenged, how, and what profiles and permission sets grant.');
+
+export type PolicyInput = z.input<typeof policySchema>;
+export type PolicyDocument = z.output<typeof policySchema>;
+export type PolicyRule = PolicyDocument['rules'][number];
+export type RuleConditions = NonNullable<PolicyRule['when']>;
