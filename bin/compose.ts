@@ -5,6 +5,7 @@ import type { Config } from '../config/schema.js';
 import { formatProblems } from '../config/yaml-loader.js';
 import { BoundedMemorySessionStore } from '../adapters/memory/session-store.js';
 import { MemoryLimiter } from '../adapters/memory/limiter.js';
+import { MemoryReplayCache } from '../adapters/memory/replay-cache.js';
 import { Outbox } from '../adapters/outbox/outbox.js';
 import { SqliteStore } from '../adapters/sqlite/store.js';
 import { UsersFile } from '../adapters/users-file/users-file.js';
@@ -62,6 +63,7 @@ export async function compose(config: Config, logger: Logger): Promise<Composed>
   const ports: Ports = {
     store,
     limiter: new MemoryLimiter(),
+    replayCache: new MemoryReplayCache(systemClock),
     logger,
     directUsers: users ?? UsersFile.fromContent({}),
     sms: outbox,

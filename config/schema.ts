@@ -129,6 +129,9 @@ export const storeSchema = z
       .describe(
         'Key that encrypts authenticator secrets and phone numbers at rest; set it from the environment.',
       ),
+    history_retention: duration()
+      .prefault('180d')
+      .describe('Verification history older than this is deleted (checked at start and every hour).'),
   })
   .describe('Where stepgate keeps mobiles, authenticators, remembered networks, codes and history.');
 

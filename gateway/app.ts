@@ -16,11 +16,12 @@ import { errorHandler } from './http/error-handler.js';
 import type { Ports } from './ports.js';
 import { NetworkSet } from '../policies/cidr.js';
 import { healthRoutes } from './flows/health/routes.js';
-import { directAuthenticator } from './flows/login/authenticate.js';
+import { passwordAuthenticator } from './flows/login/authenticate.js';
 import { loginRoutes } from './flows/login/routes.js';
 import { confirmRoutes } from './flows/confirm/routes.js';
 import { mobileRoutes } from './flows/mobile/routes.js';
 import { settingsRoutes } from './flows/settings/routes.js';
+import { ACS_PATH, samlRoutes } from './flows/saml/routes.js';
 import { buildFactors } from './factors/index.js';
 import { upstreamProxy } from './flows/proxy/proxy.js';
 import { regenerateSession, type SignedInUser } from './sessions.js';
@@ -78,7 +79,8 @@ export async function createGateway(options: {
       return typeof fromBody === 'string' ? fromBody : req.get('x-csrf-token');
     },
     // SPEC §4: a JSON body cannot be sent cross-site without CORS, which we never allow.
-    skipCsrfProtection: (req) => Boolean(req.is('application/json')),
+    // The SAML ACS is posted by the IdP from its own origin; the signed response protects it.
+    skipCsrfProtection: (req) => Boolean(req.is('application/json')) || req.path === ACS_PATH,
   });
 
   const ctx: GatewayContext = {
@@ -117,10 +119,11 @@ export async function createGateway(options: {
   own.use(csrf.csrfSynchronisedProtection);
   // Code hashes are keyed by a key derived from the session secret: both must stay secret together.
   const factors = buildFactors(ports, policy, config.session.secret);
-  own.use(loginRoutes(ctx, await directAuthenticator(ports.directUsers)));
+  own.use(loginRoutes(ctx, await passwordAuthenticator(ports.directUsers, ports.directory)));
   own.use(confirmRoutes(ctx, factors));
   own.use(mobileRoutes(ctx, factors));
   own.use(settingsRoutes(ctx, factors));
+  if (ports.saml) own.use(samlRoutes(ctx, ports.saml));
   own.use((_req, _res, next) => next(errors.notFound()));
   own.use(errorHandler(ports.logger));
   app.use(basePath, own);

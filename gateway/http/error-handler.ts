@@ -1,11 +1,19 @@
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import { GatewayError, errors, isGatewayError } from '../errors.js';
-import type { Logger } from '../ports.js';
+import { DirectoryUnavailableError, SamlRejectedError, type Logger } from '../ports.js';
 import { html, page } from './html.js';
 import { wantsJson } from './negotiate.js';
 
 /** Body-parser and CSRF errors carry a status and a type; turn them into our own codes. */
 function fromLibraryError(error: unknown): GatewayError | undefined {
+  if (error instanceof DirectoryUnavailableError) return errors.unavailable('The directory');
+  if (error instanceof SamlRejectedError) {
+    return new GatewayError(
+      401,
+      'saml_rejected',
+      "Your identity provider's answer could not be accepted. Try signing in again.",
+    );
+  }
   if (typeof error !== 'object' || error === null) return undefined;
   const { status, type, code } = error as { status?: number; type?: string; code?: string };
   if (code === 'EBADCSRFTOKEN') return errors.csrf();

@@ -40,9 +40,13 @@ const STYLE = `
 body{font:16px/1.5 system-ui,sans-serif;margin:0;background:#f5f6f8;color:#1d2330}
 main{max-width:26rem;margin:4rem auto;background:#fff;padding:2rem;border-radius:8px;box-shadow:0 1px 3px #0002}
 h1{font-size:1.4rem;margin-top:0}
+h2{font-size:1.1rem;margin:1.6rem 0 .4rem}
+figure{margin:1rem 0}
+figure svg{display:block;width:100%;max-width:16rem;height:auto;margin:0 auto}
 label{display:block;margin:.8rem 0 .2rem;font-weight:600}
 input[type=text],input[type=password],input[type=tel],input[type=email]{width:100%;box-sizing:border-box;padding:.55rem;font-size:1rem;border:1px solid #9aa3b2;border-radius:4px}
 button{margin-top:1rem;padding:.6rem 1.2rem;font-size:1rem;border:0;border-radius:4px;background:#2450b2;color:#fff;cursor:pointer}
+a.button{display:inline-block;padding:.6rem 1.2rem;border-radius:4px;background:#2450b2;color:#fff;text-decoration:none}
 button.secondary{background:#e4e8ef;color:#1d2330}
 .error{background:#fde8e8;border-left:4px solid #c0262d;padding:.6rem .8rem;margin:1rem 0}
 .notice{background:#e8f1fd;border-left:4px solid #2450b2;padding:.6rem .8rem;margin:1rem 0}

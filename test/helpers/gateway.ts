@@ -11,10 +11,11 @@ import { configSchema, type ConfigInput } from '../../config/schema.js';
 import { BoundedMemorySessionStore } from '../../adapters/memory/session-store.js';
 import { MemoryStore } from '../../adapters/memory/store.js';
 import { MemoryLimiter } from '../../adapters/memory/limiter.js';
+import { MemoryReplayCache } from '../../adapters/memory/replay-cache.js';
 import { Outbox, type OutboxEntry } from '../../adapters/outbox/outbox.js';
 import { UsersFile, type UsersFileContent } from '../../adapters/users-file/users-file.js';
 import { createGateway, type Gateway } from '../../gateway/app.js';
-import type { Ports } from '../../gateway/ports.js';
+import type { Directory, Ports, SamlServiceProvider } from '../../gateway/ports.js';
 import { compilePolicy } from '../../policies/compile.js';
 import { defaultPolicy } from '../../policies/default.js';
 import { policySchema } from '../../policies/schema.js';
@@ -68,6 +69,15 @@ export interface TestGatewayOptions {
   /** policy.yaml content as an object; the default policy when absent. */
   policy?: unknown;
   users?: UsersFileContent;
+  /**
+   * Bind the loopback socket before building the gateway and use its URL as server.public_url,
+   * for tests (a browser) that need the gateway to know the origin they reach it at.
+   */
+  publicUrlFromSocket?: boolean;
+  /** A directory for delegated (LDAP) sign-in. */
+  directory?: Directory;
+  /** A SAML service provider for federated sign-in. */
+  saml?: SamlServiceProvider;
 }
 
 export interface TestGateway {
@@ -86,11 +96,19 @@ export function testPolicy(document: unknown): PolicyDocument {
   return policySchema.parse(document);
 }
 
+async function bindLoopback(): Promise<{ url: string; server: Server }> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
 export async function startGateway(options: TestGatewayOptions): Promise<TestGateway> {
   const dir = mkdtempSync(join(tmpdir(), 'stepgate-test-'));
   const outboxPath = join(dir, 'outbox.jsonl');
+  const bound = options.publicUrlFromSocket ? await bindLoopback() : undefined;
   const config = configSchema.parse({
     ...options.config,
+    ...(bound && { server: { ...options.config?.server, public_url: bound.url } }),
     upstream: { url: options.upstreamUrl, ...options.config?.upstream },
     session: { secret: 'test-session-secret-that-is-long-enough', ...options.config?.session },
     notifications: { outbox_path: outboxPath },
@@ -101,6 +119,9 @@ export async function startGateway(options: TestGatewayOptions): Promise<TestGat
   const ports: Ports = {
     store,
     limiter: new MemoryLimiter(),
+    replayCache: new MemoryReplayCache(clock),
+    directory: options.directory,
+    saml: options.saml,
     logger: silentLogger,
     directUsers: UsersFile.fromContent(options.users ?? TEST_USERS),
     sms: outbox,
@@ -110,7 +131,8 @@ export async function startGateway(options: TestGatewayOptions): Promise<TestGat
   };
   const compiled = compilePolicy(options.policy === undefined ? defaultPolicy() : testPolicy(options.policy));
   const gateway = await createGateway({ config, policy: { current: () => compiled }, ports });
-  const servers: Server[] = [];
+  const servers: Server[] = bound ? [bound.server] : [];
+  let unattached = bound;
   return {
     gateway,
     app: gateway.app,
@@ -125,6 +147,13 @@ export async function startGateway(options: TestGatewayOptions): Promise<TestGat
             .map((line) => JSON.parse(line) as OutboxEntry)
         : [],
     listen: async () => {
+      if (unattached) {
+        const { url, server } = unattached;
+        unattached = undefined;
+        server.on('request', gateway.app);
+        gateway.attach(server);
+        return { url, server };
+      }
       const server = createServer(gateway.app);
       gateway.attach(server);
       servers.push(server);

@@ -1,7 +1,13 @@
-import type { DirectUser, DirectUsers } from '../../ports.js';
+/**
+ * Password sign-in: the users file first (direct), then the directory (delegated) for names the
+ * file does not hold. A user in the file is never tried against the directory, so one password
+ * cannot unlock two accounts of the same name.
+ */
+import type { DirectUser, DirectUsers, Directory, DirectoryUser } from '../../ports.js';
 import { makeDecoyHash, verifyPassword } from './password.js';
+import type { Identity } from './decide.js';
 
-export type DirectAuthenticator = (username: string, password: string) => Promise<DirectUser | undefined>;
+export type PasswordAuthenticator = (username: string, password: string) => Promise<Identity | undefined>;
 
 /**
  * Checks a password against users.yaml. An unknown user, an inactive user and a wrong password
@@ -11,12 +17,53 @@ export type DirectAuthenticator = (username: string, password: string) => Promis
 export async function directAuthenticator(
   users: DirectUsers,
   verify: (password: string, hash: string) => Promise<boolean> = verifyPassword,
-): Promise<DirectAuthenticator> {
+) {
   const decoy = await makeDecoyHash();
-  return async (username, password) => {
+  return async (username: string, password: string): Promise<{ known: boolean; user?: DirectUser }> => {
     const user = await users.find(username);
     const matches = await verify(password, user?.passwordHash ?? decoy);
-    if (!user || !matches || !user.active) return undefined;
-    return user;
+    if (!user) return { known: false };
+    if (!matches || !user.active) return { known: true };
+    return { known: true, user };
+  };
+}
+
+function fromDirectUser(user: DirectUser): Identity {
+  return {
+    user: user.username,
+    email: user.email,
+    sourceMobile: user.mobile,
+    login: 'direct',
+    userType: user.userType,
+    profile: user.profile,
+    permissionSets: user.permissionSets,
+    groups: user.groups,
+  };
+}
+
+function fromDirectoryUser(user: DirectoryUser): Identity {
+  return {
+    user: user.username,
+    email: user.email,
+    sourceMobile: user.mobile,
+    login: 'delegated',
+    userType: user.userType,
+    profile: user.profile,
+    permissionSets: user.permissionSets,
+    groups: user.groups,
+  };
+}
+
+export async function passwordAuthenticator(
+  users: DirectUsers,
+  directory: Directory | undefined,
+): Promise<PasswordAuthenticator> {
+  const direct = await directAuthenticator(users);
+  return async (username, password) => {
+    const checked = await direct(username, password);
+    if (checked.user) return fromDirectUser(checked.user);
+    if (checked.known || !directory) return undefined;
+    const found = await directory.authenticate(username, password);
+    return found ? fromDirectoryUser(found) : undefined;
   };
 }

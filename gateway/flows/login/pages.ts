@@ -6,6 +6,8 @@ export function loginPage(options: {
   returnTo: string;
   username?: string;
   error?: string;
+  /** Where SAML is configured: the SP-initiated login URL for the identity-provider button. */
+  samlLoginUrl?: string | undefined;
 }): string {
   return page({
     title: 'Sign in',

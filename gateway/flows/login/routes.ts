@@ -8,24 +8,21 @@ import { errors } from '../../errors.js';
 import { sendError } from '../../http/error-handler.js';
 import { wantsJson } from '../../http/negotiate.js';
 import { safeReturnTo } from '../../http/redirects.js';
-import { destroySession, regenerateSession, saveSession, signedIn } from '../../sessions.js';
+import { destroySession, signedIn } from '../../sessions.js';
 import type { GatewayContext } from '../../context.js';
-import { clientOf } from '../../context.js';
-import type { DirectAuthenticator } from './authenticate.js';
-import { decideSignIn } from './decide.js';
+import type { PasswordAuthenticator } from './authenticate.js';
+import { completeSignIn } from './complete.js';
 import { loginPage, signedOutPage } from './pages.js';
 import { nextStep } from '../next-step.js';
+import { field } from '../guards.js';
 
 const MAX_FIELD = 1024;
 
-function field(body: unknown, name: string): string | undefined {
-  const value = (body as Record<string, unknown> | undefined)?.[name];
-  return typeof value === 'string' ? value : undefined;
-}
-
-export function loginRoutes(ctx: GatewayContext, authenticate: DirectAuthenticator): Router {
+export function loginRoutes(ctx: GatewayContext, authenticate: PasswordAuthenticator): Router {
   const router = Router();
   const loginPath = `${ctx.basePath}/login`;
+  const samlLoginUrl = (returnTo: string) =>
+    ctx.ports.saml ? `${ctx.basePath}/saml/login?return_to=${encodeURIComponent(returnTo)}` : undefined;
 
   router.get('/login', (req, res) => {
     const returnTo = safeReturnTo(req.query.return_to, ctx.config.server.public_url);
@@ -37,7 +34,16 @@ export function loginRoutes(ctx: GatewayContext, authenticate: DirectAuthenticat
     }
     if (wantsJson(req)) return void res.json({ signed_in: false, login: loginPath });
     res.set('Cache-Control', 'no-store');
-    res.type('html').send(loginPage({ action: loginPath, csrfToken: ctx.csrfToken(req), returnTo }));
+    res
+      .type('html')
+      .send(
+        loginPage({
+          action: loginPath,
+          csrfToken: ctx.csrfToken(req),
+          returnTo,
+          samlLoginUrl: samlLoginUrl(returnTo),
+        }),
+      );
   });
 
   router.post('/login', async (req, res) => {
@@ -49,40 +55,11 @@ export function loginRoutes(ctx: GatewayContext, authenticate: DirectAuthenticat
     }
     if (username.length > MAX_FIELD || password.length > MAX_FIELD) throw errors.invalidCredentials();
 
-    const user = await authenticate(username, password);
-    if (!user) return refuse(req, res, errors.invalidCredentials(), username, returnTo);
-
-    const client = clientOf(req);
-    const auth = await decideSignIn(
-      {
-        user: user.username,
-        email: user.email,
-        sourceMobile: user.mobile,
-        login: 'direct',
-        userType: user.userType,
-        profile: user.profile,
-        permissionSets: user.permissionSets,
-        groups: user.groups,
-      },
-      { sourceIp: client.ip, entryPoint: client.entryPoint, userAgent: req.get('user-agent') ?? null },
-      ctx.policy.current(),
-      ctx.ports,
-    );
-    if (auth.decision.action === 'deny') {
-      ctx.ports.logger.info('sign-in denied by policy', { user: auth.user, rule: auth.decision.rule });
+    const identity = await authenticate(username, password);
+    if (!identity) return refuse(req, res, errors.invalidCredentials(), username, returnTo);
+    if (!(await completeSignIn(ctx, req, res, identity, returnTo))) {
       return refuse(req, res, errors.accessDenied(), username, returnTo);
     }
-    await ctx.recordSignIn(auth);
-
-    // A fresh session id at sign-in: a fixated pre-login id is worth nothing afterwards.
-    await regenerateSession(req);
-    req.session.auth = auth;
-    req.session.returnTo = returnTo;
-    await saveSession(req);
-
-    const step = nextStep(ctx.basePath, auth, returnTo);
-    if (wantsJson(req)) return void res.json(step);
-    res.redirect(303, step.redirect);
   });
 
   router.post('/logout', async (req, res) => {
@@ -104,6 +81,7 @@ export function loginRoutes(ctx: GatewayContext, authenticate: DirectAuthenticat
         returnTo,
         username,
         error: error.message,
+        samlLoginUrl: samlLoginUrl(returnTo),
       }),
     );
   }

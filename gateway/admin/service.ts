@@ -1,0 +1,263 @@
+/**
+ * The help-desk operations (SPEC §1.8, §1.9, §5), one service behind three faces: the CLI (on the
+ * store directly, for break-glass), the admin API, and the help-desk pages. Every action is
+ * itself written to the verification history: who did what to whom, from where.
+ */
+import { GatewayError, errors } from '../errors.js';
+import type { PolicySource } from '../context.js';
+import type { CodeHasher } from '../factors/codes.js';
+import { maskEmail, maskPhone } from '../factors/mask.js';
+import { temporaryCodeNotice } from '../factors/messages.js';
+import { TEMPORARY_CODE_PURPOSE, newTemporaryCode } from '../factors/temporary-code/index.js';
+import { verifiedMobile } from '../flows/confirm/methods.js';
+import type {
+  HistoryQuery,
+  HistoryStatus,
+  HistoryTrigger,
+  Ports,
+  RememberedNetwork,
+  StoredHistoryEntry,
+} from '../ports.js';
+import { findUser, type KnownUser } from './users.js';
+
+/** Who acts: a help-desk person (page or API session), an API token, or an operator at the CLI. */
+export interface Actor {
+  name: string;
+  via: 'cli' | 'api' | 'page';
+  sourceIp: string | null;
+}
+
+export type AdminPorts = Pick<Ports, 'store' | 'clock' | 'email' | 'directUsers' | 'directory' | 'logger'>;
+
+export interface UserSummary {
+  user: string;
+  source: KnownUser['source'];
+  active: boolean;
+  email: string | null;
+  mobile: string | null;
+  authenticator: boolean;
+  temporary_code_expires_at: string | null;
+  permission_sets: { from_source: string[]; assigned: string[] };
+  activations: number;
+}
+
+const HOUR = 3_600_000;
+
+export class AdminService {
+  constructor(private readonly deps: { ports: AdminPorts; policy: PolicySource; hasher: CodeHasher }) {}
+
+  private get store() {
+    return this.deps.ports.store;
+  }
+
+  private now(): Date {
+    return this.deps.ports.clock.now();
+  }
+
+  async requireUser(username: string): Promise<KnownUser> {
+    const user = await findUser(this.deps.ports, username);
+    if (!user) throw new GatewayError(404, 'unknown_user', `There is no user named '${username}'.`);
+    return user;
+  }
+
+  async summary(username: string): Promise<UserSummary> {
+    const user = await this.requireUser(username);
+    const [mobile, authenticator, temporary, assigned, networks] = await Promise.all([
+      verifiedMobile(this.store, user.username, user.sourceMobile),
+      this.store.getAuthenticator(user.username),
+      this.store.getActiveTemporaryCode(user.username, this.now()),
+      this.store.listPermissionSetAssignments(user.username),
+      this.store.listRememberedNetworks(user.username),
+    ]);
+    return {
+      user: user.username,
+      source: user.source,
+      active: user.active,
+      email: user.email ? maskEmail(user.email) : null,
+      mobile: mobile ? maskPhone(mobile) : null,
+      authenticator: authenticator !== undefined,
+      temporary_code_expires_at: temporary?.expiresAt.toISOString() ?? null,
+      permission_sets: { from_source: user.permissionSets, assigned: assigned.map((a) => a.permissionSet) },
+      activations: networks.length,
+    };
+  }
+
+  /** Lost phone: the next challenge offers email. A number from the users file or directory stays removed until that source changes. */
+  async removeMobile(actor: Actor, username: string): Promise<{ removed: boolean }> {
+    const user = await this.requireUser(username);
+    const current = await verifiedMobile(this.store, user.username, user.sourceMobile);
+    const record = await this.store.getMobile(user.username);
+    const now = this.now();
+    await this.store.saveMobile({
+      user: user.username,
+      phone: null,
+      verifiedAt: null,
+      source: 'admin',
+      removedSourcePhone: user.sourceMobile ?? record?.removedSourcePhone ?? null,
+      updatedAt: now,
+    });
+    await this.record(
+      actor,
+      user.username,
+      'remove_mobile',
+      current ? `removed ${maskPhone(current)}` : 'no mobile to remove',
+    );
+    return { removed: current !== undefined };
+  }
+
+  /** Issued for 1–24 whole hours, shown once, one active per user, at most `issue_limit` per hour. */
+  async issueTemporaryCode(
+    actor: Actor,
+    username: string,
+    hours: unknown,
+  ): Promise<{ code: string; expires_at: string }> {
+    if (typeof hours !== 'number' || !Number.isInteger(hours) || hours < 1 || hours > 24) {
+      throw errors.badRequest(
+        'invalid_hours',
+        `A temporary code lasts 1 to 24 whole hours; '${String(hours)}' is not allowed.`,
+      );
+    }
+    const policy = this.deps.policy.current().document;
+    if (!policy.methods.temporary_code.enabled)
+      throw errors.forbidden('Temporary codes are not enabled in the policy.');
+    const user = await this.requireUser(username);
+    if (user.source === 'store') {
+      throw new GatewayError(
+        404,
+        'unknown_user',
+        `There is no user named '${username}' in the users file or directory.`,
+      );
+    }
+    if (!user.active)
+      throw new GatewayError(409, 'inactive_user', `'${user.username}' is not active: no code is issued.`);
+    const limit = policy.methods.temporary_code.issue_limit;
+    const now = this.now();
+    const issued = await this.store.countTemporaryCodesIssuedSince(
+      user.username,
+      new Date(now.getTime() - limit.per),
+    );
+    if (issued >= limit.count) {
+      throw new GatewayError(
+        429,
+        'rate_limited',
+        `At most ${limit.count} temporary codes may be issued for a user per hour. Try again later.`,
+      );
+    }
+    const code = newTemporaryCode();
+    const expiresAt = new Date(now.getTime() + hours * HOUR);
+    await this.store.issueTemporaryCode({
+      user: user.username,
+      hash: this.deps.hasher.hash(TEMPORARY_CODE_PURPOSE, user.username, code),
+      issuedAt: now,
+      expiresAt,
+      issuedBy: actor.name,
+      expiredAt: null,
+    });
+    await this.record(actor, user.username, 'issue_temporary_code', `valid ${hours}h`, 'TemporaryCode');
+    await this.notify(user, expiresAt);
+    return { code, expires_at: expiresAt.toISOString() };
+  }
+
+  async expireTemporaryCode(actor: Actor, username: string): Promise<{ expired: boolean }> {
+    const user = await this.requireUser(username);
+    const expired = await this.store.expireTemporaryCode(user.username, this.now());
+    await this.record(
+      actor,
+      user.username,
+      'expire_temporary_code',
+      expired ? 'expired early' : 'none was active',
+      'TemporaryCode',
+    );
+    return { expired };
+  }
+
+  async assignPermissionSet(actor: Actor, username: string, set: string): Promise<{ assigned: string[] }> {
+    const user = await this.requireUser(username);
+    const name = this.permissionSetName(set);
+    await this.store.assignPermissionSet({
+      user: user.username,
+      permissionSet: name,
+      assignedAt: this.now(),
+      assignedBy: actor.name,
+    });
+    await this.record(actor, user.username, 'assign_permission_set', name);
+    return {
+      assigned: (await this.store.listPermissionSetAssignments(user.username)).map((a) => a.permissionSet),
+    };
+  }
+
+  async unassignPermissionSet(actor: Actor, username: string, set: string): Promise<{ removed: boolean }> {
+    const user = await this.requireUser(username);
+    const removed = await this.store.unassignPermissionSet(user.username, this.permissionSetName(set));
+    await this.record(actor, user.username, 'unassign_permission_set', set);
+    return { removed };
+  }
+
+  async activations(username: string): Promise<RememberedNetwork[]> {
+    const user = await this.requireUser(username);
+    return this.store.listRememberedNetworks(user.username);
+  }
+
+  /** Revokes one remembered network, or all of them: the next sign-in from there is challenged. */
+  async revokeActivations(actor: Actor, username: string, network?: string): Promise<{ revoked: number }> {
+    const user = await this.requireUser(username);
+    const revoked = await this.store.revokeRememberedNetworks(user.username, network);
+    await this.record(actor, user.username, 'revoke_activations', network ?? 'all networks');
+    return { revoked };
+  }
+
+  history(query: HistoryQuery): Promise<StoredHistoryEntry[]> {
+    return this.store.queryHistory(query);
+  }
+
+  /** Retention: history older than `retentionMs` is deleted. */
+  pruneHistory(retentionMs: number): Promise<number> {
+    return this.store.pruneHistory(new Date(this.now().getTime() - retentionMs));
+  }
+
+  private permissionSetName(set: string): string {
+    const known = Object.keys(this.deps.policy.current().document.permission_sets);
+    const name = known.find((candidate) => candidate.toLowerCase() === set.trim().toLowerCase());
+    if (!name) {
+      throw errors.badRequest(
+        'unknown_permission_set',
+        `There is no permission set named '${set}'. Known: ${known.join(', ')}.`,
+      );
+    }
+    return name;
+  }
+
+  private async notify(user: KnownUser, expiresAt: Date): Promise<void> {
+    if (!user.email) return;
+    try {
+      await this.deps.ports.email.sendEmail(temporaryCodeNotice(user.email, expiresAt));
+    } catch (error) {
+      this.deps.ports.logger.warn('temporary-code notice not delivered', {
+        user: user.username,
+        error: (error as Error).message,
+      });
+    }
+  }
+
+  private record(
+    actor: Actor,
+    user: string,
+    action: string,
+    what: string,
+    trigger: HistoryTrigger | null = null,
+    status: HistoryStatus = 'Succeeded',
+  ) {
+    return this.store.appendHistory({
+      time: this.now(),
+      user,
+      method: `admin:${action}`,
+      status,
+      triggeredBy: trigger,
+      sourceIp: actor.sourceIp,
+      login: null,
+      entryPoint: null,
+      userAgent: null,
+      detail: `${what} — by ${actor.name} via ${actor.via}`,
+    });
+  }
+}

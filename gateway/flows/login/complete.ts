@@ -1,0 +1,43 @@
+/**
+ * The end of every sign-in, whatever proved who the person is (password, directory, SAML):
+ * ask the policy, refuse a `deny`, record a skip, give the session a fresh id, and say what's next.
+ */
+import type { Request, Response } from 'express';
+import { wantsJson } from '../../http/negotiate.js';
+import { regenerateSession, saveSession } from '../../sessions.js';
+import { clientOf, type GatewayContext } from '../../context.js';
+import { nextStep } from '../next-step.js';
+import { decideSignIn, type Identity } from './decide.js';
+
+/** Returns false (having answered nothing) when the policy denies: the caller shows its own page. */
+export async function completeSignIn(
+  ctx: GatewayContext,
+  req: Request,
+  res: Response,
+  identity: Identity,
+  returnTo: string,
+): Promise<boolean> {
+  const client = clientOf(req);
+  const auth = await decideSignIn(
+    identity,
+    { sourceIp: client.ip, entryPoint: client.entryPoint, userAgent: req.get('user-agent') ?? null },
+    ctx.policy.current(),
+    ctx.ports,
+  );
+  if (auth.decision.action === 'deny') {
+    ctx.ports.logger.info('sign-in denied by policy', { user: auth.user, rule: auth.decision.rule });
+    return false;
+  }
+  await ctx.recordSignIn(auth);
+
+  // A fresh session id at sign-in: a fixated pre-login id is worth nothing afterwards.
+  await regenerateSession(req);
+  req.session.auth = auth;
+  req.session.returnTo = returnTo;
+  await saveSession(req);
+
+  const step = nextStep(ctx.basePath, auth, returnTo);
+  if (wantsJson(req)) res.json(step);
+  else res.redirect(303, step.redirect);
+  return true;
+}

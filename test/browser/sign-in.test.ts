@@ -1,0 +1,139 @@
+/**
+ * The whole sign-in as a person sees it, in headless Chromium: sign in, decline the mobile
+ * prompt, confirm by an emailed code, reach the application, then open the settings and start
+ * setting up an authenticator app. With STEPGATE_SCREENSHOTS=1 each page is saved to
+ * docs/screens/ for the README.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoUpstream } from '../../bin/demo-upstream.js';
+import { TEST_PASSWORD, TEST_USERS, startGateway, type TestGateway } from '../helpers/gateway.js';
+
+/** Debian's package; CI installs it (.ci/run). Another path can be given for a local machine. */
+const CHROMIUM = process.env.STEPGATE_CHROMIUM ?? '/usr/bin/chromium';
+// Without the background-networking flags Chromium keeps reaching for Google and stalls offline.
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const SCREENS = fileURLToPath(new URL('../../docs/screens/', import.meta.url));
+const SAVE_SCREENS = process.env.STEPGATE_SCREENSHOTS === '1';
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  if (!SAVE_SCREENS) return;
+  mkdirSync(SCREENS, { recursive: true });
+  await page.screenshot({ path: `${SCREENS}${name}`, fullPage: true });
+}
+
+/** A missing browser fails the test, never skips it: a test that cannot run must not look green. */
+async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `Chromium is not installed at ${CHROMIUM}; the browser test needs it. ` +
+        'Install it with `apt-get install chromium` (.ci/run does), or set STEPGATE_CHROMIUM to its path.',
+    );
+  }
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
+/** The value the demo application shows for one header, as the visible text of its table cell. */
+function shownHeader(page: Page, name: string) {
+  return page
+    .getByRole('row')
+    .filter({ has: page.getByRole('rowheader', { name, exact: true }) })
+    .getByRole('cell');
+}
+
+describe('signing in with a browser', () => {
+  let upstream: Server;
+  let gw: TestGateway;
+  let url: string;
+  let browser: Browser | undefined;
+
+  beforeAll(async () => {
+    upstream = demoUpstream();
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+    gw = await startGateway({ upstreamUrl, publicUrlFromSocket: true });
+    ({ url } = await gw.listen());
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await gw?.close();
+    upstream?.closeAllConnections();
+    await new Promise((resolve) => (upstream?.listening ? upstream.close(resolve) : resolve(undefined)));
+  });
+
+  it('signs alice in, confirms her by email and shows the application and her settings', async () => {
+    browser = await launchChromium();
+    const context = await browser.newContext({ viewport: { width: 800, height: 600 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(5_000);
+
+    await page.goto(`${url}/reports?week=12`);
+    expect(new URL(page.url()).pathname).toBe('/_stepgate/login');
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await screenshot(page, '01-sign-in.png');
+
+    await page.getByLabel('Username').fill('alice');
+    await page.getByLabel('Password').fill(TEST_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${url}/_stepgate/mobile`);
+    await page.getByRole('heading', { name: 'Add your mobile number' }).waitFor();
+    await screenshot(page, '02-mobile-prompt.png');
+
+    await page.getByRole('button', { name: /continue with email/ }).click();
+    await page.waitForURL(`${url}/_stepgate/confirm`);
+    await page.getByRole('heading', { name: 'Confirm your identity' }).waitFor();
+    await screenshot(page, '03-confirm-methods.png');
+
+    await page.getByRole('button', { name: /^Email a code to / }).click();
+    await page.getByRole('heading', { name: 'Enter your code' }).waitFor();
+    await screenshot(page, '04-enter-code.png');
+
+    const emails = gw.outbox().filter((m) => m.channel === 'email' && m.to === TEST_USERS.alice?.email);
+    expect(emails).toHaveLength(1);
+    const code = /\b\d{6}\b/.exec(emails[0]?.body ?? '')?.[0];
+    expect(code, 'a 6-digit code in the email').toBeDefined();
+    await page.getByLabel('Code from the email').fill(code ?? '');
+    await page.getByRole('button', { name: 'Confirm' }).click();
+
+    await page.waitForURL(`${url}/reports?week=12`);
+    await page.getByRole('heading', { name: 'Demo application' }).waitFor();
+    expect(await shownHeader(page, 'x-stepgate-user').innerText()).toBe('alice');
+    expect(await shownHeader(page, 'x-stepgate-confirmation').innerText()).toBe('email');
+    await screenshot(page, '05-application.png');
+
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.waitForURL(`${url}/_stepgate/settings`);
+    await page.getByRole('heading', { name: 'Your sign-in settings' }).waitFor();
+    await screenshot(page, '06-settings.png');
+
+    await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
+    await page.getByRole('heading', { name: 'Set up an authenticator app' }).waitFor();
+    const qr = await page
+      .getByRole('img', { name: 'QR code for your authenticator app' })
+      .locator('svg')
+      .boundingBox();
+    const card = await page.locator('main').boundingBox();
+    // The QR code fits inside the card at a size a phone camera takes in at once.
+    expect(qr && card && qr.x >= card.x && qr.x + qr.width <= card.x + card.width).toBe(true);
+    expect(qr?.height).toBeGreaterThan(120);
+    expect(qr?.height).toBeLessThanOrEqual(300);
+    expect(await page.getByLabel('Code from the app').isVisible()).toBe(true);
+    await screenshot(page, '07-authenticator-setup.png');
+
+    await context.close();
+  });
+});
