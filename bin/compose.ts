@@ -6,29 +6,26 @@ import { formatProblems } from '../config/yaml-loader.js';
 import { BoundedMemorySessionStore } from '../adapters/memory/session-store.js';
 import { MemoryLimiter } from '../adapters/memory/limiter.js';
 import { MemoryReplayCache } from '../adapters/memory/replay-cache.js';
+import type { RedisAdapters } from '../adapters/redis/open.js';
+import {
+  EncryptingStore,
+  EncryptionKeyMismatchError,
+  parseEncryptionKey,
+} from '../adapters/crypto/encrypting-store.js';
 import { Outbox } from '../adapters/outbox/outbox.js';
+import { PostgresStore } from '../adapters/postgres/store.js';
+import { LdapDirectory } from '../adapters/ldap/directory.js';
+import { PassportSamlServiceProvider, SamlConfigError } from '../adapters/saml/service-provider.js';
 import { SqliteStore } from '../adapters/sqlite/store.js';
 import { UsersFile } from '../adapters/users-file/users-file.js';
 import { createGateway, type Gateway } from '../gateway/app.js';
+import { AdminService } from '../gateway/admin/service.js';
+import { keepHistory } from '../gateway/admin/retention.js';
+import { CodeHasher } from '../gateway/factors/codes.js';
 import { systemClock, type Logger, type Ports, type Store } from '../gateway/ports.js';
 import { PolicyFile } from './policy-file.js';
 
 export class StartupError extends Error {}
-
-/** Features the config accepts that this version does not carry out yet: refuse rather than ignore. */
-function refuseUnsupported(config: Config): void {
-  const unsupported: string[] = [];
-  if (config.session.store === 'redis') unsupported.push("session.store 'redis'");
-  if (config.store.type === 'postgres') unsupported.push("store.type 'postgres'");
-  if (config.logins.delegated) unsupported.push('logins.delegated (LDAP)');
-  if (config.logins.saml) unsupported.push('logins.saml');
-  if (config.notifications.sms.provider !== 'outbox') unsupported.push("notifications.sms.provider 'twilio'");
-  if (config.notifications.email.provider !== 'outbox')
-    unsupported.push("notifications.email.provider 'smtp'");
-  if (unsupported.length > 0) {
-    throw new StartupError(`this version of stepgate does not support yet: ${unsupported.join(', ')}`);
-  }
-}
 
 async function openUsers(config: Config): Promise<UsersFile | undefined> {
   const path = config.logins.direct?.users_file;
@@ -36,6 +33,146 @@ async function openUsers(config: Config): Promise<UsersFile | undefined> {
   const result = await UsersFile.load(path);
   if (!result.ok) throw new StartupError(formatProblems(result.problems));
   return result.value;
+}
+
+/**
+ * Phone numbers and authenticator secrets are encrypted at rest when store.encryption_key is set
+ * (SPEC §2). Without it stepgate still runs (the demo), saying so once at start.
+ */
+async function encryptAtRest(store: Store, config: Config, logger: Logger): Promise<Store> {
+  const keyText = config.store.encryption_key;
+  if (keyText === undefined) {
+    logger.warn(
+      'store.encryption_key is not set: phone numbers and authenticator secrets are stored unencrypted',
+    );
+    return store;
+  }
+  try {
+    return await EncryptingStore.open(store, parseEncryptionKey(keyText));
+  } catch (error) {
+    await store.close();
+    if (error instanceof EncryptionKeyMismatchError) throw new StartupError(error.message);
+    throw error;
+  }
+}
+
+type SharedState = Pick<Ports, 'limiter' | 'replayCache' | 'sessions' | 'health'> & {
+  close(): Promise<void>;
+};
+
+/** How long start-up waits for Redis before going on without it (/readyz says not ready meanwhile). */
+const redisStartupWaitMs = 5_000;
+
+/**
+ * Sessions, limits and the replay cache: in memory for a single instance, or in Redis
+ * (session.store 'redis') so a fleet shares them and the SPEC's limits hold across it (§1.5).
+ */
+async function openSharedState(config: Config, logger: Logger): Promise<SharedState> {
+  if (config.session.store !== 'redis') {
+    return {
+      limiter: new MemoryLimiter(),
+      replayCache: new MemoryReplayCache(systemClock),
+      sessions: new BoundedMemorySessionStore({
+        max: config.session.max_sessions,
+        defaultTtlMs: config.session.idle_timeout,
+      }),
+      close: async () => undefined,
+    };
+  }
+  // Loaded only here: node-redis would slow down the start of every other command.
+  const { openRedisAdapters } = await import('../adapters/redis/open.js');
+  let redis: RedisAdapters;
+  try {
+    redis = openRedisAdapters(config.session.redis_url, { logger, clock: systemClock });
+  } catch (error) {
+    throw new StartupError(`session.redis_url ${(error as Error).message}`);
+  }
+  const { connection } = redis;
+  if (!(await connection.waitUntilReady(redisStartupWaitMs))) {
+    logger.warn('redis is not reachable yet; starting anyway, sign-ins get 503 until it is');
+  }
+  return {
+    limiter: redis.limiter,
+    replayCache: redis.replayCache,
+    sessions: redis.sessions,
+    health: { redis: () => connection.ping() },
+    close: () => connection.close(),
+  };
+}
+
+/**
+ * SMS and email senders by provider; the outbox serves a channel not configured to send. The
+ * provider clients load only when chosen: `twilio` alone adds about a second to every command.
+ */
+async function openNotifiers(
+  config: Config,
+  logger: Logger,
+): Promise<Pick<Ports, 'sms' | 'email'> & { close(): void }> {
+  const { sms, email, outbox_path } = config.notifications;
+  const outbox = new Outbox(outbox_path, systemClock);
+  // The schema requires the block of the chosen provider; these checks only narrow the types.
+  if (sms.provider === 'twilio' && !sms.twilio)
+    throw new StartupError('notifications.sms.twilio is required');
+  if (email.provider === 'smtp' && !email.smtp)
+    throw new StartupError('notifications.email.smtp is required');
+  const twilio =
+    sms.provider === 'twilio' && sms.twilio
+      ? new (await import('../adapters/twilio/sms.js')).TwilioSms(sms.twilio, { logger })
+      : undefined;
+  const smtp =
+    email.provider === 'smtp' && email.smtp
+      ? new (await import('../adapters/smtp/email.js')).SmtpEmail(email.smtp, { logger })
+      : undefined;
+  return { sms: twilio ?? outbox, email: smtp ?? outbox, close: () => smtp?.close() };
+}
+
+/** Where the store lives, for messages: a PostgreSQL URL without its password. */
+function storeLocation(config: Config): string {
+  if (config.store.type !== 'postgres') return config.store.path;
+  try {
+    const url = new URL(config.store.url);
+    if (url.password !== '') url.password = '***';
+    return url.toString();
+  } catch {
+    return 'store.url';
+  }
+}
+
+/** Opens and migrates the store; an unreachable or too new database stops start-up, saying why. */
+async function openStore(config: Config, logger: Logger): Promise<Store> {
+  try {
+    if (config.store.type !== 'postgres') return SqliteStore.open(config.store.path);
+    return await PostgresStore.open(config.store.url, {
+      onIdleError: (error) =>
+        logger.warn('store: an idle PostgreSQL connection failed; the next query opens a new one', {
+          error: error.message,
+        }),
+    });
+  } catch (error) {
+    throw new StartupError(`store: cannot open '${storeLocation(config)}': ${(error as Error).message}`);
+  }
+}
+
+/** The SAML service provider when logins.saml is configured; a bad IdP certificate stops start-up. */
+function openSaml(config: Config): Ports['saml'] {
+  if (!config.logins.saml) return undefined;
+  try {
+    return new PassportSamlServiceProvider(config.logins.saml, config.server);
+  } catch (error) {
+    if (error instanceof SamlConfigError) throw new StartupError(error.message);
+    throw error;
+  }
+}
+
+/** The directory when logins.delegated.ldap is configured; a filter that does not parse stops start-up. */
+function openDirectory(config: Config, logger: Logger): Ports['directory'] {
+  const ldap = config.logins.delegated?.ldap;
+  if (!ldap) return undefined;
+  try {
+    return new LdapDirectory(ldap, { logger });
+  } catch (error) {
+    throw new StartupError(`logins.delegated.ldap: ${(error as Error).message}`);
+  }
 }
 
 export interface Composed {
@@ -48,34 +185,38 @@ export interface Composed {
 }
 
 export async function compose(config: Config, logger: Logger): Promise<Composed> {
-  refuseUnsupported(config);
   const policyResult = await PolicyFile.open(config.policy_file, logger);
   if (!policyResult.ok) throw new StartupError(formatProblems(policyResult.problems));
   const policy = policyResult.value;
   const users = await openUsers(config);
-  let store: Store;
-  try {
-    store = SqliteStore.open(config.store.path);
-  } catch (error) {
-    throw new StartupError(`store: cannot open '${config.store.path}': ${(error as Error).message}`);
-  }
-  const outbox = new Outbox(config.notifications.outbox_path, systemClock);
+  const saml = openSaml(config);
+  const directory = openDirectory(config, logger);
+  let store = await openStore(config, logger);
+  store = await encryptAtRest(store, config, logger);
+  const notifiers = await openNotifiers(config, logger);
+  const shared = await openSharedState(config, logger);
   const ports: Ports = {
     store,
-    limiter: new MemoryLimiter(),
-    replayCache: new MemoryReplayCache(systemClock),
+    limiter: shared.limiter,
+    replayCache: shared.replayCache,
+    health: { ...shared.health, ...(directory ? { directory: () => directory.ping() } : {}) },
     logger,
     directUsers: users ?? UsersFile.fromContent({}),
-    sms: outbox,
-    email: outbox,
+    saml,
+    directory,
+    sms: notifiers.sms,
+    email: notifiers.email,
     clock: systemClock,
-    sessions: new BoundedMemorySessionStore({
-      max: config.session.max_sessions,
-      defaultTtlMs: config.session.idle_timeout,
-    }),
+    sessions: shared.sessions,
   };
   const gateway = await createGateway({ config, policy, ports });
   policy.watch();
+  const retention = keepHistory({
+    service: new AdminService({ ports, policy, hasher: new CodeHasher(config.session.secret) }),
+    retentionMs: config.store.history_retention,
+    logger,
+  });
+  await retention.started;
   return {
     gateway,
     ports,
@@ -90,9 +231,12 @@ export async function compose(config: Config, logger: Logger): Promise<Composed>
       }
     },
     close: async () => {
+      retention.stop();
       policy.close();
       gateway.close();
       await store.close();
+      await shared.close();
+      notifiers.close();
     },
   };
 }

@@ -13,6 +13,7 @@ import { compose, StartupError } from './compose.js';
 import { demoUpstream } from './demo-upstream.js';
 import { jsonLogger } from './logger.js';
 import { checkCommand } from './check.js';
+import { adminArguments, adminCommand } from './admin.js';
 import { readSecret } from './read-secret.js';
 
 const USAGE = `usage: stepgate <command> [--config FILE]
@@ -21,7 +22,8 @@ commands:
   serve           run the gateway
   check           validate stepgate.yaml, the policy and the users file; print every problem
   hash-password   read a password from standard input and print its hash for users.yaml
-  demo            run the gateway on the embedded demo config beside a demo upstream`;
+  demo            run the gateway on the embedded demo config beside a demo upstream
+  admin           help-desk operations on the store (try 'stepgate admin --help')`;
 
 class UsageError extends Error {}
 
@@ -73,6 +75,8 @@ async function demo(configPath: string | undefined): Promise<void> {
 }
 
 async function main(argv: string[]): Promise<number> {
+  const admin = adminArguments(argv);
+  if (admin) return adminCommand(admin);
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

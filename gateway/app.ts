@@ -22,8 +22,13 @@ import { confirmRoutes } from './flows/confirm/routes.js';
 import { mobileRoutes } from './flows/mobile/routes.js';
 import { settingsRoutes } from './flows/settings/routes.js';
 import { ACS_PATH, samlRoutes } from './flows/saml/routes.js';
+import { sidecarRoutes } from './flows/sidecar/api.js';
 import { buildFactors } from './factors/index.js';
 import { upstreamProxy } from './flows/proxy/proxy.js';
+import { AdminService } from './admin/service.js';
+import { carriesApiToken, TokenRegistry } from './admin/tokens.js';
+import { adminApiRoutes } from './flows/admin/api.js';
+import { adminPageRoutes } from './flows/admin/routes.js';
 import { regenerateSession, type SignedInUser } from './sessions.js';
 
 export interface Gateway {
@@ -39,7 +44,7 @@ function isLocalhost(url: string): boolean {
 }
 
 function sessionMiddleware(config: Config, ports: Ports): RequestHandler {
-  return session({
+  const middleware = session({
     name: config.session.cookie_name,
     secret: config.session.secret,
     store: ports.sessions,
@@ -58,6 +63,18 @@ function sessionMiddleware(config: Config, ports: Ports): RequestHandler {
       maxAge: config.session.idle_timeout,
     },
   });
+  // A session store that cannot answer (Redis down) fails closed: 503, never a generic 500 and
+  // never a request let through without its session. express-session hands every store error to
+  // `next`, also one from saving after the response was sent; the error handler then only ends it.
+  return (req, res, next) =>
+    middleware(req, res, (error?: unknown) => {
+      if (!error) return next();
+      ports.logger.warn('session store unavailable', {
+        error: error instanceof Error ? error.message : String(error),
+        cause: error instanceof Error && error.cause instanceof Error ? error.cause.message : undefined,
+      });
+      next(errors.unavailable('Sign-in'));
+    });
 }
 
 export async function createGateway(options: {
@@ -80,7 +97,9 @@ export async function createGateway(options: {
     },
     // SPEC §4: a JSON body cannot be sent cross-site without CORS, which we never allow.
     // The SAML ACS is posted by the IdP from its own origin; the signed response protects it.
-    skipCsrfProtection: (req) => Boolean(req.is('application/json')) || req.path === ACS_PATH,
+    // A bearer token for the token APIs is no ambient credential: no other site can set that header.
+    skipCsrfProtection: (req) =>
+      Boolean(req.is('application/json')) || req.path === ACS_PATH || carriesApiToken(req),
   });
 
   const ctx: GatewayContext = {
@@ -115,7 +134,16 @@ export async function createGateway(options: {
 
   const own = express.Router();
   own.use(express.json({ type: 'application/json', limit: '16kb', strict: true }));
-  own.use(express.urlencoded({ type: 'application/x-www-form-urlencoded', extended: false, limit: '16kb' }));
+  // The SAML ACS reads its own (larger) form body: responses with group claims exceed 16 kB.
+  own.use(
+    express.urlencoded({
+      type: (req) =>
+        (req as express.Request).path !== ACS_PATH &&
+        Boolean(req.headers['content-type']?.startsWith('application/x-www-form-urlencoded')),
+      extended: false,
+      limit: '16kb',
+    }),
+  );
   own.use(csrf.csrfSynchronisedProtection);
   // Code hashes are keyed by a key derived from the session secret: both must stay secret together.
   const factors = buildFactors(ports, policy, config.session.secret);
@@ -124,6 +152,11 @@ export async function createGateway(options: {
   own.use(mobileRoutes(ctx, factors));
   own.use(settingsRoutes(ctx, factors));
   if (ports.saml) own.use(samlRoutes(ctx, ports.saml));
+  const admin = new AdminService({ ports, policy, hasher: factors.hasher });
+  const tokens = new TokenRegistry(config.admin.api_tokens);
+  own.use(adminApiRoutes(ctx, admin, tokens));
+  own.use(sidecarRoutes(ctx, { ports, policy, factors }, tokens));
+  own.use(adminPageRoutes(ctx, admin));
   own.use((_req, _res, next) => next(errors.notFound()));
   own.use(errorHandler(ports.logger));
   app.use(basePath, own);
@@ -173,7 +206,7 @@ function absoluteTimeoutMiddleware(config: Config, ports: Ports): RequestHandler
 }
 
 async function recordSignIn(ports: Ports, auth: SignedInUser): Promise<void> {
-  if (auth.stage === 'confirming') return; // the challenge records its own history
+  if (auth.challengeDue) return; // the challenge records its own history
   await ports.store.appendHistory({
     time: ports.clock.now(),
     user: auth.user,

@@ -9,6 +9,20 @@ export interface Clock {
   now(): Date;
 }
 
+/**
+ * Thrown by an adapter whose outside system (Redis, ...) cannot answer: the request fails closed
+ * with a 503, never a 500 and never a pass-through. `dependency` names the system for the log.
+ */
+export class DependencyUnavailableError extends Error {
+  override readonly name = 'DependencyUnavailableError';
+  readonly dependency: string;
+
+  constructor(dependency: string, options?: { cause?: unknown }) {
+    super(`${dependency} is unavailable`, options);
+    this.dependency = dependency;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Users who sign in directly (users.yaml)
 
@@ -116,6 +130,35 @@ export interface SmsSender {
 
 export interface EmailSender {
   sendEmail(message: EmailMessage): Promise<void>;
+}
+
+/** What a person reads when a provider keeps failing; the challenge stays open so they can retry. */
+export const DELIVERY_FAILED_MESSAGE =
+  'We could not send the code just now. Try again in a moment, or choose another way to confirm.';
+
+/**
+ * Thrown by an SmsSender or EmailSender that could not deliver, after its own retries.
+ * `permanent`: the destination itself cannot receive (an invalid number, a rejected address), so
+ * trying again will not help and the person must use another number or method; the answer is 400
+ * with `code` and `message`, written for that person. Otherwise the provider is failing for now
+ * (or is misconfigured): the answer is 503 `delivery_failed` and the detail stays in the log.
+ */
+export class DeliveryError extends Error {
+  override readonly name = 'DeliveryError';
+  readonly permanent: boolean;
+  /** Stable, e.g. `invalid_phone`, `email_rejected`, `delivery_failed`. */
+  readonly code: string;
+
+  constructor(options: { permanent: boolean; code?: string; message?: string; cause?: unknown }) {
+    super(options.message ?? DELIVERY_FAILED_MESSAGE, { cause: options.cause });
+    this.permanent = options.permanent;
+    this.code = options.code ?? 'delivery_failed';
+  }
+
+  /** The provider could not take the message now; worth trying again later. */
+  static transient(cause?: unknown): DeliveryError {
+    return new DeliveryError({ permanent: false, cause });
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -275,6 +318,14 @@ export interface Store {
   getRegistrationDecline(user: string): Promise<Date | undefined>;
   recordRegistrationDecline(user: string, at: Date): Promise<void>;
 
+  /** Every mobile and authenticator record, for re-encryption under a new key (`admin rotate-key`). */
+  listMobiles(): Promise<MobileRecord[]>;
+  listAuthenticators(): Promise<AuthenticatorRecord[]>;
+
+  /** Small named values the store keeps for itself, e.g. the check value of the encryption key. */
+  getSetting(name: string): Promise<string | undefined>;
+  setSetting(name: string, value: string): Promise<void>;
+
   appendHistory(entry: HistoryEntry): Promise<void>;
   /** Newest first. */
   queryHistory(query: HistoryQuery): Promise<StoredHistoryEntry[]>;
@@ -329,6 +380,11 @@ export interface Ports {
   clock: Clock;
   /** express-session store; the memory adapter is bounded. */
   sessions: SessionStore;
+  /**
+   * Further readiness probes by name (e.g. `redis`), run by /readyz besides the store and the
+   * limiter; each throws when its system cannot answer.
+   */
+  health?: Record<string, () => Promise<void>> | undefined;
 }
 
 export const systemClock: Clock = { now: () => new Date() };

@@ -36,6 +36,11 @@ export interface SignedInUser {
   trigger: HistoryTrigger;
   /** A number registered in this sign-in before it was confirmed cannot confirm it. */
   mobileProvedThisSignIn?: boolean;
+  /**
+   * That number: it is saved as the user's verified mobile only when this sign-in is confirmed,
+   * so a password alone cannot add a phone that then confirms another sign-in.
+   */
+  pendingMobile?: string | undefined;
   /** How the user confirmed: a method id, 'remembered_network', 'trusted_network' or 'skipped'. */
   confirmation?: string | undefined;
 }

@@ -42,6 +42,7 @@ class MemoryState {
   readonly temporaryCodes: StoredTemporaryCode[] = [];
   readonly assignments = new Map<string, PermissionSetAssignment>();
   readonly declines = new Map<string, Date>();
+  readonly settings = new Map<string, string>();
   readonly history = new MemoryHistory();
   sequence = 0;
 
@@ -222,6 +223,22 @@ export class MemoryStore implements Store {
 
   async recordRegistrationDecline(user: string, at: Date): Promise<void> {
     this.state.declines.set(user, copy(at));
+  }
+
+  async listMobiles(): Promise<MobileRecord[]> {
+    return [...this.state.mobiles.values()].sort((a, b) => byCodeUnit(a.user, b.user)).map(copy);
+  }
+
+  async listAuthenticators(): Promise<AuthenticatorRecord[]> {
+    return [...this.state.authenticators.values()].sort((a, b) => byCodeUnit(a.user, b.user)).map(copy);
+  }
+
+  async getSetting(name: string): Promise<string | undefined> {
+    return this.state.settings.get(name);
+  }
+
+  async setSetting(name: string, value: string): Promise<void> {
+    this.state.settings.set(name, value);
   }
 
   async appendHistory(entry: HistoryEntry): Promise<void> {

@@ -9,15 +9,26 @@ interface AuthenticatorRow {
   last_used_step: number | null;
 }
 
+function toAuthenticator(row: AuthenticatorRow): AuthenticatorRecord {
+  return {
+    user: row.username,
+    secret: row.secret,
+    createdAt: fromMillis(row.created_at),
+    lastUsedStep: row.last_used_step,
+  };
+}
+
 /** Authenticator app enrolments (TOTP secrets and the last accepted time step). */
 export class SqliteAuthenticators {
   private readonly select: Database.Statement<[string], AuthenticatorRow>;
+  private readonly selectAll: Database.Statement<[], AuthenticatorRow>;
   private readonly upsert: Database.Statement<[AuthenticatorRow]>;
   private readonly remove: Database.Statement<[string]>;
   private readonly useStep: Database.Statement<{ username: string; step: number }>;
 
   constructor(db: Database.Database) {
     this.select = db.prepare('SELECT * FROM authenticators WHERE username = ?');
+    this.selectAll = db.prepare('SELECT * FROM authenticators ORDER BY username ASC');
     this.upsert = db.prepare(`
       INSERT INTO authenticators (username, secret, created_at, last_used_step)
       VALUES (@username, @secret, @created_at, @last_used_step)
@@ -32,14 +43,12 @@ export class SqliteAuthenticators {
 
   get(user: string): AuthenticatorRecord | undefined {
     const row = this.select.get(user);
-    return (
-      row && {
-        user: row.username,
-        secret: row.secret,
-        createdAt: fromMillis(row.created_at),
-        lastUsedStep: row.last_used_step,
-      }
-    );
+    return row && toAuthenticator(row);
+  }
+
+  /** Every enrolment, by username: for re-encryption under a new key. */
+  listAll(): AuthenticatorRecord[] {
+    return this.selectAll.all().map(toAuthenticator);
   }
 
   save(record: AuthenticatorRecord): void {

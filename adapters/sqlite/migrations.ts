@@ -107,6 +107,17 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX verification_history_time ON verification_history (occurred_at);
     `,
   },
+  {
+    version: 2,
+    name: 'settings',
+    // Small values the store keeps for itself, such as the check value of the encryption key.
+    up: `
+      CREATE TABLE settings (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 /** The database was written by a newer stepgate; running older code on it could corrupt it. */

@@ -11,15 +11,28 @@ interface MobileRow {
   updated_at: number;
 }
 
+function toMobile(row: MobileRow): MobileRecord {
+  return {
+    user: row.username,
+    phone: row.phone,
+    verifiedAt: fromMillisOrNull(row.verified_at),
+    source: row.source as MobileSource,
+    removedSourcePhone: row.removed_source_phone,
+    updatedAt: fromMillis(row.updated_at),
+  };
+}
+
 /** Mobile numbers and declined registration prompts (SPEC §1.4, §1.8). */
 export class SqliteMobiles {
   private readonly select: Database.Statement<[string], MobileRow>;
+  private readonly selectAll: Database.Statement<[], MobileRow>;
   private readonly upsert: Database.Statement<[MobileRow]>;
   private readonly selectDecline: Database.Statement<[string], { declined_at: number }>;
   private readonly upsertDecline: Database.Statement<[string, number]>;
 
   constructor(db: Database.Database) {
     this.select = db.prepare('SELECT * FROM mobiles WHERE username = ?');
+    this.selectAll = db.prepare('SELECT * FROM mobiles ORDER BY username ASC');
     this.upsert = db.prepare(`
       INSERT INTO mobiles (username, phone, verified_at, source, removed_source_phone, updated_at)
       VALUES (@username, @phone, @verified_at, @source, @removed_source_phone, @updated_at)
@@ -35,16 +48,12 @@ export class SqliteMobiles {
 
   get(user: string): MobileRecord | undefined {
     const row = this.select.get(user);
-    return (
-      row && {
-        user: row.username,
-        phone: row.phone,
-        verifiedAt: fromMillisOrNull(row.verified_at),
-        source: row.source as MobileSource,
-        removedSourcePhone: row.removed_source_phone,
-        updatedAt: fromMillis(row.updated_at),
-      }
-    );
+    return row && toMobile(row);
+  }
+
+  /** Every record, by username: for re-encryption under a new key. */
+  listAll(): MobileRecord[] {
+    return this.selectAll.all().map(toMobile);
   }
 
   save(record: MobileRecord): void {

@@ -21,6 +21,7 @@ import { migrate } from './migrations.js';
 import { SqliteMobiles } from './mobiles.js';
 import { SqliteNetworks } from './networks.js';
 import { SqlitePermissionSets } from './permission-sets.js';
+import { SqliteSettings } from './settings.js';
 import { SqliteTemporaryCodes } from './temporary-codes.js';
 
 /** How long a statement waits for another process's write lock before failing with SQLITE_BUSY. */
@@ -47,6 +48,7 @@ export class SqliteStore implements Store {
   private readonly temporaryCodes: SqliteTemporaryCodes;
   private readonly permissionSets: SqlitePermissionSets;
   private readonly history: SqliteHistory;
+  private readonly settings: SqliteSettings;
   private readonly probe: Database.Statement<[]>;
 
   private constructor(private readonly db: Database.Database) {
@@ -57,6 +59,7 @@ export class SqliteStore implements Store {
     this.temporaryCodes = new SqliteTemporaryCodes(db);
     this.permissionSets = new SqlitePermissionSets(db);
     this.history = new SqliteHistory(db);
+    this.settings = new SqliteSettings(db);
     this.probe = db.prepare('SELECT 1');
   }
 
@@ -176,6 +179,22 @@ export class SqliteStore implements Store {
 
   async recordRegistrationDecline(user: string, at: Date): Promise<void> {
     this.mobiles.recordDecline(user, at);
+  }
+
+  async listMobiles(): Promise<MobileRecord[]> {
+    return this.mobiles.listAll();
+  }
+
+  async listAuthenticators(): Promise<AuthenticatorRecord[]> {
+    return this.authenticators.listAll();
+  }
+
+  async getSetting(name: string): Promise<string | undefined> {
+    return this.settings.get(name);
+  }
+
+  async setSetting(name: string, value: string): Promise<void> {
+    this.settings.set(name, value);
   }
 
   async appendHistory(entry: HistoryEntry): Promise<void> {

@@ -18,6 +18,7 @@ import type {
   RememberedNetwork,
   StoredHistoryEntry,
 } from '../ports.js';
+import { rememberedNetworkName } from './networks.js';
 import { findUser, type KnownUser } from './users.js';
 
 /** Who acts: a help-desk person (page or API session), an API token, or an operator at the CLI. */
@@ -41,6 +42,14 @@ export interface UserSummary {
   activations: number;
 }
 
+export interface UserPermissionSets {
+  /** From the users file or directory (not changed here). */
+  from_source: string[];
+  assigned: { permission_set: string; assigned_at: string; assigned_by: string }[];
+  /** Every permission set the policy defines. */
+  known: string[];
+}
+
 const HOUR = 3_600_000;
 
 export class AdminService {
@@ -58,6 +67,11 @@ export class AdminService {
     const user = await findUser(this.deps.ports, username);
     if (!user) throw new GatewayError(404, 'unknown_user', `There is no user named '${username}'.`);
     return user;
+  }
+
+  /** The user's name as their source spells it, or `username` itself for someone no longer known. */
+  async canonicalName(username: string): Promise<string> {
+    return (await findUser(this.deps.ports, username))?.username ?? username;
   }
 
   async summary(username: string): Promise<UserSummary> {
@@ -188,21 +202,60 @@ export class AdminService {
 
   async unassignPermissionSet(actor: Actor, username: string, set: string): Promise<{ removed: boolean }> {
     const user = await this.requireUser(username);
-    const removed = await this.store.unassignPermissionSet(user.username, this.permissionSetName(set));
-    await this.record(actor, user.username, 'unassign_permission_set', set);
+    const name = this.permissionSetName(set);
+    const removed = await this.store.unassignPermissionSet(user.username, name);
+    await this.record(
+      actor,
+      user.username,
+      'unassign_permission_set',
+      removed ? name : `${name} (was not assigned)`,
+    );
     return { removed };
   }
 
-  async activations(username: string): Promise<RememberedNetwork[]> {
+  async permissionSets(username: string): Promise<UserPermissionSets> {
     const user = await this.requireUser(username);
-    return this.store.listRememberedNetworks(user.username);
+    const assigned = await this.store.listPermissionSetAssignments(user.username);
+    return {
+      from_source: user.permissionSets,
+      assigned: assigned.map((a) => ({
+        permission_set: a.permissionSet,
+        assigned_at: a.assignedAt.toISOString(),
+        assigned_by: a.assignedBy,
+      })),
+      known: Object.keys(this.deps.policy.current().document.permission_sets),
+    };
   }
 
-  /** Revokes one remembered network, or all of them: the next sign-in from there is challenged. */
+  /** Most recently used first. */
+  async activations(username: string): Promise<RememberedNetwork[]> {
+    const user = await this.requireUser(username);
+    const networks = await this.store.listRememberedNetworks(user.username);
+    return networks.sort((a, b) => b.lastUsedAt.getTime() - a.lastUsedAt.getTime());
+  }
+
+  /**
+   * Revokes one remembered network, or all of them: the next sign-in from there is challenged.
+   * A network may be given as listed ('203.0.113.7/32') or as an address in it ('203.0.113.7').
+   */
   async revokeActivations(actor: Actor, username: string, network?: string): Promise<{ revoked: number }> {
     const user = await this.requireUser(username);
-    const revoked = await this.store.revokeRememberedNetworks(user.username, network);
-    await this.record(actor, user.username, 'revoke_activations', network ?? 'all networks');
+    const canonical =
+      network === undefined ? undefined : rememberedNetworkName(network, this.deps.policy.current());
+    const revoked = await this.store.revokeRememberedNetworks(user.username, canonical);
+    if (canonical !== undefined && revoked === 0) {
+      throw new GatewayError(
+        404,
+        'unknown_network',
+        `'${user.username}' has no remembered network '${network ?? ''}'.`,
+      );
+    }
+    await this.record(
+      actor,
+      user.username,
+      'revoke_activations',
+      `${canonical ?? 'all networks'} (${revoked} revoked)`,
+    );
     return { revoked };
   }
 

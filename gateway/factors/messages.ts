@@ -39,3 +39,13 @@ export function newMobileNotice(to: string, maskedPhone: string): EmailMessage {
       'If this was not you, tell your help desk at once: they can remove the number.\n',
   };
 }
+
+export function temporaryCodeNotice(to: string, expiresAt: Date): EmailMessage {
+  return {
+    to,
+    subject: 'A temporary verification code was issued for you',
+    text:
+      `Your help desk issued a temporary verification code for your account. It works until ${expiresAt.toISOString()}.\n\n` +
+      'If you did not ask for one, tell your help desk at once: they can expire it, and so can you in your sign-in settings.\n',
+  };
+}

@@ -1,12 +1,31 @@
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import { GatewayError, errors, isGatewayError } from '../errors.js';
-import { DirectoryUnavailableError, SamlRejectedError, type Logger } from '../ports.js';
+import {
+  DELIVERY_FAILED_MESSAGE,
+  DeliveryError,
+  DependencyUnavailableError,
+  DirectoryUnavailableError,
+  SamlRejectedError,
+  type Logger,
+} from '../ports.js';
 import { html, page } from './html.js';
 import { wantsJson } from './negotiate.js';
+
+/**
+ * A code that could not be delivered. Permanent: the person's number or address cannot receive it,
+ * 400 with the sender's own sentence. Transient: 503, and the challenge stays open for a retry.
+ */
+export function deliveryFailure(error: DeliveryError): GatewayError {
+  if (error.permanent) return errors.badRequest(error.code, error.message);
+  return new GatewayError(503, 'delivery_failed', DELIVERY_FAILED_MESSAGE);
+}
 
 /** Body-parser and CSRF errors carry a status and a type; turn them into our own codes. */
 function fromLibraryError(error: unknown): GatewayError | undefined {
   if (error instanceof DirectoryUnavailableError) return errors.unavailable('The directory');
+  // Redis (sessions, limits) not answering: fail closed, whatever the request needed it for.
+  if (error instanceof DependencyUnavailableError) return errors.unavailable('Sign-in');
+  if (error instanceof DeliveryError) return deliveryFailure(error);
   if (error instanceof SamlRejectedError) {
     return new GatewayError(
       401,
@@ -48,11 +67,22 @@ export function sendError(req: Request, res: Response, error: GatewayError): voi
   );
 }
 
+/** For the log: which system did not answer, and why. */
+function dependencyOf(error: unknown): Record<string, unknown> {
+  if (!(error instanceof DependencyUnavailableError)) return {};
+  return {
+    dependency: error.dependency,
+    cause: error.cause instanceof Error ? error.cause.message : undefined,
+  };
+}
+
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     const known = isGatewayError(error) ? error : fromLibraryError(error);
     if (known) {
-      if (known.status >= 500) logger.warn('request failed', { code: known.code, path: req.path });
+      if (known.status >= 500) {
+        logger.warn('request failed', { code: known.code, path: req.path, ...dependencyOf(error) });
+      }
       sendError(req, res, known);
       return;
     }

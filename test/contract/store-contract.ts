@@ -4,6 +4,7 @@ import { describeAccess } from './cases/access.js';
 import { describeCodes } from './cases/codes.js';
 import { describeEnrolments } from './cases/enrolments.js';
 import { describeHistory } from './cases/history.js';
+import { describeListsAndSettings } from './cases/settings.js';
 
 export type OpenStore = () => Promise<Store> | Store;
 /** Runs after each case, once the store is closed: remove its file, drop its schema, ... */
@@ -50,5 +51,6 @@ export function describeStoreContract(name: string, open: OpenStore, cleanup?: C
     describeAccess(store);
     describeCodes(store);
     describeHistory(store);
+    describeListsAndSettings(store);
   });
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EncryptingStore } from '../../adapters/crypto/encrypting-store.js';
 import { MemoryStore } from '../../adapters/memory/store.js';
 import { migrate, migrations, SchemaTooNewError, schemaVersion } from '../../adapters/sqlite/migrations.js';
 import { SqliteStore } from '../../adapters/sqlite/store.js';
@@ -30,9 +31,21 @@ function removeFile(store: Store): void {
   if (path !== undefined) for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
 }
 
+// A fixed test key: the contract holds the same through the encryption decorator.
+const KEY = Buffer.alloc(32, 7);
+
+async function encrypting(inner: Store): Promise<Store> {
+  const store = await EncryptingStore.open(inner, KEY);
+  const path = files.get(inner);
+  if (path !== undefined) files.set(store, path);
+  return store;
+}
+
 describeStoreContract('MemoryStore', () => new MemoryStore());
 describeStoreContract('SqliteStore (file)', openFile, removeFile);
 describeStoreContract('SqliteStore (:memory:)', () => SqliteStore.open(':memory:'));
+describeStoreContract('EncryptingStore(MemoryStore)', () => encrypting(new MemoryStore()));
+describeStoreContract('EncryptingStore(SqliteStore file)', () => encrypting(openFile()), removeFile);
 
 describe('SqliteStore on a file', () => {
   let count = 0;
@@ -95,6 +108,7 @@ describe('SqliteStore on a file', () => {
 
 describe('SQLite migrations', () => {
   let db: Database.Database;
+  const latest = migrations.at(-1)?.version ?? 0;
   const versions = (): number[] =>
     db
       .prepare<[], { version: number }>('SELECT version FROM schema_migrations ORDER BY version')
@@ -136,6 +150,7 @@ describe('SQLite migrations', () => {
       'registration_declines',
       'remembered_networks',
       'schema_migrations',
+      'settings',
       'temporary_codes',
       'verification_history',
     ]);
@@ -146,21 +161,35 @@ describe('SQLite migrations', () => {
     migrate(db);
     const later = [
       ...migrations,
-      { version: 2, name: 'second', up: 'CREATE TABLE second (x INTEGER) STRICT' },
+      { version: latest + 1, name: 'second', up: 'CREATE TABLE second (x INTEGER) STRICT' },
     ];
-    expect(migrate(db, later)).toEqual([2]);
+    expect(migrate(db, later)).toEqual([latest + 1]);
     expect(tableExists('second')).toBe(true);
     expect(migrate(db, later)).toEqual([]);
+  });
+
+  it('brings a database at version 1 up to date, keeping its rows', () => {
+    migrate(db, migrations.slice(0, 1));
+    db.prepare(
+      "INSERT INTO mobiles (username, phone, source, updated_at) VALUES ('user-1', '+14155550100', 'self', 0)",
+    ).run();
+    expect(migrate(db)).toEqual(migrations.slice(1).map((migration) => migration.version));
+    expect(tableExists('settings')).toBe(true);
+    expect(db.prepare('SELECT phone FROM mobiles').pluck().get()).toBe('+14155550100');
   });
 
   it('rolls back a failing migration alone, keeping the ones before it', () => {
     const failing = [
       ...migrations,
-      { version: 2, name: 'good', up: 'CREATE TABLE good (x INTEGER) STRICT' },
-      { version: 3, name: 'bad', up: 'CREATE TABLE half (x INTEGER) STRICT; INSERT INTO missing VALUES (1)' },
+      { version: latest + 1, name: 'good', up: 'CREATE TABLE good (x INTEGER) STRICT' },
+      {
+        version: latest + 2,
+        name: 'bad',
+        up: 'CREATE TABLE half (x INTEGER) STRICT; INSERT INTO missing VALUES (1)',
+      },
     ];
     expect(() => migrate(db, failing)).toThrow(/missing/);
-    expect(versions().at(-1)).toBe(2);
+    expect(versions().at(-1)).toBe(latest + 1);
     expect(tableExists('good')).toBe(true);
     expect(tableExists('half')).toBe(false);
   });

@@ -15,7 +15,7 @@ import { MemoryReplayCache } from '../../adapters/memory/replay-cache.js';
 import { Outbox, type OutboxEntry } from '../../adapters/outbox/outbox.js';
 import { UsersFile, type UsersFileContent } from '../../adapters/users-file/users-file.js';
 import { createGateway, type Gateway } from '../../gateway/app.js';
-import type { Directory, Ports, SamlServiceProvider } from '../../gateway/ports.js';
+import type { Directory, Limiter, Ports, ReplayCache, SamlServiceProvider } from '../../gateway/ports.js';
 import { compilePolicy } from '../../policies/compile.js';
 import { defaultPolicy } from '../../policies/default.js';
 import { policySchema } from '../../policies/schema.js';
@@ -78,6 +78,20 @@ export interface TestGatewayOptions {
   directory?: Directory;
   /** A SAML service provider for federated sign-in. */
   saml?: SamlServiceProvider;
+  /**
+   * Adapters in place of the memory ones (e.g. Redis, so several gateways share them). Build
+   * them with `clock` when they need the gateway's time.
+   */
+  sessions?: Ports['sessions'];
+  limiter?: Limiter;
+  replayCache?: ReplayCache;
+  /** Extra /readyz probes (Ports.health). */
+  health?: Ports['health'];
+  /** The clock the gateway runs on; a new TestClock when absent. */
+  clock?: TestClock;
+  /** Senders in place of the outbox (e.g. Twilio through a stand-in, or one that fails). */
+  sms?: Ports['sms'];
+  email?: Ports['email'];
 }
 
 export interface TestGateway {
@@ -113,21 +127,24 @@ export async function startGateway(options: TestGatewayOptions): Promise<TestGat
     session: { secret: 'test-session-secret-that-is-long-enough', ...options.config?.session },
     notifications: { outbox_path: outboxPath },
   });
-  const clock = new TestClock();
+  const clock = options.clock ?? new TestClock();
   const store = new MemoryStore();
   const outbox = new Outbox(outboxPath, clock);
   const ports: Ports = {
     store,
-    limiter: new MemoryLimiter(),
-    replayCache: new MemoryReplayCache(clock),
+    limiter: options.limiter ?? new MemoryLimiter(),
+    replayCache: options.replayCache ?? new MemoryReplayCache(clock),
     directory: options.directory,
     saml: options.saml,
     logger: silentLogger,
     directUsers: UsersFile.fromContent(options.users ?? TEST_USERS),
-    sms: outbox,
-    email: outbox,
+    sms: options.sms ?? outbox,
+    email: options.email ?? outbox,
     clock,
-    sessions: new BoundedMemorySessionStore({ max: 1000, defaultTtlMs: config.session.idle_timeout }),
+    sessions:
+      options.sessions ??
+      new BoundedMemorySessionStore({ max: 1000, defaultTtlMs: config.session.idle_timeout }),
+    health: options.health,
   };
   const compiled = compilePolicy(options.policy === undefined ? defaultPolicy() : testPolicy(options.policy));
   const gateway = await createGateway({ config, policy: { current: () => compiled }, ports });

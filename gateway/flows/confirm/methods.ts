@@ -30,6 +30,18 @@ export async function verifiedMobile(store: Store, user: string, sourceMobile: s
   return sourceMobile;
 }
 
+/** A number proved by an SMS code becomes the user's verified mobile (replacing any earlier one). */
+export async function saveVerifiedMobile(store: Store, user: string, phone: string, at: Date): Promise<void> {
+  await store.saveMobile({
+    user,
+    phone,
+    verifiedAt: at,
+    source: 'self',
+    removedSourcePhone: null,
+    updatedAt: at,
+  });
+}
+
 export async function userFacts(
   auth: SignedInUser,
   policy: CompiledPolicy,

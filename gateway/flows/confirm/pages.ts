@@ -1,10 +1,7 @@
 import { csrfField, html, page, type SafeHtml } from '../../http/html.js';
 import type { MethodId } from '../../factors/types.js';
+import type { OfferedMethod } from './challenge.js';
 
-export interface OfferedMethod {
-  id: MethodId;
-  destination?: string | undefined;
-}
 
 const LABELS: Record<MethodId, string> = {
   sms: 'Text message',

@@ -1,5 +1,6 @@
 /**
- * GET /healthz: the process answers. GET /readyz: it can do its work — the store answers.
+ * GET /healthz: the process answers. GET /readyz: it can do its work — the store, the limiter
+ * and any further systems the ports name (Redis) answer.
  * Neither needs a session, and neither says more than a load balancer needs.
  */
 import { Router } from 'express';
@@ -12,10 +13,14 @@ export function healthRoutes(ctx: GatewayContext): Router {
   });
   router.get('/readyz', async (_req, res) => {
     const checks: Record<string, 'ok' | 'unavailable'> = {};
-    const probes = { store: ctx.ports.store, limiter: ctx.ports.limiter };
-    for (const [name, port] of Object.entries(probes)) {
+    const probes: Record<string, () => Promise<void>> = {
+      store: () => ctx.ports.store.ping(),
+      limiter: () => ctx.ports.limiter.ping(),
+      ...ctx.ports.health,
+    };
+    for (const [name, probe] of Object.entries(probes)) {
       try {
-        await port.ping();
+        await probe();
         checks[name] = 'ok';
       } catch (error) {
         checks[name] = 'unavailable';

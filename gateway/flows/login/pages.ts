@@ -38,7 +38,11 @@ export function loginPage(options: {
           ${options.username ? html`autofocus` : ''}
         />
         <button type="submit">Sign in</button>
-      </form>`,
+      </form>
+      ${options.samlLoginUrl
+        ? html`<p class="muted">or</p>
+            <p><a class="button" href="${options.samlLoginUrl}">Sign in with your identity provider</a></p>`
+        : ''}`,
   });
 }
 

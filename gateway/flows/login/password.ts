@@ -46,6 +46,10 @@ export async function verifyPassword(password: string, hash: string): Promise<bo
  * A hash no password matches, computed at the default cost. Checking an unknown user's
  * password against it makes "no such user" cost the same time as "wrong password".
  */
-export async function makeDecoyHash(): Promise<string> {
-  return hashPassword(randomBytes(24).toString('base64'));
+let decoy: Promise<string> | undefined;
+
+export function makeDecoyHash(): Promise<string> {
+  // One per process is enough: it only has to cost what a real check costs.
+  decoy ??= hashPassword(randomBytes(24).toString('base64'));
+  return decoy;
 }

@@ -34,16 +34,14 @@ export function loginRoutes(ctx: GatewayContext, authenticate: PasswordAuthentic
     }
     if (wantsJson(req)) return void res.json({ signed_in: false, login: loginPath });
     res.set('Cache-Control', 'no-store');
-    res
-      .type('html')
-      .send(
-        loginPage({
-          action: loginPath,
-          csrfToken: ctx.csrfToken(req),
-          returnTo,
-          samlLoginUrl: samlLoginUrl(returnTo),
-        }),
-      );
+    res.type('html').send(
+      loginPage({
+        action: loginPath,
+        csrfToken: ctx.csrfToken(req),
+        returnTo,
+        samlLoginUrl: samlLoginUrl(returnTo),
+      }),
+    );
   });
 
   router.post('/login', async (req, res) => {

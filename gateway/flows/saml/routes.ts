@@ -7,7 +7,7 @@ import express, { Router } from 'express';
 import { GatewayError, errors } from '../../errors.js';
 import { safeReturnTo } from '../../http/redirects.js';
 import type { GatewayContext } from '../../context.js';
-import type { SamlIdentity, SamlServiceProvider } from '../../ports.js';
+import { SamlRejectedError, type SamlIdentity, type SamlServiceProvider } from '../../ports.js';
 import type { UserType } from '../../../policies/types.js';
 import { completeSignIn } from '../login/complete.js';
 import type { Identity } from '../login/decide.js';
@@ -51,7 +51,12 @@ export function samlRoutes(ctx: GatewayContext, sp: SamlServiceProvider): Router
     for (const [name, value] of Object.entries(body)) if (typeof value === 'string') fields[name] = value;
     if (!fields.SAMLResponse) throw errors.badRequest('invalid_request', 'The sign-in response is missing.');
 
-    const assertion = await sp.validate(fields);
+    const assertion = await sp.validate(fields).catch((error: unknown) => {
+      // The page says nothing of why; the log must, or a misconfigured IdP cannot be diagnosed.
+      if (error instanceof SamlRejectedError)
+        ports.logger.warn('SAML response refused', { reason: error.message });
+      throw error;
+    });
     if (!(await ports.replayCache.remember(`saml:${assertion.assertionId}`, assertion.validUntil))) {
       ports.logger.warn('replayed SAML assertion refused', { user: assertion.nameId });
       throw replayed();

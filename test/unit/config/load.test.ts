@@ -40,7 +40,12 @@ describe('stepgate.yaml', () => {
           absolute_timeout: 12 * 3_600_000,
           max_sessions: 100_000,
         },
-        store: { type: 'sqlite', path: './var/stepgate.db', url: 'postgres://localhost/stepgate' },
+        store: {
+          type: 'sqlite',
+          path: './var/stepgate.db',
+          url: 'postgres://localhost/stepgate',
+          history_retention: 180 * 86_400_000,
+        },
         logins: { direct: { users_file: './users.yaml' } },
         notifications: {
           sms: { provider: 'outbox' },

@@ -1,0 +1,216 @@
+import { Pool } from 'pg';
+import type {
+  AuthenticatorRecord,
+  CodePurpose,
+  HistoryEntry,
+  HistoryQuery,
+  MobileRecord,
+  OneTimeCode,
+  PermissionSetAssignment,
+  RememberedNetwork,
+  StoredHistoryEntry,
+  Store,
+  TemporaryCode,
+} from '../../gateway/ports.js';
+import { PostgresAuthenticators } from './authenticators.js';
+import { PostgresCodes } from './codes.js';
+import { PostgresHistory } from './history.js';
+import { migrate } from './migrations.js';
+import { PostgresMobiles } from './mobiles.js';
+import { PostgresNetworks } from './networks.js';
+import { PostgresPermissionSets } from './permission-sets.js';
+import { PostgresSettings } from './settings.js';
+import { PostgresTemporaryCodes } from './temporary-codes.js';
+
+export interface PostgresStoreOptions {
+  /** Connections in the pool; default 10. */
+  maxConnections?: number | undefined;
+  /** How long to wait for a new connection before failing; default 5000. */
+  connectTimeoutMs?: number | undefined;
+  /**
+   * Called when an idle pooled connection fails (the server restarted, the network dropped). The
+   * pool discards it and the next query opens a new one; without a listener Node would crash.
+   */
+  onIdleError?: ((error: Error) => void) | undefined;
+}
+
+/**
+ * The Store port on PostgreSQL, for several instances sharing one database. The atomic operations
+ * are single statements (conditional UPDATE, INSERT ... ON CONFLICT) or short transactions holding
+ * a lock, so they hold between instances; reads see only committed data.
+ */
+export class PostgresStore implements Store {
+  private readonly mobiles: PostgresMobiles;
+  private readonly authenticators: PostgresAuthenticators;
+  private readonly networks: PostgresNetworks;
+  private readonly codes: PostgresCodes;
+  private readonly temporaryCodes: PostgresTemporaryCodes;
+  private readonly permissionSets: PostgresPermissionSets;
+  private readonly settings: PostgresSettings;
+  private readonly history: PostgresHistory;
+  private ending: Promise<void> | undefined;
+
+  private constructor(private readonly pool: Pool) {
+    this.mobiles = new PostgresMobiles(pool);
+    this.authenticators = new PostgresAuthenticators(pool);
+    this.networks = new PostgresNetworks(pool);
+    this.codes = new PostgresCodes(pool);
+    this.temporaryCodes = new PostgresTemporaryCodes(pool);
+    this.permissionSets = new PostgresPermissionSets(pool);
+    this.settings = new PostgresSettings(pool);
+    this.history = new PostgresHistory(pool);
+  }
+
+  /** Connects to `url` and migrates the database; throws when it cannot be reached or is too new. */
+  static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+    const pool = new Pool({
+      connectionString: url,
+      max: options.maxConnections ?? 10,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+      keepAlive: true,
+      application_name: 'stepgate',
+    });
+    pool.on('error', options.onIdleError ?? (() => undefined));
+    try {
+      await migrate(pool);
+      return new PostgresStore(pool);
+    } catch (error) {
+      await pool.end().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    // pg refuses to end a pool twice; closing is idempotent here, as for the other stores.
+    this.ending ??= this.pool.end();
+    await this.ending;
+  }
+
+  async getMobile(user: string): Promise<MobileRecord | undefined> {
+    return this.mobiles.get(user);
+  }
+
+  async saveMobile(record: MobileRecord): Promise<void> {
+    await this.mobiles.save(record);
+  }
+
+  async listMobiles(): Promise<MobileRecord[]> {
+    return this.mobiles.list();
+  }
+
+  async getAuthenticator(user: string): Promise<AuthenticatorRecord | undefined> {
+    return this.authenticators.get(user);
+  }
+
+  async saveAuthenticator(record: AuthenticatorRecord): Promise<void> {
+    await this.authenticators.save(record);
+  }
+
+  async listAuthenticators(): Promise<AuthenticatorRecord[]> {
+    return this.authenticators.list();
+  }
+
+  async removeAuthenticator(user: string): Promise<boolean> {
+    return this.authenticators.removeFor(user);
+  }
+
+  async useAuthenticatorStep(user: string, step: number): Promise<boolean> {
+    return this.authenticators.useStepFor(user, step);
+  }
+
+  async findRememberedNetwork(user: string, network: string): Promise<RememberedNetwork | undefined> {
+    return this.networks.find(user, network);
+  }
+
+  async rememberNetwork(user: string, network: string, method: string, at: Date): Promise<void> {
+    await this.networks.remember(user, network, method, at);
+  }
+
+  async listRememberedNetworks(user: string): Promise<RememberedNetwork[]> {
+    return this.networks.listFor(user);
+  }
+
+  async revokeRememberedNetworks(user: string, network?: string): Promise<number> {
+    return this.networks.revoke(user, network);
+  }
+
+  async saveCode(code: OneTimeCode): Promise<void> {
+    await this.codes.save(code);
+  }
+
+  async getLatestCode(user: string, purpose: CodePurpose): Promise<OneTimeCode | undefined> {
+    return this.codes.getLatest(user, purpose);
+  }
+
+  async addCodeAttempt(id: string): Promise<number> {
+    return this.codes.attempt(id);
+  }
+
+  async consumeCode(id: string, at: Date): Promise<boolean> {
+    return this.codes.consumeOnce(id, at);
+  }
+
+  async deleteCodesBefore(time: Date): Promise<number> {
+    return this.codes.deleteBefore(time);
+  }
+
+  async issueTemporaryCode(code: TemporaryCode): Promise<void> {
+    await this.temporaryCodes.issue(code);
+  }
+
+  async getActiveTemporaryCode(user: string, now: Date): Promise<TemporaryCode | undefined> {
+    return this.temporaryCodes.getActive(user, now);
+  }
+
+  async expireTemporaryCode(user: string, at: Date): Promise<boolean> {
+    return this.temporaryCodes.expire(user, at);
+  }
+
+  async countTemporaryCodesIssuedSince(user: string, since: Date): Promise<number> {
+    return this.temporaryCodes.countIssuedSince(user, since);
+  }
+
+  async listPermissionSetAssignments(user: string): Promise<PermissionSetAssignment[]> {
+    return this.permissionSets.listFor(user);
+  }
+
+  async assignPermissionSet(assignment: PermissionSetAssignment): Promise<void> {
+    await this.permissionSets.assign(assignment);
+  }
+
+  async unassignPermissionSet(user: string, permissionSet: string): Promise<boolean> {
+    return this.permissionSets.unassign(user, permissionSet);
+  }
+
+  async getRegistrationDecline(user: string): Promise<Date | undefined> {
+    return this.mobiles.getDecline(user);
+  }
+
+  async recordRegistrationDecline(user: string, at: Date): Promise<void> {
+    await this.mobiles.recordDecline(user, at);
+  }
+
+  async getSetting(name: string): Promise<string | undefined> {
+    return this.settings.get(name);
+  }
+
+  async setSetting(name: string, value: string): Promise<void> {
+    await this.settings.set(name, value);
+  }
+
+  async appendHistory(entry: HistoryEntry): Promise<void> {
+    await this.history.append(entry);
+  }
+
+  async queryHistory(query: HistoryQuery): Promise<StoredHistoryEntry[]> {
+    return this.history.query(query);
+  }
+
+  async pruneHistory(before: Date): Promise<number> {
+    return this.history.pruneBefore(before);
+  }
+}

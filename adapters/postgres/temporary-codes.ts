@@ -1,0 +1,94 @@
+import type { Pool } from 'pg';
+import type { TemporaryCode } from '../../gateway/ports.js';
+import { inTransaction, withClient } from './transaction.js';
+import {
+  fromMillis,
+  fromMillisOrNull,
+  toInteger,
+  toMillis,
+  toMillisOrNull,
+  type BigintText,
+} from './values.js';
+
+interface TemporaryCodeRow {
+  username: string;
+  hash: string;
+  issued_at: BigintText;
+  expires_at: BigintText;
+  issued_by: string;
+  expired_at: BigintText | null;
+}
+
+function toTemporaryCode(row: TemporaryCodeRow): TemporaryCode {
+  return {
+    user: row.username,
+    hash: row.hash,
+    issuedAt: fromMillis(row.issued_at),
+    expiresAt: fromMillis(row.expires_at),
+    issuedBy: row.issued_by,
+    expiredAt: fromMillisOrNull(row.expired_at),
+  };
+}
+
+// Active: not expired early and not past its expiry ($1 user, $2 now). The read and the early expiry use it.
+const active = 'username = $1 AND expired_at IS NULL AND expires_at > $2';
+const expireActive = `UPDATE temporary_codes SET expired_at = $2 WHERE ${active}`;
+
+/**
+ * Temporary verification codes issued by a help desk (SPEC §1.9): at most one active per user.
+ * There is no row to lock for a user who has no code yet, so issuing takes an advisory lock keyed
+ * by the user instead; a hash collision between two users only makes one wait for the other.
+ */
+export class PostgresTemporaryCodes {
+  constructor(private readonly pool: Pool) {}
+
+  async issue(code: TemporaryCode): Promise<void> {
+    const issuedAt = toMillis(code.issuedAt);
+    await withClient(this.pool, (client) =>
+      inTransaction(client, async () => {
+        await client.query(
+          "SELECT pg_advisory_xact_lock(hashtextextended('stepgate temporary code ' || $1, 0))",
+          [code.user],
+        );
+        // Under READ COMMITTED this statement sees a code another issuer committed while we waited.
+        await client.query(expireActive, [code.user, issuedAt]);
+        await client.query(
+          `INSERT INTO temporary_codes (username, hash, issued_at, expires_at, issued_by, expired_at)
+           VALUES ($1, $2, $3, $4, $5, $6)`,
+          [
+            code.user,
+            code.hash,
+            issuedAt,
+            toMillis(code.expiresAt),
+            code.issuedBy,
+            toMillisOrNull(code.expiredAt),
+          ],
+        );
+      }),
+    );
+  }
+
+  async getActive(user: string, now: Date): Promise<TemporaryCode | undefined> {
+    const { rows } = await this.pool.query<TemporaryCodeRow>(
+      `SELECT username, hash, issued_at, expires_at, issued_by, expired_at FROM temporary_codes
+       WHERE ${active} ORDER BY issued_at DESC, id DESC LIMIT 1`,
+      [user, toMillis(now)],
+    );
+    const row = rows[0];
+    return row && toTemporaryCode(row);
+  }
+
+  async expire(user: string, at: Date): Promise<boolean> {
+    const result = await this.pool.query(expireActive, [user, toMillis(at)]);
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  /** Counts every code issued at or after `since`, whether still active or not. */
+  async countIssuedSince(user: string, since: Date): Promise<number> {
+    const { rows } = await this.pool.query<{ issued: BigintText }>(
+      'SELECT count(*) AS issued FROM temporary_codes WHERE username = $1 AND issued_at >= $2',
+      [user, toMillis(since)],
+    );
+    return toInteger(rows[0]?.issued ?? 0);
+  }
+}

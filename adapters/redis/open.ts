@@ -1,0 +1,29 @@
+/**
+ * Everything stepgate keeps in Redis, over one connection: what bin/compose.ts wires when
+ * `session.store` is `redis`. A module of its own so the composition root can load node-redis
+ * only then: importing it costs every CLI command about a second of start-up.
+ */
+import type { Clock } from '../../gateway/ports.js';
+import { connectRedis, type RedisConnection, type RedisOptions } from './client.js';
+import { RedisLimiter } from './limiter.js';
+import { RedisReplayCache } from './replay-cache.js';
+import { redisSessionStore } from './session-store.js';
+
+export interface RedisAdapters {
+  connection: RedisConnection;
+  limiter: RedisLimiter;
+  replayCache: RedisReplayCache;
+  sessions: ReturnType<typeof redisSessionStore>;
+}
+
+/** Throws (before connecting) when the URL is not one node-redis can use; see checkRedisUrl. */
+export function openRedisAdapters(url: string, options: RedisOptions & { clock: Clock }): RedisAdapters {
+  const connection = connectRedis(url, options);
+  const { client } = connection;
+  return {
+    connection,
+    limiter: new RedisLimiter(client, { clock: options.clock }),
+    replayCache: new RedisReplayCache(client, options.clock),
+    sessions: redisSessionStore(client),
+  };
+}

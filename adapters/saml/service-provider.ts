@@ -1,0 +1,152 @@
+/**
+ * SAML federation (SPEC §1.6) with passport-saml: our SP metadata, the redirect that starts
+ * SP-initiated login, and the check of a POSTed response. passport-saml's Strategy is driven the
+ * way passport drives it — on a copy given its own success/fail/error/redirect — so no passport
+ * session or middleware is involved; the gateway keeps its own session and replay cache.
+ *
+ * Both the Response and the Assertion must be signed by a configured IdP certificate. Times come
+ * from the real clock, as inside node-saml. Every refused response is a SamlRejectedError with a
+ * short reason for the log; no library error leaves validate().
+ */
+import type { Request } from 'express';
+import {
+  Strategy,
+  ValidateInResponseTo,
+  type CacheProvider,
+  type PassportSamlConfig,
+  type Profile,
+  type VerifiedCallback,
+} from '@node-saml/passport-saml';
+import type { Config } from '../../config/schema.js';
+import { ACS_PATH } from '../../gateway/flows/saml/routes.js';
+import { SamlRejectedError, type SamlIdentity, type SamlServiceProvider } from '../../gateway/ports.js';
+import { identityOf } from './assertion.js';
+import { loadIdpCertificates } from './certificates.js';
+import { BoundedRequestIdCache } from './request-ids.js';
+
+export { SamlConfigError } from './certificates.js';
+
+export type SamlSettings = NonNullable<Config['logins']['saml']>;
+
+export interface SamlAdapterOptions {
+  /** Tolerated clock difference with the IdP. Default 5 s. */
+  clockSkewMs?: number;
+  /** Where the ids of our AuthnRequests are kept; share one across instances without sticky sessions. */
+  requestIds?: CacheProvider;
+  /** How long the IdP has to answer an AuthnRequest. Default 1 h. */
+  requestLifetimeMs?: number;
+}
+
+const NAME_ID_FORMAT = 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified';
+
+type Outcome =
+  | { kind: 'success'; user: unknown }
+  | { kind: 'redirect'; url: string }
+  | { kind: 'error'; error: unknown }
+  | { kind: 'fail' }
+  | { kind: 'pass' };
+
+function reasonOf(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0]!.slice(0, 200);
+}
+
+export class PassportSamlServiceProvider implements SamlServiceProvider {
+  private readonly strategy: Strategy;
+  private readonly acsUrl: string;
+  private readonly clockSkewMs: number;
+  private readonly spMetadata: string;
+
+  /**
+   * @param saml the resolved `logins.saml` section
+   * @param server `server.public_url` and `server.base_path`: the ACS URL is `${public_url}${base_path}/saml/acs`
+   * @throws SamlConfigError when an `idp_cert` file cannot be read or holds no certificate
+   */
+  constructor(
+    private readonly saml: SamlSettings,
+    server: Pick<Config['server'], 'public_url' | 'base_path'>,
+    options: SamlAdapterOptions = {},
+  ) {
+    this.acsUrl = `${server.public_url.replace(/\/+$/, '')}${server.base_path}${ACS_PATH}`;
+    this.clockSkewMs = options.clockSkewMs ?? 5_000;
+    const requestLifetimeMs = options.requestLifetimeMs ?? 60 * 60_000;
+    const config: PassportSamlConfig = {
+      entryPoint: saml.entry_point,
+      idpIssuer: saml.idp_issuer,
+      idpCert: loadIdpCertificates(saml.idp_cert),
+      issuer: saml.issuer,
+      audience: saml.issuer,
+      callbackUrl: this.acsUrl,
+      wantAuthnResponseSigned: true,
+      wantAssertionsSigned: true,
+      signatureAlgorithm: 'sha256',
+      acceptedClockSkewMs: this.clockSkewMs,
+      identifierFormat: NAME_ID_FORMAT,
+      // stepgate does not care how the IdP authenticated the person, and an 'exact'
+      // PasswordProtectedTransport request is refused by IdPs when the user signed in otherwise.
+      disableRequestedAuthnContext: true,
+      validateInResponseTo: ValidateInResponseTo.ifPresent,
+      requestIdExpirationPeriodMs: requestLifetimeMs,
+      cacheProvider:
+        options.requestIds ?? new BoundedRequestIdCache({ max: 10_000, ttlMs: requestLifetimeMs }),
+    };
+    const acceptProfile = (profile: Profile | null, done: VerifiedCallback) =>
+      done(null, profile ?? undefined);
+    const refuseLogout = (_profile: Profile | null, done: VerifiedCallback) =>
+      done(new Error('single logout is not supported'));
+    this.strategy = new Strategy(config, acceptProfile, refuseLogout);
+    this.spMetadata = this.strategy.generateServiceProviderMetadata(null);
+  }
+
+  metadata(): string {
+    return this.spMetadata;
+  }
+
+  async loginUrl(relayState: string): Promise<string> {
+    const outcome = await this.drive({ query: { RelayState: relayState }, body: {} });
+    if (outcome.kind === 'redirect') return outcome.url;
+    // Building a request from our own settings should not fail; if it does, it is a 500.
+    throw new Error(
+      `SAML login request failed: ${outcome.kind === 'error' ? reasonOf(outcome.error) : outcome.kind}`,
+    );
+  }
+
+  async validate(body: Record<string, string>): Promise<SamlIdentity> {
+    const { SAMLResponse } = body;
+    if (!SAMLResponse) throw new SamlRejectedError('no SAMLResponse');
+    const outcome = await this.drive({ query: {}, body: { SAMLResponse } });
+    if (outcome.kind === 'error') throw new SamlRejectedError(reasonOf(outcome.error));
+    if (outcome.kind !== 'success')
+      throw new SamlRejectedError(`no sign-in in the response (${outcome.kind})`);
+    try {
+      return identityOf(outcome.user as Profile, {
+        idpIssuer: this.saml.idp_issuer,
+        acsUrl: this.acsUrl,
+        attributes: this.saml.attributes,
+        clockSkewMs: this.clockSkewMs,
+        now: new Date(),
+      });
+    } catch (error) {
+      if (error instanceof SamlRejectedError) throw error;
+      throw new SamlRejectedError(reasonOf(error));
+    }
+  }
+
+  /** Runs the strategy on a request of our making and reports which action it ended with. */
+  private drive(request: { query: Record<string, string>; body: Record<string, string> }): Promise<Outcome> {
+    return new Promise((resolve) => {
+      const run: Strategy = Object.assign(Object.create(this.strategy) as Strategy, {
+        success: (user: unknown) => resolve({ kind: 'success', user }),
+        redirect: (url: string) => resolve({ kind: 'redirect', url }),
+        error: (error: unknown) => resolve({ kind: 'error', error }),
+        fail: () => resolve({ kind: 'fail' }),
+        pass: () => resolve({ kind: 'pass' }),
+      });
+      try {
+        run.authenticate({ ...request, headers: {}, url: '/' } as unknown as Request, {});
+      } catch (error) {
+        resolve({ kind: 'error', error });
+      }
+    });
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * The challenge itself, apart from HTTP: which methods are offered, sending a code, checking one.
+ * The gateway's pages and the IdP sidecar API both run on these, so limits, lockouts and history
+ * are the same whichever door a person came through.
+ */
+import { GatewayError, errors, isGatewayError } from '../../errors.js';
+import { deliveryFailure } from '../../http/error-handler.js';
+import { recordAttempt } from '../../history.js';
+import { DeliveryError, type HistoryTrigger, type Ports } from '../../ports.js';
+import type { SignedInUser } from '../../sessions.js';
+import type { PolicySource } from '../../context.js';
+import type { Factors } from '../../factors/index.js';
+import { maskEmail, maskPhone } from '../../factors/mask.js';
+import { METHOD_IDS, type MethodId, type VerifyFailure } from '../../factors/types.js';
+import { offeredMethods, saveVerifiedMobile, userFacts, type UserFacts } from './methods.js';
+
+export interface FlowDeps {
+  ports: Ports;
+  policy: PolicySource;
+  factors: Factors;
+}
+
+export interface OfferedMethod {
+  id: MethodId;
+  destination?: string | undefined;
+}
+
+export function failureError(failure: VerifyFailure): GatewayError {
+  if (failure.reason === 'invalid_code') {
+    const left = failure.attemptsLeft;
+    const message =
+      left === undefined
+        ? 'That code is not right. Check it and try again.'
+        : `That code is not right. You have ${left} attempt${left === 1 ? '' : 's'} left with this code.`;
+    return errors.badRequest('invalid_code', message, left === undefined ? {} : { attempts_left: left });
+  }
+  const message =
+    failure.reason === 'code_void'
+      ? 'That code can no longer be used after too many wrong attempts. Request a new code.'
+      : 'There is no active code. Request a new code.';
+  return errors.badRequest('invalid_code', message, { attempts_left: 0 });
+}
+
+export function describeMethods(facts: UserFacts, methods: readonly MethodId[]): OfferedMethod[] {
+  return methods.map((id) => {
+    if (id === 'sms' && facts.mobile) return { id, destination: maskPhone(facts.mobile) };
+    if (id === 'email' && facts.email) return { id, destination: maskEmail(facts.email) };
+    return { id };
+  });
+}
+
+export async function currentChallenge(deps: FlowDeps, auth: SignedInUser) {
+  const policy = deps.policy.current();
+  const facts = await userFacts(auth, policy, deps.ports);
+  const methods = offeredMethods(facts, policy, { mobileProvedThisSignIn: auth.mobileProvedThisSignIn });
+  return { facts, methods, offered: describeMethods(facts, methods) };
+}
+
+/** The method a request names, if this challenge offers it (and, for sending, if it delivers codes). */
+export async function pickMethod(deps: FlowDeps, auth: SignedInUser, requested: unknown, needsDelivery: boolean) {
+  const { facts, methods } = await currentChallenge(deps, auth);
+  const usable = methods.filter((id) => !needsDelivery || deps.factors.byId[id].start);
+  const method = METHOD_IDS.find((id) => id === requested);
+  if (!method || !usable.includes(method)) {
+    throw errors.badRequest('invalid_method', `Choose one of the offered methods: ${usable.join(', ') || 'none'}.`);
+  }
+  return { facts, method };
+}
+
+/** A refusal by the lock is an attempt too: the history shows it (SPEC §5). */
+export async function guardLocked(deps: FlowDeps, auth: SignedInUser, method: string, trigger?: HistoryTrigger) {
+  try {
+    await deps.factors.lockout.assertNotLocked(auth.user);
+  } catch (error) {
+    await recordAttempt(deps.ports, auth, { method, status: 'Locked', trigger });
+    throw error;
+  }
+}
+
+/** Delivery problems become the errors a person can act on; a rate limit is recorded as such. */
+export async function deliveryRefusal(
+  deps: FlowDeps,
+  auth: SignedInUser,
+  method: string,
+  error: unknown,
+  trigger?: HistoryTrigger,
+): Promise<unknown> {
+  if (isGatewayError(error)) {
+    if (error.status === 429) await recordAttempt(deps.ports, auth, { method, status: 'RateLimited', trigger });
+    return error;
+  }
+  if (error instanceof DeliveryError) {
+    deps.ports.logger.warn('code delivery failed', { code: error.code, permanent: error.permanent });
+    return deliveryFailure(error);
+  }
+  deps.ports.logger.error('code delivery failed', { error: error instanceof Error ? error.message : String(error) });
+  return deliveryFailure(DeliveryError.transient(error));
+}
+
+/** POST /confirm/send: a code by SMS or email, within the send limits, while not locked. */
+export async function sendChallengeCode(deps: FlowDeps, auth: SignedInUser, requested: unknown) {
+  const { facts, method } = await pickMethod(deps, auth, requested, true);
+  await guardLocked(deps, auth, method);
+  let destination: string;
+  try {
+    ({ destination } = await deps.factors.byId[method].start!(facts));
+  } catch (error) {
+    throw await deliveryRefusal(deps, auth, method, error);
+  }
+  await recordAttempt(deps.ports, auth, { method, status: 'Initiated' });
+  return { method, destination };
+}
+
+/** A wrong answer: recorded, counted toward the lockout, and refused (423 when it locked the user). */
+export async function refuseAnswer(
+  deps: FlowDeps,
+  auth: SignedInUser,
+  method: string,
+  failure: VerifyFailure,
+  trigger?: HistoryTrigger,
+): Promise<never> {
+  const status = failure.reason === 'code_void' ? 'FailedTooManyAttempts' : 'FailedInvalidCode';
+  await recordAttempt(deps.ports, auth, { method, status, trigger });
+  if (await deps.factors.lockout.recordFailure(auth.user)) {
+    await recordAttempt(deps.ports, auth, { method, status: 'Locked', trigger });
+    await deps.factors.lockout.assertNotLocked(auth.user);
+  }
+  throw failureError(failure);
+}
+
+/**
+ * POST /confirm/verify. Success: the network is remembered, a number proved during this sign-in
+ * now counts, and the history says so. Returns the confirmed state; the caller renews the session.
+ */
+export async function verifyChallengeCode(
+  deps: FlowDeps,
+  auth: SignedInUser,
+  requested: unknown,
+  code: string | undefined,
+): Promise<SignedInUser> {
+  const { facts, method } = await pickMethod(deps, auth, requested, false);
+  if (!code) throw errors.badRequest('invalid_request', 'Enter the code.');
+  await guardLocked(deps, auth, method);
+  const result = await deps.factors.byId[method].verify(facts, code);
+  if (!result.ok) return refuseAnswer(deps, auth, method, result);
+  const { ports } = deps;
+  const now = ports.clock.now();
+  await deps.factors.lockout.recordSuccess(auth.user);
+  if (auth.pendingMobile) await saveVerifiedMobile(ports.store, auth.user, auth.pendingMobile, now);
+  await ports.store.rememberNetwork(auth.user, deps.policy.current().networkOf(auth.sourceIp), method, now);
+  await recordAttempt(ports, auth, {
+    method,
+    status: 'Succeeded',
+    trigger: method === 'temporary_code' ? 'TemporaryCode' : auth.trigger,
+  });
+  return { ...auth, stage: 'confirmed', challengeDue: false, confirmation: method, pendingMobile: undefined };
+}

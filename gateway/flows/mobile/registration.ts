@@ -1,0 +1,95 @@
+/**
+ * Mobile registration apart from HTTP (SPEC §1.4): check the number, prove it by SMS, or decline.
+ * Shared by the gateway's pages and the IdP sidecar API.
+ */
+import { GatewayError, errors } from '../../errors.js';
+import { recordAttempt } from '../../history.js';
+import type { SignedInUser } from '../../sessions.js';
+import { maskPhone } from '../../factors/mask.js';
+import { newMobileNotice } from '../../factors/messages.js';
+import { checkMobileNumber } from '../../factors/sms/phone.js';
+import { sendSmsCode } from '../../factors/sms/index.js';
+import { saveVerifiedMobile } from '../confirm/methods.js';
+import { deliveryRefusal, guardLocked, refuseAnswer, type FlowDeps } from '../confirm/challenge.js';
+
+export const REGISTRATION_TRIGGER = 'MobileRegistration' as const;
+
+export function canDecline(deps: FlowDeps, auth: SignedInUser): boolean {
+  return auth.stage === 'registering_mobile' && deps.policy.current().document.mobile_registration.allow_decline;
+}
+
+/**
+ * After the prompt: the challenge, if one is still due, else done. A number proved before the
+ * challenge waits in the sign-in state and is saved only once the challenge is passed, so a
+ * password alone cannot add a phone.
+ */
+export function afterPrompt(auth: SignedInUser, provedPhone?: string): SignedInUser {
+  if (auth.stage !== 'registering_mobile') return auth;
+  if (auth.challengeDue) {
+    const proved = provedPhone === undefined ? {} : { mobileProvedThisSignIn: true, pendingMobile: provedPhone };
+    return { ...auth, stage: 'confirming', ...proved };
+  }
+  return { ...auth, stage: 'confirmed' };
+}
+
+/** POST /mobile: a valid mobile number from an allowed country gets an SMS code (15 min, 3 attempts). */
+export async function startRegistration(deps: FlowDeps, auth: SignedInUser, phone: string) {
+  const doc = deps.policy.current().document;
+  const checked = checkMobileNumber(phone, doc.methods.sms.allowed_countries);
+  if (!checked.ok) throw errors.badRequest(checked.code, checked.message);
+  await guardLocked(deps, auth, 'sms', REGISTRATION_TRIGGER);
+  const registration = doc.mobile_registration;
+  try {
+    await sendSmsCode(
+      { codes: deps.factors.codes, sms: deps.ports.sms, limits: deps.factors.limits },
+      {
+        user: auth.user,
+        to: checked.e164,
+        purpose: 'mobile',
+        lifetimeMs: registration.code_lifetime,
+        maxAttempts: registration.max_attempts,
+        length: doc.identity_confirmation.code.length,
+      },
+    );
+  } catch (error) {
+    throw await deliveryRefusal(deps, auth, 'sms', error, REGISTRATION_TRIGGER);
+  }
+  await recordAttempt(deps.ports, auth, { method: 'sms', status: 'Initiated', trigger: REGISTRATION_TRIGGER });
+  return { destination: maskPhone(checked.e164) };
+}
+
+/** POST /mobile/verify: the code proves the number; the user is told by email of the new number. */
+export async function verifyRegistration(deps: FlowDeps, auth: SignedInUser, code: string | undefined) {
+  if (!code) throw errors.badRequest('invalid_request', 'Enter the code.');
+  await guardLocked(deps, auth, 'sms', REGISTRATION_TRIGGER);
+  const result = await deps.factors.codes.verify(auth.user, 'mobile', 'sms', code);
+  if (!result.ok) return refuseAnswer(deps, auth, 'sms', result, REGISTRATION_TRIGGER);
+  await deps.factors.lockout.recordSuccess(auth.user);
+  const next = afterPrompt(auth, result.destination);
+  if (next.pendingMobile === undefined) {
+    await saveVerifiedMobile(deps.ports.store, auth.user, result.destination, deps.ports.clock.now());
+  }
+  await recordAttempt(deps.ports, auth, { method: 'sms', status: 'Succeeded', trigger: REGISTRATION_TRIGGER });
+  await notifyNewMobile(deps, auth, result.destination);
+  return next;
+}
+
+/** POST /mobile/decline: continue without a number; asked again only after `reprompt_after`. */
+export async function declineRegistration(deps: FlowDeps, auth: SignedInUser): Promise<SignedInUser> {
+  if (!canDecline(deps, auth)) {
+    throw new GatewayError(403, 'decline_not_allowed', 'Your organisation requires a mobile number on your account.');
+  }
+  await deps.ports.store.recordRegistrationDecline(auth.user, deps.ports.clock.now());
+  await recordAttempt(deps.ports, auth, { method: 'sms', status: 'Declined', trigger: REGISTRATION_TRIGGER });
+  return afterPrompt(auth);
+}
+
+/** An independent notice: a delivery failure is logged, never a reason to undo the registration. */
+async function notifyNewMobile(deps: FlowDeps, auth: SignedInUser, phone: string) {
+  if (!auth.email) return;
+  try {
+    await deps.ports.email.sendEmail(newMobileNotice(auth.email, maskPhone(phone)));
+  } catch (error) {
+    deps.ports.logger.warn('new-mobile notice not delivered', { user: auth.user, error: (error as Error).message });
+  }
+}

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import type { AuthenticatorRecord } from '../../../gateway/ports.js';
+import { at, mobile, type CurrentStore } from '../fixtures.js';
+
+function authenticator(overrides: Partial<AuthenticatorRecord> = {}): AuthenticatorRecord {
+  return { user: 'user-1', secret: 'JBSWY3DPEHPK3PXP', createdAt: at(0), lastUsedStep: null, ...overrides };
+}
+
+/**
+ * Listing every mobile and authenticator (what `admin rotate-key` re-encrypts) and the store's own
+ * settings. Users are named so that every collation orders them alike: the order is by user.
+ */
+export function describeListsAndSettings(store: CurrentStore): void {
+  describe('listing every mobile', () => {
+    it('lists nothing in an empty store', async () => {
+      expect(await store().listMobiles()).toEqual([]);
+    });
+
+    it('lists every record by user, removed numbers included, as saved', async () => {
+      const removed = mobile({
+        user: 'user-1',
+        phone: null,
+        verifiedAt: null,
+        source: 'admin',
+        removedSourcePhone: '+14155550100',
+      });
+      const admin = mobile({ user: 'user-2', phone: '+447700900123', source: 'admin', updatedAt: at(7) });
+      const self = mobile({ user: 'user-3', verifiedAt: null });
+      for (const record of [self, removed, admin]) await store().saveMobile(record);
+      const listed = await store().listMobiles();
+      expect(listed).toEqual([removed, admin, self]);
+      expect(listed[1]?.updatedAt).toBeInstanceOf(Date);
+    });
+
+    it('lists a record once, as last saved', async () => {
+      await store().saveMobile(mobile());
+      await store().saveMobile(mobile({ phone: '+447700900123', updatedAt: at(5) }));
+      expect(await store().listMobiles()).toEqual([mobile({ phone: '+447700900123', updatedAt: at(5) })]);
+    });
+
+    it('hands out copies', async () => {
+      await store().saveMobile(mobile());
+      const [listed] = await store().listMobiles();
+      listed?.updatedAt.setTime(0);
+      if (listed) listed.phone = '+10000000000';
+      expect(await store().getMobile('user-1')).toEqual(mobile());
+    });
+  });
+
+  describe('listing every authenticator', () => {
+    it('lists nothing in an empty store', async () => {
+      expect(await store().listAuthenticators()).toEqual([]);
+    });
+
+    it('lists every enrolment by user with its last used step', async () => {
+      await store().saveAuthenticator(authenticator({ user: 'user-2', secret: 'KRSXG5CTMVRXEZLU' }));
+      await store().saveAuthenticator(authenticator({ user: 'user-1' }));
+      await store().useAuthenticatorStep('user-2', 77);
+      const listed = await store().listAuthenticators();
+      expect(listed).toEqual([
+        authenticator({ user: 'user-1' }),
+        authenticator({ user: 'user-2', secret: 'KRSXG5CTMVRXEZLU', lastUsedStep: 77 }),
+      ]);
+      expect(listed[0]?.createdAt).toBeInstanceOf(Date);
+    });
+
+    it('leaves out a removed enrolment', async () => {
+      await store().saveAuthenticator(authenticator({ user: 'user-1' }));
+      await store().saveAuthenticator(authenticator({ user: 'user-2' }));
+      await store().removeAuthenticator('user-1');
+      expect((await store().listAuthenticators()).map((record) => record.user)).toEqual(['user-2']);
+    });
+  });
+
+  describe('settings', () => {
+    it('has no value for a setting never set', async () => {
+      expect(await store().getSetting('contract_setting')).toBeUndefined();
+    });
+
+    it('returns a value exactly as set, and the latest one after a second set', async () => {
+      const value = 'v1:abcd:iv+/=:tag==:Ünïcode and colons: kept';
+      await store().setSetting('contract_setting', value);
+      expect(await store().getSetting('contract_setting')).toBe(value);
+      await store().setSetting('contract_setting', 'second');
+      expect(await store().getSetting('contract_setting')).toBe('second');
+    });
+
+    it('keeps settings apart by name', async () => {
+      await store().setSetting('contract_one', 'one');
+      await store().setSetting('contract_two', 'two');
+      expect(await store().getSetting('contract_one')).toBe('one');
+      expect(await store().getSetting('contract_two')).toBe('two');
+      expect(await store().getSetting('contract_three')).toBeUndefined();
+    });
+
+    it('keeps an empty value apart from no value', async () => {
+      await store().setSetting('contract_setting', '');
+      expect(await store().getSetting('contract_setting')).toBe('');
+    });
+  });
+}

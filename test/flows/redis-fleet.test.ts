@@ -1,0 +1,113 @@
+/**
+ * Two gateway instances sharing one Redis (each with its own connection), as a fleet behind a
+ * load balancer: a session signed in on one is honoured by the other, and the SMS limit holds
+ * across both (SPEC §1.5: "The limit must hold across several gateway instances sharing one Redis").
+ */
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectRedis, deleteKeysUnder, type RedisConnection } from '../../adapters/redis/client.js';
+import { RedisLimiter } from '../../adapters/redis/limiter.js';
+import { RedisReplayCache } from '../../adapters/redis/replay-cache.js';
+import { redisSessionStore } from '../../adapters/redis/session-store.js';
+import { silentLogger } from '../../bin/logger.js';
+import { TestClock } from '../helpers/clock.js';
+import {
+  BASE,
+  BOB_MOBILE,
+  NO_PROMPT,
+  RATE_LIMITED,
+  confirmBy,
+  flowGateway,
+  messagesTo,
+  send,
+  sessionCookie,
+  signIn,
+  type FlowGateway,
+} from '../helpers/flow.js';
+
+const url = process.env.STEPGATE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const prefix = `stepgate-test:${randomUUID()}:`;
+
+const connections: RedisConnection[] = [];
+
+beforeAll(async () => {
+  for (let i = 0; i < 2; i += 1) {
+    const redis = connectRedis(url, { logger: silentLogger });
+    connections.push(redis);
+    if (!(await redis.waitUntilReady(5_000))) throw new Error(`no Redis answers at ${url}`);
+  }
+});
+
+afterAll(async () => {
+  const first = connections[0];
+  if (first) await deleteKeysUnder(first.client, prefix);
+  for (const redis of connections) await redis.close();
+});
+
+/** Two gateways on one clock, each over its own Redis connection, sharing the keys of this test. */
+async function fleet(): Promise<[FlowGateway, FlowGateway]> {
+  const clock = new TestClock();
+  const own = `${prefix}${randomUUID()}:`;
+  const start = (redis: RedisConnection | undefined) => {
+    if (!redis) throw new Error('no Redis connection');
+    return flowGateway({
+      policy: NO_PROMPT,
+      clock,
+      sessions: redisSessionStore(redis.client, { prefix: `${own}sess:` }),
+      limiter: new RedisLimiter(redis.client, { prefix: own, clock }),
+      replayCache: new RedisReplayCache(redis.client, clock, { prefix: own }),
+    });
+  };
+  return [await start(connections[0]), await start(connections[1])];
+}
+
+/** A JSON request to `gw` carrying a session cookie obtained elsewhere. */
+function withCookie(gw: FlowGateway, cookie: string) {
+  return {
+    get: (path: string) => request(gw.app).get(path).set('Accept', 'application/json').set('Cookie', cookie),
+    post: (path: string, body: object) =>
+      request(gw.app).post(path).set('Accept', 'application/json').set('Cookie', cookie).send(body),
+  };
+}
+
+describe('a fleet sharing one Redis', () => {
+  it('honours on one instance a session signed in and confirmed on the other, and signs out everywhere', async () => {
+    const [a, b] = await fleet();
+    const { agent, cookie: signInCookie } = await signIn(a, 'alice');
+    const confirmed = await confirmBy(a, agent, 'email', 'alice@example.com');
+    const cookie = sessionCookie(confirmed) ?? signInCookie;
+    if (cookie === undefined) throw new Error('no session cookie');
+
+    const viaB = await withCookie(b, cookie).get('/reports/today');
+    expect(viaB.status).toBe(200);
+    expect(b.upstream.received.at(-1)?.headers['x-stepgate-user']).toBe('alice');
+    expect(a.upstream.received).toHaveLength(0);
+
+    expect((await withCookie(b, cookie).post(`${BASE}/logout`, {})).status).toBe(200);
+    const afterLogout = await withCookie(a, cookie).get('/reports/today');
+    expect(afterLogout.status).toBe(401);
+    expect(a.upstream.received).toHaveLength(0);
+  });
+
+  it('refuses the sixth SMS in an hour whichever instance sends it (SPEC §1.5)', async () => {
+    const [a, b] = await fleet();
+    const { agent, cookie } = await signIn(a, 'bob');
+    if (cookie === undefined) throw new Error('no session cookie');
+    const onB = withCookie(b, cookie);
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i += 1) statuses.push((await send(agent, 'sms')).status);
+    for (let i = 0; i < 2; i += 1)
+      statuses.push((await onB.post(`${BASE}/confirm/send`, { method: 'sms' })).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200]);
+
+    const sixthOnB = await onB.post(`${BASE}/confirm/send`, { method: 'sms' });
+    expect(sixthOnB.status).toBe(429);
+    expect(sixthOnB.body).toMatchObject({ error: 'rate_limited', message: RATE_LIMITED });
+    const sixthOnA = await send(agent, 'sms');
+    expect(sixthOnA.status).toBe(429);
+    expect(sixthOnA.body.message).toBe(RATE_LIMITED);
+    expect(messagesTo(a, 'sms', BOB_MOBILE)).toHaveLength(3);
+    expect(messagesTo(b, 'sms', BOB_MOBILE)).toHaveLength(2);
+  });
+});

@@ -1,0 +1,173 @@
+/**
+ * SAML responses that must not sign anyone in: unsigned, edited, meant for someone else, out of
+ * date, forged, wrapped, or replayed. Each is a 401 (JSON or a page), never a 500, and leaves
+ * the browser signed out.
+ */
+import request from 'supertest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import { BASE, flowGateway, jsonAgent, type Agent } from '../helpers/flow.js';
+import {
+  ACS_URL,
+  IDP_ENTITY_ID,
+  assertionOf,
+  decode,
+  encode,
+  firstNameId,
+  samlResponse,
+  serviceProvider,
+  withoutSignatures,
+  type ResponseKnobs,
+} from '../helpers/saml-idp.js';
+
+const sp = serviceProvider();
+const metadata = sp.metadata();
+const ADA = { nameId: 'ada@example.org', email: 'ada@example.org', groups: ['engineering'] };
+
+const good = (knobs: Partial<ResponseKnobs> = {}) => samlResponse(ADA, { metadata, ...knobs });
+const minutesFromNow = (minutes: number) => new Date(Date.now() + minutes * 60_000);
+
+function postToAcs(agent: Agent | ReturnType<typeof request>, SAMLResponse: string, RelayState = '/app') {
+  return agent.post(`${BASE}/saml/acs`).type('form').send({ SAMLResponse, RelayState });
+}
+
+/** The signed assertion moved into an Extensions element, an unsigned one naming mallory put first. */
+async function evilAssertionFirst(): Promise<string> {
+  const xml = decode(await good());
+  const signed = assertionOf(xml);
+  const evil = withoutSignatures(signed)
+    .replace(/ ID="[^"]+"/, ' ID="_evil-assertion"')
+    .replace('>ada@example.org</saml:NameID>', '>mallory@example.org</saml:NameID>');
+  const wrapped = xml.replace(signed, `${evil}<samlp:Extensions>${signed}</samlp:Extensions>`);
+  expect(firstNameId(wrapped)).toBe('mallory@example.org');
+  return encode(wrapped);
+}
+
+/** The whole signed response inside an evil one, which carries the original response signature. */
+async function evilResponseAround(): Promise<string> {
+  const xml = decode(await good());
+  const responseSignature = /<ds:Signature[\s\S]*?<\/ds:Signature>/.exec(xml)?.[0] ?? '';
+  const original = xml.replace(responseSignature, '');
+  const evil = withoutSignatures(assertionOf(xml))
+    .replace(/ ID="[^"]+"/, ' ID="_evil-assertion"')
+    .replace('>ada@example.org</saml:NameID>', '>mallory@example.org</saml:NameID>');
+  const outer =
+    '<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"' +
+    ` ID="_evil-response" Version="2.0" IssueInstant="${new Date().toISOString()}" Destination="${ACS_URL}">` +
+    `<saml:Issuer>${IDP_ENTITY_ID}</saml:Issuer>${responseSignature}` +
+    `<samlp:Extensions>${original}</samlp:Extensions>` +
+    '<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>' +
+    `${evil}</samlp:Response>`;
+  expect(responseSignature).not.toBe('');
+  return encode(outer);
+}
+
+async function editedNameId(): Promise<string> {
+  const xml = decode(await good());
+  const edited = xml.replace('>ada@example.org</saml:NameID>', '>admin@example.org</saml:NameID>');
+  expect(edited).not.toBe(xml);
+  return encode(edited);
+}
+
+const REFUSED: [string, () => Promise<string>][] = [
+  ['a response nobody signed', async () => encode(withoutSignatures(decode(await good())))],
+  ['a NameID edited after signing', editedNameId],
+  ['a response for another audience', () => good({ audience: 'https://other-sp.example' })],
+  ['an expired assertion', () => good({ issuedAt: minutesFromNow(-10), notOnOrAfter: minutesFromNow(-1) })],
+  [
+    'a bearer confirmation that expired, though the Conditions have not',
+    () => good({ confirmationNotOnOrAfter: minutesFromNow(-1) }),
+  ],
+  ['a bearer confirmation without NotOnOrAfter', () => good({ confirmationNotOnOrAfter: null })],
+  ['an assertion not valid yet', () => good({ issuedAt: minutesFromNow(10) })],
+  ['a response signed by a key we do not trust', () => good({ signedBy: 'attacker' })],
+  [
+    'an assertion from another issuer, signed with the right key',
+    () => good({ issuer: 'https://other.example' }),
+  ],
+  ['an assertion for another recipient', () => good({ recipient: 'https://other-sp.example/acs' })],
+  ['a response whose assertion alone is signed', () => good({ signing: 'assertion' })],
+  ['a response whose assertion is not signed', () => good({ signing: 'response' })],
+  ['an unsigned assertion placed before the signed one (XML signature wrapping)', evilAssertionFirst],
+  ['the signed response wrapped in an evil one (XML signature wrapping)', evilResponseAround],
+  ['something that is not XML', async () => encode('<<not xml')],
+];
+
+describe('refused SAML responses', () => {
+  it('accepts the untouched response that the refused ones are made from', async () => {
+    const gw = await flowGateway({ saml: sp });
+    const res = await postToAcs(jsonAgent(gw), await good());
+    expect(res.status).toBe(200);
+    expect(res.body.next).toBe('done');
+  });
+
+  it.each(REFUSED)('refuses %s with 401 and signs nobody in', async (_name, craft) => {
+    const gw = await flowGateway({ saml: sp });
+    const agent = jsonAgent(gw);
+    const res = await postToAcs(agent, await craft());
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual({
+      error: 'saml_rejected',
+      message: "Your identity provider's answer could not be accepted. Try signing in again.",
+    });
+    expect((await agent.get('/app')).status).toBe(401);
+    expect(gw.upstream.received).toHaveLength(0);
+  });
+
+  it('shows a browser a page, not a stack trace', async () => {
+    const gw = await flowGateway({ saml: sp });
+    const res = await postToAcs(request(gw.app), await good({ signedBy: 'attacker' }));
+    expect(res.status).toBe(401);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expect(res.text).toContain('could not be accepted');
+    expect(res.text).toContain('saml_rejected');
+    expect(res.text).not.toMatch(/at .*\.js:\d+/);
+  });
+
+  it('logs why a response was refused, which the page does not say', async () => {
+    const gw = await flowGateway({ saml: sp });
+    const warn = vi.spyOn(gw.ports.logger, 'warn');
+    onTestFinished(() => warn.mockRestore());
+    await postToAcs(request(gw.app), await good({ audience: 'https://other-sp.example' }));
+    expect(warn).toHaveBeenCalledWith('SAML response refused', {
+      reason: expect.stringContaining('audience mismatch'),
+    });
+  });
+
+  it('asks for the response when the form has none', async () => {
+    const gw = await flowGateway({ saml: sp });
+    const res = await jsonAgent(gw).post(`${BASE}/saml/acs`).type('form').send({ RelayState: '/' });
+    expect(res.status).toBe(400);
+  });
+});
+
+describe('replayed SAML responses', () => {
+  it('accepts a response once: posting it again is saml_replayed, whatever the RelayState', async () => {
+    const gw = await flowGateway({ saml: sp });
+    const response = await good();
+    const first = await postToAcs(request(gw.app), response, '/docs');
+    expect(first.status).toBe(303);
+
+    const again = jsonAgent(gw);
+    const replayed = await postToAcs(again, response, '/other');
+    expect(replayed.status).toBe(401);
+    expect(replayed.body.error).toBe('saml_replayed');
+    expect((await again.get('/app')).status).toBe(401);
+  });
+
+  it('refuses a replay in another browser with a page', async () => {
+    const gw = await flowGateway({ saml: sp });
+    const response = await good();
+    expect((await postToAcs(request.agent(gw.app), response)).status).toBe(303);
+    const thief = request.agent(gw.app);
+    const replayed = await postToAcs(thief, response);
+    expect(replayed.status).toBe(401);
+    expect(replayed.text).toContain('This sign-in response was already used.');
+    expect((await thief.get('/app')).status).toBe(302);
+  });
+
+  it('accepts a new response for the same person', async () => {
+    const gw = await flowGateway({ saml: sp });
+    expect((await postToAcs(request(gw.app), await good())).status).toBe(303);
+    expect((await postToAcs(request(gw.app), await good())).status).toBe(303);
+  });
+});
