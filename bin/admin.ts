@@ -6,18 +6,15 @@
  */
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import { EncryptingStore, parseEncryptionKey } from '../adapters/crypto/encrypting-store.js';
-import { Outbox } from '../adapters/outbox/outbox.js';
-import { SqliteStore } from '../adapters/sqlite/store.js';
 import { UsersFile } from '../adapters/users-file/users-file.js';
 import { loadConfig, resolveConfigPath } from '../config/load.js';
-import type { Config } from '../config/schema.js';
 import { formatProblems, type ConfigProblem } from '../config/yaml-loader.js';
 import { exportHistory, parseHistoryFormat, parseIsoDate } from '../gateway/admin/history-export.js';
 import { AdminService, type Actor } from '../gateway/admin/service.js';
 import { isGatewayError } from '../gateway/errors.js';
 import { CodeHasher } from '../gateway/factors/codes.js';
-import { systemClock, type EmailSender, type Logger, type Store } from '../gateway/ports.js';
+import { systemClock, type EmailSender, type Logger, type Ports, type Store } from '../gateway/ports.js';
+import { encryptAtRest, openDirectory, openNotifiers, openStore } from './open.js';
 import { loadPolicy } from './policy-file.js';
 import { runRotateKey } from './rotate-key.js';
 
@@ -106,37 +103,6 @@ function problems(list: readonly ConfigProblem[], what: string): AdminProblem {
   return new AdminProblem(`${list.length} problem${list.length === 1 ? '' : 's'} in ${what} (see above)`);
 }
 
-/** The store as the gateway opens it: the same file, decrypted with the same key. */
-async function openStore(config: Config): Promise<Store> {
-  if (config.store.type !== 'sqlite') {
-    throw new AdminProblem(`store.type '${config.store.type}' is not supported by the admin commands yet`);
-  }
-  let store: Store;
-  try {
-    store = SqliteStore.open(config.store.path);
-  } catch (error) {
-    throw new AdminProblem(`store: cannot open '${config.store.path}': ${(error as Error).message}`);
-  }
-  if (config.store.encryption_key === undefined) return store;
-  try {
-    return await EncryptingStore.open(store, parseEncryptionKey(config.store.encryption_key));
-  } catch (error) {
-    await store.close();
-    throw new AdminProblem((error as Error).message);
-  }
-}
-
-function emailSender(config: Config): EmailSender {
-  if (config.notifications.email.provider === 'outbox') {
-    return new Outbox(config.notifications.outbox_path, systemClock);
-  }
-  const provider = config.notifications.email.provider;
-  return {
-    sendEmail: () =>
-      Promise.reject(new Error(`email provider '${provider}' is not available to the admin commands`)),
-  };
-}
-
 async function openService(configPath: string): Promise<{ service: AdminService; store: Store }> {
   const loaded = await loadConfig(configPath);
   if (!loaded.ok) throw problems(loaded.problems, configPath);
@@ -149,14 +115,28 @@ async function openService(configPath: string): Promise<{ service: AdminService;
       ? { ok: true as const, value: UsersFile.fromContent({}) }
       : await UsersFile.load(usersPath);
   if (!users.ok) throw problems(users.problems, usersPath ?? 'the users file');
-  const store = await openStore(config);
+  let store: Store;
+  let directory: Ports['directory'];
+  let email: EmailSender;
+  try {
+    // The serve-time warning about an unencrypted store is for operators starting the gateway.
+    store = await encryptAtRest(await openStore(config, cliLogger), config, {
+      ...cliLogger,
+      warn: () => undefined,
+    });
+    directory = openDirectory(config, cliLogger);
+    ({ email } = await openNotifiers(config, cliLogger));
+  } catch (error) {
+    throw new AdminProblem((error as Error).message);
+  }
   const compiled = policy.value;
   const service = new AdminService({
     ports: {
       store,
       clock: systemClock,
-      email: emailSender(config),
+      email,
       directUsers: users.value,
+      directory,
       logger: cliLogger,
     },
     policy: { current: () => compiled },

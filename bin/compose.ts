@@ -7,25 +7,17 @@ import { BoundedMemorySessionStore } from '../adapters/memory/session-store.js';
 import { MemoryLimiter } from '../adapters/memory/limiter.js';
 import { MemoryReplayCache } from '../adapters/memory/replay-cache.js';
 import type { RedisAdapters } from '../adapters/redis/open.js';
-import {
-  EncryptingStore,
-  EncryptionKeyMismatchError,
-  parseEncryptionKey,
-} from '../adapters/crypto/encrypting-store.js';
-import { Outbox } from '../adapters/outbox/outbox.js';
-import { PostgresStore } from '../adapters/postgres/store.js';
-import { LdapDirectory } from '../adapters/ldap/directory.js';
 import { PassportSamlServiceProvider, SamlConfigError } from '../adapters/saml/service-provider.js';
-import { SqliteStore } from '../adapters/sqlite/store.js';
 import { UsersFile } from '../adapters/users-file/users-file.js';
 import { createGateway, type Gateway } from '../gateway/app.js';
 import { AdminService } from '../gateway/admin/service.js';
 import { keepHistory } from '../gateway/admin/retention.js';
 import { CodeHasher } from '../gateway/factors/codes.js';
-import { systemClock, type Logger, type Ports, type Store } from '../gateway/ports.js';
+import { systemClock, type Logger, type Ports } from '../gateway/ports.js';
 import { PolicyFile } from './policy-file.js';
+import { StartupError, encryptAtRest, openDirectory, openNotifiers, openStore } from './open.js';
 
-export class StartupError extends Error {}
+export { StartupError } from './open.js';
 
 async function openUsers(config: Config): Promise<UsersFile | undefined> {
   const path = config.logins.direct?.users_file;
@@ -33,27 +25,6 @@ async function openUsers(config: Config): Promise<UsersFile | undefined> {
   const result = await UsersFile.load(path);
   if (!result.ok) throw new StartupError(formatProblems(result.problems));
   return result.value;
-}
-
-/**
- * Phone numbers and authenticator secrets are encrypted at rest when store.encryption_key is set
- * (SPEC §2). Without it stepgate still runs (the demo), saying so once at start.
- */
-async function encryptAtRest(store: Store, config: Config, logger: Logger): Promise<Store> {
-  const keyText = config.store.encryption_key;
-  if (keyText === undefined) {
-    logger.warn(
-      'store.encryption_key is not set: phone numbers and authenticator secrets are stored unencrypted',
-    );
-    return store;
-  }
-  try {
-    return await EncryptingStore.open(store, parseEncryptionKey(keyText));
-  } catch (error) {
-    await store.close();
-    if (error instanceof EncryptionKeyMismatchError) throw new StartupError(error.message);
-    throw error;
-  }
 }
 
 type SharedState = Pick<Ports, 'limiter' | 'replayCache' | 'sessions' | 'health'> & {
@@ -100,59 +71,6 @@ async function openSharedState(config: Config, logger: Logger): Promise<SharedSt
   };
 }
 
-/**
- * SMS and email senders by provider; the outbox serves a channel not configured to send. The
- * provider clients load only when chosen: `twilio` alone adds about a second to every command.
- */
-async function openNotifiers(
-  config: Config,
-  logger: Logger,
-): Promise<Pick<Ports, 'sms' | 'email'> & { close(): void }> {
-  const { sms, email, outbox_path } = config.notifications;
-  const outbox = new Outbox(outbox_path, systemClock);
-  // The schema requires the block of the chosen provider; these checks only narrow the types.
-  if (sms.provider === 'twilio' && !sms.twilio)
-    throw new StartupError('notifications.sms.twilio is required');
-  if (email.provider === 'smtp' && !email.smtp)
-    throw new StartupError('notifications.email.smtp is required');
-  const twilio =
-    sms.provider === 'twilio' && sms.twilio
-      ? new (await import('../adapters/twilio/sms.js')).TwilioSms(sms.twilio, { logger })
-      : undefined;
-  const smtp =
-    email.provider === 'smtp' && email.smtp
-      ? new (await import('../adapters/smtp/email.js')).SmtpEmail(email.smtp, { logger })
-      : undefined;
-  return { sms: twilio ?? outbox, email: smtp ?? outbox, close: () => smtp?.close() };
-}
-
-/** Where the store lives, for messages: a PostgreSQL URL without its password. */
-function storeLocation(config: Config): string {
-  if (config.store.type !== 'postgres') return config.store.path;
-  try {
-    const url = new URL(config.store.url);
-    if (url.password !== '') url.password = '***';
-    return url.toString();
-  } catch {
-    return 'store.url';
-  }
-}
-
-/** Opens and migrates the store; an unreachable or too new database stops start-up, saying why. */
-async function openStore(config: Config, logger: Logger): Promise<Store> {
-  try {
-    if (config.store.type !== 'postgres') return SqliteStore.open(config.store.path);
-    return await PostgresStore.open(config.store.url, {
-      onIdleError: (error) =>
-        logger.warn('store: an idle PostgreSQL connection failed; the next query opens a new one', {
-          error: error.message,
-        }),
-    });
-  } catch (error) {
-    throw new StartupError(`store: cannot open '${storeLocation(config)}': ${(error as Error).message}`);
-  }
-}
-
 /** The SAML service provider when logins.saml is configured; a bad IdP certificate stops start-up. */
 function openSaml(config: Config): Ports['saml'] {
   if (!config.logins.saml) return undefined;
@@ -161,17 +79,6 @@ function openSaml(config: Config): Ports['saml'] {
   } catch (error) {
     if (error instanceof SamlConfigError) throw new StartupError(error.message);
     throw error;
-  }
-}
-
-/** The directory when logins.delegated.ldap is configured; a filter that does not parse stops start-up. */
-function openDirectory(config: Config, logger: Logger): Ports['directory'] {
-  const ldap = config.logins.delegated?.ldap;
-  if (!ldap) return undefined;
-  try {
-    return new LdapDirectory(ldap, { logger });
-  } catch (error) {
-    throw new StartupError(`logins.delegated.ldap: ${(error as Error).message}`);
   }
 }
 

@@ -412,7 +412,7 @@ export const notificationsSchema = z
   })
   .describe('How codes and notices reach people.');
 
-const TOKEN_MIN = 'must be at least 32 characters (use a long random value)';
+const TOKEN_MIN = 'must be at least 32 characters';
 
 const apiToken = z.union([
   z

@@ -5,7 +5,8 @@
  * (`disableOfflineQueue`, so nothing waits in a queue and nothing is let through), the adapters
  * turn that into a DependencyUnavailableError (a 503), and the client keeps reconnecting with a
  * bounded backoff for as long as the process lives, so the gateway works again as soon as Redis
- * is back, without a restart.
+ * is back, without a restart. A Redis that is connected but answers nothing fails each operation
+ * after `commandTimeoutMs` (guarded()).
  *
  * Supported URLs: `redis://[[user]:password@]host[:port][/db]` and `rediss://...` (TLS).
  * Sentinel and Cluster need node-redis's other factories, not a URL, and are not wired yet:
@@ -31,13 +32,28 @@ export interface RedisOptions {
   logger: Logger;
   /** How long one connection attempt may take. */
   connectTimeoutMs?: number;
-  /** How long a command may wait for its reply: a Redis that hangs fails closed too. */
+  /**
+   * How long an operation may wait for its reply: a Redis that accepts connections but answers
+   * nothing (a hung or partitioned host) fails closed too, instead of holding requests forever.
+   */
   commandTimeoutMs?: number;
   /** The longest pause between reconnection attempts. */
   maxReconnectDelayMs?: number;
 }
 
 const defaults = { connectTimeoutMs: 5_000, commandTimeoutMs: 2_000, maxReconnectDelayMs: 2_000 };
+
+/**
+ * Each client's operation timeout, set by connectRedis, so the adapters built over a client use
+ * the timeout its connection was configured with (a client made elsewhere gets the default).
+ */
+const operationTimeouts = new WeakMap<RedisClient, number>();
+
+/**
+ * Commands waiting for replies from a Redis that hangs stay queued in node-redis until it answers
+ * or the connection breaks; past this many, new commands are refused at once (503) instead.
+ */
+const maxQueuedCommands = 10_000;
 
 /**
  * Exponential from 50 ms, capped, plus up to 100 ms of jitter so a fleet does not reconnect in
@@ -89,12 +105,17 @@ export function connectRedis(url: string, options: RedisOptions): RedisConnectio
     disableOfflineQueue: true,
     // Keeps idle connections alive through NATs and proxies that drop silent ones.
     pingInterval: 30_000,
+    commandsQueueMaxLength: maxQueuedCommands,
+    // Only bounds the wait before a command is written (node-redis drops it after writing);
+    // guarded() bounds the wait for the reply.
     commandOptions: { timeout: settings.commandTimeoutMs },
     socket: {
       connectTimeout: settings.connectTimeoutMs,
       reconnectStrategy: (retries) => reconnectDelay(retries, settings.maxReconnectDelayMs),
     },
   });
+
+  operationTimeouts.set(client, settings.commandTimeoutMs);
 
   // Without an 'error' listener a lost connection would crash the process. One line per outage,
   // not one per reconnection attempt, so a long outage does not flood the log.
@@ -144,23 +165,35 @@ export function connectRedis(url: string, options: RedisOptions): RedisConnectio
   };
 }
 
+export class RedisTimeoutError extends Error {
+  override readonly name = 'RedisTimeoutError';
+}
+
 /**
- * Runs one Redis operation and turns any failure into DependencyUnavailableError, so the request
- * fails closed with a 503. Offline, closed, timed-out and refused connections are what this is
- * for; a reply error (a full memory, a replica that is read-only during a failover) is treated
- * the same: the request cannot be decided, and the cause is kept for the log.
+ * Runs one operation on `client` and turns any failure into DependencyUnavailableError, so the
+ * request fails closed with a 503. Offline, closed and refused connections are what this is for,
+ * and a reply that does not come within the client's timeout; a reply error (a full memory, a
+ * replica that is read-only during a failover) is treated the same: the request cannot be
+ * decided, and the cause is kept for the log. A reply that comes after the timeout is ignored.
  */
-export async function guarded<T>(operation: () => Promise<T>): Promise<T> {
+export async function guarded<T>(client: RedisClient, operation: () => Promise<T>): Promise<T> {
+  const timeoutMs = operationTimeouts.get(client) ?? defaults.commandTimeoutMs;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new RedisTimeoutError(`no reply within ${timeoutMs} ms`)), timeoutMs);
+  });
   try {
-    return await operation();
+    return await Promise.race([operation(), timedOut]);
   } catch (error) {
     if (error instanceof DependencyUnavailableError) throw error;
     throw new DependencyUnavailableError(REDIS, { cause: error });
+  } finally {
+    clearTimeout(timer);
   }
 }
 
 export async function pingRedis(client: RedisClient): Promise<void> {
-  await guarded(() => client.ping());
+  await guarded(client, () => client.ping());
 }
 
 /** Escapes the glob characters SCAN MATCH would read in a literal prefix. */

@@ -122,7 +122,7 @@ export class RedisLimiter implements Limiter {
     checkLimit(limit);
     checkWindow(windowMs);
     const time = checkTime(now, 'now');
-    const reply = await guarded(() =>
+    const reply = await guarded(this.client, () =>
       takeScript.run(
         this.client,
         [this.takeKey(key)],
@@ -143,7 +143,7 @@ export class RedisLimiter implements Limiter {
   async recordFailure(key: string, windowMs: number, now: Date): Promise<number> {
     checkWindow(windowMs);
     const time = checkTime(now, 'now');
-    const reply = await guarded(() =>
+    const reply = await guarded(this.client, () =>
       failureScript.run(
         this.client,
         [this.failureKey(key)],
@@ -160,7 +160,7 @@ export class RedisLimiter implements Limiter {
   }
 
   async clearFailures(key: string): Promise<void> {
-    await guarded(() => this.client.del(this.failureKey(key)));
+    await guarded(this.client, () => this.client.del(this.failureKey(key)));
   }
 
   /**
@@ -170,7 +170,7 @@ export class RedisLimiter implements Limiter {
   async lock(key: string, until: Date): Promise<void> {
     const end = checkTime(until, 'until');
     const ttl = Math.max(1, Math.ceil(end - this.clock.now().getTime()));
-    await guarded(() =>
+    await guarded(this.client, () =>
       this.client.set(this.lockKey(key), String(end), { expiration: { type: 'PX', value: ttl } }),
     );
   }
@@ -178,7 +178,7 @@ export class RedisLimiter implements Limiter {
   /** Locked while now < until. */
   async lockedUntil(key: string, now: Date): Promise<Date | undefined> {
     const time = checkTime(now, 'now');
-    const stored = await guarded(() => this.client.get(this.lockKey(key)));
+    const stored = await guarded(this.client, () => this.client.get(this.lockKey(key)));
     if (stored === null) return undefined;
     const until = Number(stored);
     if (!Number.isFinite(until) || until <= time) return undefined;

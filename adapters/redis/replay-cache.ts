@@ -21,7 +21,7 @@ export class RedisReplayCache implements ReplayCache {
     // remembered for an instant, and a second presentation in that instant is still refused.
     const ttl = Math.max(1, Math.ceil(until.getTime() - this.clock.now().getTime()));
     if (!Number.isFinite(ttl)) throw new RangeError('replay cache: until must be a valid date');
-    const reply = await guarded(() =>
+    const reply = await guarded(this.client, () =>
       this.client.set(`${this.prefix}replay:${id}`, '1', {
         condition: 'NX',
         expiration: { type: 'PX', value: ttl },

@@ -6,42 +6,58 @@
  */
 import { RedisStore } from 'connect-redis';
 import type { SessionData } from 'express-session';
-import { DependencyUnavailableError } from '../../gateway/ports.js';
-import { KEY_PREFIX, REDIS, type RedisClient } from './client.js';
+import { KEY_PREFIX, guarded, type RedisClient } from './client.js';
 
 // connect-redis's own callback type: (err, data) with data of any shape.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Callback = (err?: unknown, data?: any) => any;
 
-function unavailable(error: unknown): DependencyUnavailableError {
-  return error instanceof DependencyUnavailableError
-    ? error
-    : new DependencyUnavailableError(REDIS, { cause: error });
-}
-
-/** Calls `operation` with a callback (or none) and hands any error on as DependencyUnavailableError. */
-function failClosed<T>(operation: (cb?: Callback) => Promise<T>, cb: Callback | undefined): Promise<T> {
-  if (cb) return operation((err, data) => cb(err ? unavailable(err) : err, data));
-  return operation().catch((error: unknown) => {
-    throw unavailable(error);
-  });
+/**
+ * Runs a connect-redis operation through guarded(): any error, or no reply within the client's
+ * timeout, comes out as DependencyUnavailableError, by callback when there is one (exactly once,
+ * even if connect-redis calls its own callback late or twice) and by the returned promise.
+ */
+function failClosed(
+  client: RedisClient,
+  operation: (cb: Callback) => Promise<unknown>,
+  cb: Callback | undefined,
+): Promise<unknown> {
+  const result = guarded(
+    client,
+    () =>
+      new Promise<unknown>((resolve, reject) => {
+        operation((err, data) => (err ? reject(err) : resolve(data))).catch(reject);
+      }),
+  );
+  if (!cb) return result;
+  return result.then(
+    (data) => cb(null, data),
+    (error: unknown) => cb(error),
+  );
 }
 
 class FailClosedRedisStore extends RedisStore {
+  private readonly redis: RedisClient;
+
+  constructor(options: { client: RedisClient; prefix: string }) {
+    super(options);
+    this.redis = options.client;
+  }
+
   override get(sid: string, cb?: Callback): Promise<unknown> {
-    return failClosed((wrapped) => super.get(sid, wrapped), cb);
+    return failClosed(this.redis, (done) => super.get(sid, done), cb);
   }
 
   override set(sid: string, session: SessionData, cb?: Callback): Promise<unknown> {
-    return failClosed((wrapped) => super.set(sid, session, wrapped), cb);
+    return failClosed(this.redis, (done) => super.set(sid, session, done), cb);
   }
 
   override touch(sid: string, session: SessionData, cb?: Callback): Promise<unknown> {
-    return failClosed((wrapped) => super.touch(sid, session, wrapped), cb);
+    return failClosed(this.redis, (done) => super.touch(sid, session, done), cb);
   }
 
   override destroy(sid: string, cb?: Callback): Promise<unknown> {
-    return failClosed((wrapped) => super.destroy(sid, wrapped), cb);
+    return failClosed(this.redis, (done) => super.destroy(sid, done), cb);
   }
 }
 

@@ -19,7 +19,7 @@ const BOB_MOBILE = '+14155550123';
 const EMAIL_OPTION = 'Email-Based Identity Confirmation Option';
 const ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
 const HOUR = 3_600_000;
-/** Each run starts node and tsx afresh; on a busy machine that takes a while. */
+/** Each run starts a node process; on a busy machine that takes a while. */
 const SLOW = { timeout: 180_000 };
 
 interface Setup {

@@ -14,6 +14,7 @@ import { RedisLimiter } from '../../adapters/redis/limiter.js';
 import { RedisReplayCache } from '../../adapters/redis/replay-cache.js';
 import { redisSessionStore } from '../../adapters/redis/session-store.js';
 import { silentLogger } from '../../bin/logger.js';
+import { DependencyUnavailableError } from '../../gateway/ports.js';
 import { TestClock } from '../helpers/clock.js';
 import {
   BASE,
@@ -68,6 +69,15 @@ class PrivateRedis {
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
     this.child = spawn(REDIS_SERVER, args, { stdio: 'ignore' });
     await vi.waitFor(() => answersPing(this.port), { timeout: 10_000, interval: 50 });
+  }
+
+  /** SIGSTOP: the server keeps its connections open but answers nothing, like a hung host. */
+  pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.child?.kill('SIGCONT');
   }
 
   async kill(): Promise<void> {
@@ -186,5 +196,28 @@ describe('when Redis goes away and comes back', () => {
     expect(gw.upstream.received.at(-1)?.headers['x-stepgate-user']).toBe('alice');
     // Redis lost its script cache with everything else: the limiter loads its scripts again.
     expect((await send(bob, 'sms')).status).toBe(200);
+  });
+
+  it('fails closed when Redis hangs (connected, but answering nothing), and works when it answers again', async () => {
+    const hung = connectRedis(redisServer.url, { logger: silentLogger, commandTimeoutMs: 200 });
+    try {
+      expect(await hung.waitUntilReady(5_000)).toBe(true);
+      const limiter = new RedisLimiter(hung.client, { clock: new TestClock() });
+      const now = new Date();
+      redisServer.pause();
+      try {
+        await expect(limiter.take('hung', 5, 60_000, now)).rejects.toBeInstanceOf(DependencyUnavailableError);
+        await expect(hung.ping()).rejects.toBeInstanceOf(DependencyUnavailableError);
+        await expect(redisSessionStore(hung.client).get('any')).rejects.toBeInstanceOf(
+          DependencyUnavailableError,
+        );
+      } finally {
+        redisServer.resume();
+      }
+      await vi.waitFor(() => hung.ping(), { timeout: 10_000, interval: 100 });
+      expect((await limiter.take('hung', 5, 60_000, now)).allowed).toBe(true);
+    } finally {
+      await hung.close();
+    }
   });
 });

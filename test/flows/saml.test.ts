@@ -64,7 +64,11 @@ describe('signing in through SAML (SPEC §1.6)', () => {
   it('accepts a large response, such as one carrying many group claims', async () => {
     const gw = await flowGateway({ saml: sp });
     const groups = Array.from({ length: 60 }, (_, i) => `CN=Group number ${i},OU=Groups,DC=example,DC=org`);
-    const res = await postToAcs(request.agent(gw.app), await samlResponse({ ...ADA, groups }, { metadata }), '/');
+    const res = await postToAcs(
+      request.agent(gw.app),
+      await samlResponse({ ...ADA, groups }, { metadata }),
+      '/',
+    );
     expect(res.status).toBe(303);
   });
 

@@ -57,11 +57,11 @@ export function adminApiRoutes(ctx: GatewayContext, service: AdminService, token
 
   async function history(req: Request, res: Response): Promise<void> {
     const user = queryText(req, 'user');
-    const limit = parseWholeNumber('limit', queryText(req, 'limit'), {
-      min: 1,
-      max: HISTORY_PAGE.max,
-      fallback: HISTORY_PAGE.default,
-    }) as number;
+    const limit =
+      parseWholeNumber('limit', queryText(req, 'limit'), {
+        min: 1,
+        max: HISTORY_PAGE.max,
+      }) ?? HISTORY_PAGE.default;
     const format = parseHistoryFormat(queryText(req, 'format'), 'json');
     const found = await service.history({
       user: user === undefined || user === '' ? undefined : await service.canonicalName(user),

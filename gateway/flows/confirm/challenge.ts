@@ -3,7 +3,8 @@
  * The gateway's pages and the IdP sidecar API both run on these, so limits, lockouts and history
  * are the same whichever door a person came through.
  */
-import { GatewayError, errors, isGatewayError } from '../../errors.js';
+import type { GatewayError } from '../../errors.js';
+import { errors, isGatewayError } from '../../errors.js';
 import { deliveryFailure } from '../../http/error-handler.js';
 import { recordAttempt } from '../../history.js';
 import { DeliveryError, type HistoryTrigger, type Ports } from '../../ports.js';
@@ -57,18 +58,31 @@ export async function currentChallenge(deps: FlowDeps, auth: SignedInUser) {
 }
 
 /** The method a request names, if this challenge offers it (and, for sending, if it delivers codes). */
-export async function pickMethod(deps: FlowDeps, auth: SignedInUser, requested: unknown, needsDelivery: boolean) {
+export async function pickMethod(
+  deps: FlowDeps,
+  auth: SignedInUser,
+  requested: unknown,
+  needsDelivery: boolean,
+) {
   const { facts, methods } = await currentChallenge(deps, auth);
   const usable = methods.filter((id) => !needsDelivery || deps.factors.byId[id].start);
   const method = METHOD_IDS.find((id) => id === requested);
   if (!method || !usable.includes(method)) {
-    throw errors.badRequest('invalid_method', `Choose one of the offered methods: ${usable.join(', ') || 'none'}.`);
+    throw errors.badRequest(
+      'invalid_method',
+      `Choose one of the offered methods: ${usable.join(', ') || 'none'}.`,
+    );
   }
   return { facts, method };
 }
 
 /** A refusal by the lock is an attempt too: the history shows it (SPEC §5). */
-export async function guardLocked(deps: FlowDeps, auth: SignedInUser, method: string, trigger?: HistoryTrigger) {
+export async function guardLocked(
+  deps: FlowDeps,
+  auth: SignedInUser,
+  method: string,
+  trigger?: HistoryTrigger,
+) {
   try {
     await deps.factors.lockout.assertNotLocked(auth.user);
   } catch (error) {
@@ -86,14 +100,17 @@ export async function deliveryRefusal(
   trigger?: HistoryTrigger,
 ): Promise<unknown> {
   if (isGatewayError(error)) {
-    if (error.status === 429) await recordAttempt(deps.ports, auth, { method, status: 'RateLimited', trigger });
+    if (error.status === 429)
+      await recordAttempt(deps.ports, auth, { method, status: 'RateLimited', trigger });
     return error;
   }
   if (error instanceof DeliveryError) {
     deps.ports.logger.warn('code delivery failed', { code: error.code, permanent: error.permanent });
     return deliveryFailure(error);
   }
-  deps.ports.logger.error('code delivery failed', { error: error instanceof Error ? error.message : String(error) });
+  deps.ports.logger.error('code delivery failed', {
+    error: error instanceof Error ? error.message : String(error),
+  });
   return deliveryFailure(DeliveryError.transient(error));
 }
 

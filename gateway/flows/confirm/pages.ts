@@ -2,7 +2,6 @@ import { csrfField, html, page, type SafeHtml } from '../../http/html.js';
 import type { MethodId } from '../../factors/types.js';
 import type { OfferedMethod } from './challenge.js';
 
-
 const LABELS: Record<MethodId, string> = {
   sms: 'Text message',
   email: 'Email',

@@ -67,7 +67,14 @@ export function confirmRoutes(ctx: GatewayContext, factors: Factors): Router {
       res
         .set('Cache-Control', 'no-store')
         .type('html')
-        .send(enterCodePage({ basePath, csrf: ctx.csrfToken(req), method: method as 'sms' | 'email', destination }));
+        .send(
+          enterCodePage({
+            basePath,
+            csrf: ctx.csrfToken(req),
+            method: method as 'sms' | 'email',
+            destination,
+          }),
+        );
     } catch (error) {
       await showError(req, res, error);
     }

@@ -39,10 +39,12 @@ export function loginPage(options: {
         />
         <button type="submit">Sign in</button>
       </form>
-      ${options.samlLoginUrl
-        ? html`<p class="muted">or</p>
-            <p><a class="button" href="${options.samlLoginUrl}">Sign in with your identity provider</a></p>`
-        : ''}`,
+      ${
+        options.samlLoginUrl
+          ? html`<p class="muted">or</p>
+              <p><a class="button" href="${options.samlLoginUrl}">Sign in with your identity provider</a></p>`
+          : ''
+      }`,
   });
 }
 

@@ -15,7 +15,9 @@ import { deliveryRefusal, guardLocked, refuseAnswer, type FlowDeps } from '../co
 export const REGISTRATION_TRIGGER = 'MobileRegistration' as const;
 
 export function canDecline(deps: FlowDeps, auth: SignedInUser): boolean {
-  return auth.stage === 'registering_mobile' && deps.policy.current().document.mobile_registration.allow_decline;
+  return (
+    auth.stage === 'registering_mobile' && deps.policy.current().document.mobile_registration.allow_decline
+  );
 }
 
 /**
@@ -26,7 +28,8 @@ export function canDecline(deps: FlowDeps, auth: SignedInUser): boolean {
 export function afterPrompt(auth: SignedInUser, provedPhone?: string): SignedInUser {
   if (auth.stage !== 'registering_mobile') return auth;
   if (auth.challengeDue) {
-    const proved = provedPhone === undefined ? {} : { mobileProvedThisSignIn: true, pendingMobile: provedPhone };
+    const proved =
+      provedPhone === undefined ? {} : { mobileProvedThisSignIn: true, pendingMobile: provedPhone };
     return { ...auth, stage: 'confirming', ...proved };
   }
   return { ...auth, stage: 'confirmed' };
@@ -54,7 +57,11 @@ export async function startRegistration(deps: FlowDeps, auth: SignedInUser, phon
   } catch (error) {
     throw await deliveryRefusal(deps, auth, 'sms', error, REGISTRATION_TRIGGER);
   }
-  await recordAttempt(deps.ports, auth, { method: 'sms', status: 'Initiated', trigger: REGISTRATION_TRIGGER });
+  await recordAttempt(deps.ports, auth, {
+    method: 'sms',
+    status: 'Initiated',
+    trigger: REGISTRATION_TRIGGER,
+  });
   return { destination: maskPhone(checked.e164) };
 }
 
@@ -69,7 +76,11 @@ export async function verifyRegistration(deps: FlowDeps, auth: SignedInUser, cod
   if (next.pendingMobile === undefined) {
     await saveVerifiedMobile(deps.ports.store, auth.user, result.destination, deps.ports.clock.now());
   }
-  await recordAttempt(deps.ports, auth, { method: 'sms', status: 'Succeeded', trigger: REGISTRATION_TRIGGER });
+  await recordAttempt(deps.ports, auth, {
+    method: 'sms',
+    status: 'Succeeded',
+    trigger: REGISTRATION_TRIGGER,
+  });
   await notifyNewMobile(deps, auth, result.destination);
   return next;
 }
@@ -77,7 +88,11 @@ export async function verifyRegistration(deps: FlowDeps, auth: SignedInUser, cod
 /** POST /mobile/decline: continue without a number; asked again only after `reprompt_after`. */
 export async function declineRegistration(deps: FlowDeps, auth: SignedInUser): Promise<SignedInUser> {
   if (!canDecline(deps, auth)) {
-    throw new GatewayError(403, 'decline_not_allowed', 'Your organisation requires a mobile number on your account.');
+    throw new GatewayError(
+      403,
+      'decline_not_allowed',
+      'Your organisation requires a mobile number on your account.',
+    );
   }
   await deps.ports.store.recordRegistrationDecline(auth.user, deps.ports.clock.now());
   await recordAttempt(deps.ports, auth, { method: 'sms', status: 'Declined', trigger: REGISTRATION_TRIGGER });
@@ -90,6 +105,9 @@ async function notifyNewMobile(deps: FlowDeps, auth: SignedInUser, phone: string
   try {
     await deps.ports.email.sendEmail(newMobileNotice(auth.email, maskPhone(phone)));
   } catch (error) {
-    deps.ports.logger.warn('new-mobile notice not delivered', { user: auth.user, error: (error as Error).message });
+    deps.ports.logger.warn('new-mobile notice not delivered', {
+      user: auth.user,
+      error: (error as Error).message,
+    });
   }
 }

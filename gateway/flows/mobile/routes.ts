@@ -28,7 +28,13 @@ export function mobileRoutes(ctx: GatewayContext, factors: Factors): Router {
   const { basePath, ports } = ctx;
   const deps: FlowDeps = { ports, policy: ctx.policy, factors };
 
-  async function showError(req: Request, res: Response, error: unknown, page: 'phone' | 'code', phone?: string) {
+  async function showError(
+    req: Request,
+    res: Response,
+    error: unknown,
+    page: 'phone' | 'code',
+    phone?: string,
+  ) {
     if (!isGatewayError(error) || wantsJson(req) || !req.session.auth) throw error;
     const csrf = ctx.csrfToken(req);
     const auth = req.session.auth;
@@ -38,11 +44,18 @@ export function mobileRoutes(ctx: GatewayContext, factors: Factors): Router {
       const destination = pending ? maskPhone(pending.destination) : '';
       return void res.send(mobileCodePage({ basePath, csrf, destination, error: error.message }));
     }
-    res.send(mobilePage({ basePath, csrf, allowDecline: canDecline(deps, auth), phone, error: error.message }));
+    res.send(
+      mobilePage({ basePath, csrf, allowDecline: canDecline(deps, auth), phone, error: error.message }),
+    );
   }
 
   /** The next step after the prompt, with a new session id: the sign-in moved on. */
-  async function moveOn(req: Request, res: Response, next: SignedInUser, extra: Record<string, unknown> = {}) {
+  async function moveOn(
+    req: Request,
+    res: Response,
+    next: SignedInUser,
+    extra: Record<string, unknown> = {},
+  ) {
     req.session.auth = next;
     await rotateSession(req);
     const step = nextStep(basePath, next, req.session.returnTo ?? '/');

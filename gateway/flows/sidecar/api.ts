@@ -5,19 +5,31 @@
  * are the gateway's own. The client IP is the one the IdP saw, taken only from the request body
  * of an authenticated IdP: headers such as X-Forwarded-For are never read here.
  */
-import { Router, type Request, type Response } from 'express';
+import { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
-import { GatewayError } from '../../errors.js';
+import { GatewayError, errors } from '../../errors.js';
 import type { GatewayContext } from '../../context.js';
 import { bearerToken, type TokenRegistry } from '../../admin/tokens.js';
 import type { SignedInUser } from '../../sessions.js';
-import { currentChallenge, sendChallengeCode, verifyChallengeCode, type FlowDeps } from '../confirm/challenge.js';
+import {
+  currentChallenge,
+  sendChallengeCode,
+  verifyChallengeCode,
+  type FlowDeps,
+} from '../confirm/challenge.js';
 import { verifiedMobile } from '../confirm/methods.js';
 import { decideSignIn } from '../login/decide.js';
-import { canDecline, declineRegistration, startRegistration, verifyRegistration } from '../mobile/registration.js';
+import {
+  canDecline,
+  declineRegistration,
+  startRegistration,
+  verifyRegistration,
+} from '../mobile/registration.js';
 import { field } from '../guards.js';
 import { evaluateRequest, parseBody, type EvaluateRequest } from './requests.js';
 import { Transactions, type Transaction } from './transactions.js';
+
+export const SIDECAR_API_BASE = '/sidecar/v1';
 
 const unauthorized = (message: string) => new GatewayError(401, 'unauthorized', message);
 
@@ -43,10 +55,18 @@ export function sidecarRoutes(ctx: GatewayContext, deps: FlowDeps, tokens: Token
     const holder = token === undefined ? undefined : tokens.identify(token);
     if (!holder) {
       res.set('WWW-Authenticate', 'Bearer realm="stepgate-sidecar"');
-      throw unauthorized(token === undefined ? 'Send the sidecar API token as Authorization: Bearer …' : 'That API token is not valid.');
+      throw unauthorized(
+        token === undefined
+          ? 'Send the sidecar API token as Authorization: Bearer …'
+          : 'That API token is not valid.',
+      );
     }
     if (!holder.scopes.includes('sidecar')) {
-      throw new GatewayError(403, 'insufficient_scope', "That API token may not use the sidecar API: it lacks the scope 'sidecar'.");
+      throw new GatewayError(
+        403,
+        'insufficient_scope',
+        "That API token may not use the sidecar API: it lacks the scope 'sidecar'.",
+      );
     }
     return holder.name;
   }
@@ -54,7 +74,10 @@ export function sidecarRoutes(ctx: GatewayContext, deps: FlowDeps, tokens: Token
   /** What the authenticator shows next for a transaction. */
   async function describe(transaction: Transaction) {
     const { auth } = transaction;
-    const base = { transaction_id: transaction.id, expires_at: new Date(transaction.expiresAt).toISOString() };
+    const base = {
+      transaction_id: transaction.id,
+      expires_at: new Date(transaction.expiresAt).toISOString(),
+    };
     if (auth.stage === 'registering_mobile') {
       return { ...base, decision: 'register_mobile', allow_decline: canDecline(deps, auth), methods: [] };
     }
@@ -67,13 +90,19 @@ export function sidecarRoutes(ctx: GatewayContext, deps: FlowDeps, tokens: Token
 
   async function step(req: Request, res: Response, run: (tx: Transaction) => Promise<SignedInUser | void>) {
     const token = caller(req, res);
-    const transaction = await transactions.load(String(req.params.id), token);
+    const transaction = await transactions.load(String(req.params.transaction), token);
     const next = await run(transaction);
     if (next) transaction.auth = next;
     if (transaction.auth.stage === 'confirmed') await transactions.end(transaction.id);
     else await transactions.save(transaction, lifetime(transaction.auth));
     return describe(transaction);
   }
+
+  router.use(SIDECAR_API_BASE, (_req, res, next) => {
+    // Transaction ids and masked destinations: never cached anywhere.
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
 
   router.post('/sidecar/v1/evaluate', async (req, res) => {
     const token = caller(req, res);
@@ -89,7 +118,11 @@ export function sidecarRoutes(ctx: GatewayContext, deps: FlowDeps, tokens: Token
         permissionSets: body.permission_sets ?? [],
         groups: body.groups ?? [],
       },
-      { sourceIp: body.client_ip, entryPoint: body.entry_point ?? 'standard', userAgent: body.user_agent ?? null },
+      {
+        sourceIp: body.client_ip,
+        entryPoint: body.entry_point ?? 'standard',
+        userAgent: body.user_agent ?? null,
+      },
       ctx.policy.current(),
       ports,
     );
@@ -103,42 +136,57 @@ export function sidecarRoutes(ctx: GatewayContext, deps: FlowDeps, tokens: Token
     res.status(201).json({ ...(await describe(transaction)), rule });
   });
 
-  router.get('/sidecar/v1/transactions/:id', async (req, res) => {
+  router.get('/sidecar/v1/transactions/:transaction', async (req, res) => {
     res.json(await step(req, res, async () => undefined));
   });
 
-  router.post('/sidecar/v1/transactions/:id/send', async (req, res) => {
+  router.post('/sidecar/v1/transactions/:transaction/send', async (req, res) => {
     let destination = '';
     const state = await step(req, res, async (tx) => {
-      ({ destination } = await sendChallengeCode(deps, requireStage(tx, 'confirming'), field(req.body, 'method')));
+      ({ destination } = await sendChallengeCode(
+        deps,
+        requireStage(tx, 'confirming'),
+        field(req.body, 'method'),
+      ));
     });
     res.json({ sent: true, destination, ...state });
   });
 
-  router.post('/sidecar/v1/transactions/:id/verify', async (req, res) => {
+  router.post('/sidecar/v1/transactions/:transaction/verify', async (req, res) => {
     const state = await step(req, res, (tx) =>
-      verifyChallengeCode(deps, requireStage(tx, 'confirming'), field(req.body, 'method'), field(req.body, 'code')),
+      verifyChallengeCode(
+        deps,
+        requireStage(tx, 'confirming'),
+        field(req.body, 'method'),
+        field(req.body, 'code'),
+      ),
     );
     res.json(state);
   });
 
-  router.post('/sidecar/v1/transactions/:id/mobile', async (req, res) => {
+  router.post('/sidecar/v1/transactions/:transaction/mobile', async (req, res) => {
     let destination = '';
     const state = await step(req, res, async (tx) => {
-      ({ destination } = await startRegistration(deps, requireStage(tx, 'registering_mobile'), field(req.body, 'phone') ?? ''));
+      ({ destination } = await startRegistration(
+        deps,
+        requireStage(tx, 'registering_mobile'),
+        field(req.body, 'phone') ?? '',
+      ));
     });
     res.json({ sent: true, destination, ...state });
   });
 
-  router.post('/sidecar/v1/transactions/:id/mobile/verify', async (req, res) => {
+  router.post('/sidecar/v1/transactions/:transaction/mobile/verify', async (req, res) => {
     const state = await step(req, res, (tx) =>
       verifyRegistration(deps, requireStage(tx, 'registering_mobile'), field(req.body, 'code')),
     );
     res.json({ verified: true, ...state });
   });
 
-  router.post('/sidecar/v1/transactions/:id/mobile/decline', async (req, res) => {
-    const state = await step(req, res, (tx) => declineRegistration(deps, requireStage(tx, 'registering_mobile')));
+  router.post('/sidecar/v1/transactions/:transaction/mobile/decline', async (req, res) => {
+    const state = await step(req, res, (tx) =>
+      declineRegistration(deps, requireStage(tx, 'registering_mobile')),
+    );
     res.json(state);
   });
 
@@ -146,9 +194,18 @@ export function sidecarRoutes(ctx: GatewayContext, deps: FlowDeps, tokens: Token
   router.get('/sidecar/v1/users/:user/configured', async (req, res) => {
     caller(req, res);
     const user = String(req.params.user);
-    const mobile = await verifiedMobile(ports.store, user, e164(typeof req.query.mobile === 'string' ? req.query.mobile : undefined));
+    const mobile = await verifiedMobile(
+      ports.store,
+      user,
+      e164(typeof req.query.mobile === 'string' ? req.query.mobile : undefined),
+    );
     const authenticator = (await ports.store.getAuthenticator(user)) !== undefined;
-    res.json({ user, configured: mobile !== undefined || authenticator, mobile: mobile !== undefined, authenticator });
+    res.json({
+      user,
+      configured: mobile !== undefined || authenticator,
+      mobile: mobile !== undefined,
+      authenticator,
+    });
   });
 
   router.post('/sidecar/v1/users/:user/temporary-code/expire', async (req, res) => {
@@ -172,13 +229,28 @@ export function sidecarRoutes(ctx: GatewayContext, deps: FlowDeps, tokens: Token
     res.json({ expired });
   });
 
+  router.use(SIDECAR_API_BASE, (_req, _res, next) => next(errors.notFound()));
+  router.use(SIDECAR_API_BASE, jsonErrors);
   return router;
 }
+
+/**
+ * Programs call this API, and an IdP's HTTP client rarely sends `Accept: application/json`: its
+ * errors are JSON whatever that header says. The gateway's own handler still maps and logs them.
+ */
+const jsonErrors: ErrorRequestHandler = (error, req, _res, next) => {
+  req.headers.accept = 'application/json';
+  next(error);
+};
 
 function requireStage(transaction: Transaction, stage: SignedInUser['stage']): SignedInUser {
   if (transaction.auth.stage !== stage) {
     const now = transaction.auth.stage === 'registering_mobile' ? 'register_mobile' : 'confirm';
-    throw new GatewayError(409, 'wrong_step', `This transaction is not at that step; its next step is '${now}'.`);
+    throw new GatewayError(
+      409,
+      'wrong_step',
+      `This transaction is not at that step; its next step is '${now}'.`,
+    );
   }
   return transaction.auth;
 }

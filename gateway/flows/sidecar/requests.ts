@@ -21,13 +21,25 @@ export const evaluateRequest = z.strictObject({
 
 export type EvaluateRequest = z.output<typeof evaluateRequest>;
 
+/** The value at `path` in `body`, or undefined. */
+function valueAt(body: unknown, path: readonly PropertyKey[]): unknown {
+  return path.reduce<unknown>(
+    (node, key) =>
+      typeof node === 'object' && node !== null ? (node as Record<PropertyKey, unknown>)[key] : undefined,
+    body,
+  );
+}
+
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
   const result = schema.safeParse(body ?? {});
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
+  const problems = result.error.issues.flatMap((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => `${[...issue.path, key].join('.')}: is not a known field`);
+    }
     const path = issue.path.join('.') || 'body';
-    if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.join(', ')}`;
-    return `${path}: ${issue.message}`;
+    const missing = issue.path.length > 0 && valueAt(body, issue.path) === undefined;
+    return [`${path}: ${missing ? 'is required' : issue.message}`];
   });
   throw new GatewayError(400, 'invalid_request', `The request is not valid: ${problems.join('; ')}.`, {
     problems,

@@ -22,7 +22,11 @@ type StoredTransaction = SessionData & { sidecar?: Omit<Transaction, 'id'> };
 const KEY_PREFIX = 'sidecar-tx:';
 
 const unknownTransaction = () =>
-  new GatewayError(404, 'unknown_transaction', 'There is no such transaction, or it has expired. Evaluate the sign-in again.');
+  new GatewayError(
+    404,
+    'unknown_transaction',
+    'There is no such transaction, or it has expired. Evaluate the sign-in again.',
+  );
 
 function call<T>(run: (done: (err: unknown, value?: T) => void) => void): Promise<T | undefined> {
   return new Promise((resolve, reject) => run((err, value) => (err ? reject(err) : resolve(value))));

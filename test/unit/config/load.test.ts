@@ -199,7 +199,7 @@ describe('loadConfig', () => {
     const example = fileURLToPath(new URL('../../../config/stepgate.example.yaml', import.meta.url));
     const result = await loadConfig(example, {
       STEPGATE_SESSION_SECRET: SECRET,
-      STEPGATE_ENCRYPTION_KEY: 'an-encryption-key-from-the-environment',
+      STEPGATE_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
       LDAP_BIND_PASSWORD: 'reader-password',
     });
     expect(result.ok ? [] : result.problems.map(formatProblem)).toEqual([]);

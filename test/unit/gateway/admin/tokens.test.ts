@@ -106,7 +106,7 @@ describe('admin.api_tokens in stepgate.yaml', () => {
       ].join('\n'),
     );
     expect(problems).toEqual([
-      '6: admin.api_tokens[0]: must be at least 32 characters (use a long random value) but it has 9 characters',
+      '6: admin.api_tokens[0]: must be at least 32 characters but it has 9 characters',
       "7: admin.api_tokens[1].scopes[0]: must be one of 'admin', 'sidecar' but it has 10 characters",
       '8: admin.api_tokens[2].scopes: must have at least 1 entry but it has 0',
     ]);

@@ -1,0 +1,144 @@
+/**
+ * `npm run bench [-- options]`: the proxy, confirmation and memory benchmarks. Each writes its raw
+ * numbers to bench/results/<UTC date>-<name>.json and prints a table; docs/benchmarks.md explains
+ * them. Benchmarks are not tests: nothing here passes or fails on speed.
+ */
+import { parseArgs } from 'node:util';
+import { confirmBenchmark, confirmTable } from './confirm.js';
+import { describeMachine, loadAverage, log, writeResults, type BenchOptions } from './lib.js';
+import { memoryBenchmark, memoryTable } from './memory.js';
+import { proxyBenchmark, proxyTable } from './proxy.js';
+import { compile, createWorkspace } from './services.js';
+import { openBenchRedis, postgresVersion, redisVersion } from './stores.js';
+
+const USAGE = `usage: npm run bench -- [options]
+
+  --only NAMES      proxy, confirm, memory, or a comma-separated list (default: all three)
+  --duration S      seconds per measurement (default 5)
+  --repeats N       interleaved rounds of the proxy measurements; medians are reported (default 3)
+  --connections N   connections of the load generator at saturation (default 10)
+  --sessions N      active sessions for the memory benchmark (default 10000)
+  --profile         also record a CPU profile of the gateway during one proxy saturation run
+  --keep            keep the temporary workspace (configs, logs, profile) and print where it is
+
+environment:
+  STEPGATE_BENCH_REDIS_URL     default redis://127.0.0.1:6379/11 (a database of its own, never 0)
+  STEPGATE_BENCH_POSTGRES_URL  default postgres://postgres@127.0.0.1:5432/postgres (creates and
+                               drops a throwaway database)`;
+
+const BENCHMARKS = {
+  proxy: { run: proxyBenchmark, table: proxyTable },
+  confirm: { run: confirmBenchmark, table: confirmTable },
+  memory: { run: memoryBenchmark, table: memoryTable },
+} as const;
+
+type Name = keyof typeof BENCHMARKS;
+
+function isName(name: string): name is Name {
+  return Object.hasOwn(BENCHMARKS, name);
+}
+
+function positive(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`--${name} must be a positive number, not '${text}'`);
+  return value;
+}
+
+function parseOptions(argv: string[]): { names: Name[]; options: BenchOptions; keep: boolean } | undefined {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      only: { type: 'string' },
+      duration: { type: 'string' },
+      repeats: { type: 'string' },
+      connections: { type: 'string' },
+      sessions: { type: 'string' },
+      profile: { type: 'boolean' },
+      keep: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return undefined;
+  const names = (values.only ?? 'proxy,confirm,memory').split(',').map((name) => name.trim());
+  const unknown = names.filter((name) => !isName(name));
+  if (unknown.length > 0) throw new Error(`--only: unknown benchmark '${unknown.join(', ')}'`);
+  return {
+    names: names.filter(isName),
+    keep: values.keep ?? false,
+    options: {
+      durationS: positive('duration', values.duration, 5),
+      repeats: Math.round(positive('repeats', values.repeats, 3)),
+      connections: Math.round(positive('connections', values.connections, 10)),
+      sessions: Math.round(positive('sessions', values.sessions, 10_000)),
+      profile: values.profile ?? false,
+      redisUrl: process.env.STEPGATE_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/11',
+      postgresAdminUrl:
+        process.env.STEPGATE_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    },
+  };
+}
+
+async function peers(options: BenchOptions) {
+  const redis = await openBenchRedis(options.redisUrl);
+  try {
+    return { redis: await redisVersion(redis), postgres: await postgresVersion(options.postgresAdminUrl) };
+  } finally {
+    await redis.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const parsed = parseOptions(process.argv.slice(2));
+  if (!parsed) return void process.stdout.write(`${USAGE}\n`);
+  const { names, options, keep } = parsed;
+  const machine = { ...describeMachine(), peers: await peers(options) };
+  log(`machine: ${JSON.stringify(machine)}; load average ${loadAverage().join(' ')}`);
+
+  const workspace = createWorkspace();
+  let removed = false;
+  const cleanUp = () => {
+    if (keep || removed) return;
+    workspace.remove();
+    removed = true;
+  };
+  process.once('SIGINT', () => {
+    cleanUp();
+    process.exit(130);
+  });
+  try {
+    await compile(workspace);
+    for (const name of names) {
+      const startedAt = new Date();
+      const loadAtStart = loadAverage();
+      log(`${name}: starting`);
+      const benchmark = BENCHMARKS[name];
+      const result = await benchmark.run(workspace, options);
+      const record = {
+        name,
+        startedAt: startedAt.toISOString(),
+        finishedAt: new Date().toISOString(),
+        machine,
+        loadAverage: { start: loadAtStart, end: loadAverage() },
+        options,
+        ...result,
+      };
+      const path = writeResults(name, startedAt, record);
+      // The table's type follows the benchmark's; TypeScript cannot pair them through the union.
+      const text = (benchmark.table as (result: unknown) => string)(result);
+      process.stdout.write(
+        `\n== ${name} (load average ${loadAtStart.join(' ')} -> ${record.loadAverage.end.join(' ')})\n${text}\n`,
+      );
+      process.stdout.write(`written to ${path}\n\n`);
+    }
+  } finally {
+    if (keep) log(`workspace kept in ${workspace.dir}`);
+    cleanUp();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});

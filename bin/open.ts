@@ -1,0 +1,104 @@
+/**
+ * Opening the outside systems a config names: the store (SQLite or PostgreSQL, encrypted at rest),
+ * the directory and the notifiers. Shared by `stepgate serve` (compose.ts) and the admin commands,
+ * so the break-glass CLI reaches exactly what the gateway uses.
+ */
+import {
+  EncryptingStore,
+  EncryptionKeyMismatchError,
+  parseEncryptionKey,
+} from '../adapters/crypto/encrypting-store.js';
+import { LdapDirectory } from '../adapters/ldap/directory.js';
+import { Outbox } from '../adapters/outbox/outbox.js';
+import { PostgresStore } from '../adapters/postgres/store.js';
+import { SqliteStore } from '../adapters/sqlite/store.js';
+import type { Config } from '../config/schema.js';
+import { systemClock, type Logger, type Ports, type Store } from '../gateway/ports.js';
+
+/** A problem that stops a command, printed as one line. */
+export class StartupError extends Error {}
+
+/** Where the store lives, for messages: a PostgreSQL URL without its password. */
+function storeLocation(config: Config): string {
+  if (config.store.type !== 'postgres') return config.store.path;
+  try {
+    const url = new URL(config.store.url);
+    if (url.password !== '') url.password = '***';
+    return url.toString();
+  } catch {
+    return 'store.url';
+  }
+}
+
+/** Opens and migrates the store; an unreachable or too new database stops start-up, saying why. */
+export async function openStore(config: Config, logger: Logger): Promise<Store> {
+  try {
+    if (config.store.type !== 'postgres') return SqliteStore.open(config.store.path);
+    return await PostgresStore.open(config.store.url, {
+      onIdleError: (error) =>
+        logger.warn('store: an idle PostgreSQL connection failed; the next query opens a new one', {
+          error: error.message,
+        }),
+    });
+  } catch (error) {
+    throw new StartupError(`store: cannot open '${storeLocation(config)}': ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Phone numbers and authenticator secrets are encrypted at rest when store.encryption_key is set
+ * (SPEC §2). Without it stepgate still runs (the demo), saying so once at start.
+ */
+export async function encryptAtRest(store: Store, config: Config, logger: Logger): Promise<Store> {
+  const keyText = config.store.encryption_key;
+  if (keyText === undefined) {
+    logger.warn(
+      'store.encryption_key is not set: phone numbers and authenticator secrets are stored unencrypted',
+    );
+    return store;
+  }
+  try {
+    return await EncryptingStore.open(store, parseEncryptionKey(keyText));
+  } catch (error) {
+    await store.close();
+    if (error instanceof EncryptionKeyMismatchError) throw new StartupError(error.message);
+    throw error;
+  }
+}
+
+/** The directory when logins.delegated.ldap is configured; a filter that does not parse stops start-up. */
+export function openDirectory(config: Config, logger: Logger): Ports['directory'] {
+  const ldap = config.logins.delegated?.ldap;
+  if (!ldap) return undefined;
+  try {
+    return new LdapDirectory(ldap, { logger });
+  } catch (error) {
+    throw new StartupError(`logins.delegated.ldap: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * SMS and email senders by provider; the outbox serves a channel not configured to send. The
+ * provider clients load only when chosen: `twilio` alone adds about a second to every command.
+ */
+export async function openNotifiers(
+  config: Config,
+  logger: Logger,
+): Promise<Pick<Ports, 'sms' | 'email'> & { close(): void }> {
+  const { sms, email, outbox_path } = config.notifications;
+  const outbox = new Outbox(outbox_path, systemClock);
+  // The schema requires the block of the chosen provider; these checks only narrow the types.
+  if (sms.provider === 'twilio' && !sms.twilio)
+    throw new StartupError('notifications.sms.twilio is required');
+  if (email.provider === 'smtp' && !email.smtp)
+    throw new StartupError('notifications.email.smtp is required');
+  const twilio =
+    sms.provider === 'twilio' && sms.twilio
+      ? new (await import('../adapters/twilio/sms.js')).TwilioSms(sms.twilio, { logger })
+      : undefined;
+  const smtp =
+    email.provider === 'smtp' && email.smtp
+      ? new (await import('../adapters/smtp/email.js')).SmtpEmail(email.smtp, { logger })
+      : undefined;
+  return { sms: twilio ?? outbox, email: smtp ?? outbox, close: () => smtp?.close() };
+}
