@@ -98,8 +98,12 @@ export async function createGateway(options: {
     // SPEC §4: a JSON body cannot be sent cross-site without CORS, which we never allow.
     // The SAML ACS is posted by the IdP from its own origin; the signed response protects it.
     // A bearer token for the token APIs is no ambient credential: no other site can set that header.
+    // The sidecar API never reads a session: a request without its token is refused there, as a 401.
     skipCsrfProtection: (req) =>
-      Boolean(req.is('application/json')) || req.path === ACS_PATH || carriesApiToken(req),
+      Boolean(req.is('application/json')) ||
+      req.path === ACS_PATH ||
+      req.path.startsWith('/sidecar/v1/') ||
+      carriesApiToken(req),
   });
 
   const ctx: GatewayContext = {

@@ -3,6 +3,7 @@
  * gateways needs the Redis adapter instead: these limits hold only within one process.
  */
 import type { LimitOutcome, Limiter } from '../../gateway/ports.js';
+import { checkLimit, checkWindow } from '../limiter/arguments.js';
 
 /**
  * Failures have no limit to cap their log at, and a caller that keeps recording them (a bug, or
@@ -19,19 +20,6 @@ interface EventLog {
   times: number[];
   /** The window the log was last used with: once its newest event leaves it, the key is empty. */
   windowMs: number;
-}
-
-function checkLimit(limit: number): void {
-  // A zero limit would refuse forever with no time to wait; a fraction has no meaning as a count.
-  if (!Number.isSafeInteger(limit) || limit < 1) {
-    throw new RangeError(`limiter: limit must be a whole number of at least 1, not ${limit}`);
-  }
-}
-
-function checkWindow(windowMs: number): void {
-  if (!Number.isFinite(windowMs) || windowMs <= 0) {
-    throw new RangeError(`limiter: window must be a positive number of milliseconds, not ${windowMs}`);
-  }
 }
 
 /**

@@ -1,36 +1,27 @@
 import type { Pool } from 'pg';
 import type { AuthenticatorRecord } from '../../gateway/ports.js';
-import { fromMillis, toIntegerOrNull, toMillis, type BigintText } from './values.js';
+import {
+  AUTHENTICATOR_COLUMNS,
+  inColumnOrder,
+  toAuthenticator,
+  toAuthenticatorRow,
+  type AuthenticatorRow,
+} from '../sql/rows.js';
+import { postgresIntegers, type BigintText } from './values.js';
 
-interface AuthenticatorRow {
-  username: string;
-  secret: string;
-  created_at: BigintText;
-  last_used_step: BigintText | null;
-}
-
-function toAuthenticator(row: AuthenticatorRow): AuthenticatorRecord {
-  return {
-    user: row.username,
-    secret: row.secret,
-    createdAt: fromMillis(row.created_at),
-    lastUsedStep: toIntegerOrNull(row.last_used_step),
-  };
-}
-
-const columns = 'username, secret, created_at, last_used_step';
+const columns = AUTHENTICATOR_COLUMNS.join(', ');
 
 /** Authenticator app enrolments (TOTP secrets and the last accepted time step). */
 export class PostgresAuthenticators {
   constructor(private readonly pool: Pool) {}
 
   async get(user: string): Promise<AuthenticatorRecord | undefined> {
-    const { rows } = await this.pool.query<AuthenticatorRow>(
+    const { rows } = await this.pool.query<AuthenticatorRow<BigintText>>(
       `SELECT ${columns} FROM authenticators WHERE username = $1`,
       [user],
     );
     const row = rows[0];
-    return row && toAuthenticator(row);
+    return row && toAuthenticator(row, postgresIntegers);
   }
 
   async save(record: AuthenticatorRecord): Promise<void> {
@@ -39,15 +30,15 @@ export class PostgresAuthenticators {
        ON CONFLICT (username) DO UPDATE SET
          secret = excluded.secret, created_at = excluded.created_at,
          last_used_step = excluded.last_used_step`,
-      [record.user, record.secret, toMillis(record.createdAt), record.lastUsedStep],
+      inColumnOrder(toAuthenticatorRow(record), AUTHENTICATOR_COLUMNS),
     );
   }
 
   async list(): Promise<AuthenticatorRecord[]> {
-    const { rows } = await this.pool.query<AuthenticatorRow>(
+    const { rows } = await this.pool.query<AuthenticatorRow<BigintText>>(
       `SELECT ${columns} FROM authenticators ORDER BY username COLLATE "C"`,
     );
-    return rows.map(toAuthenticator);
+    return rows.map((row) => toAuthenticator(row, postgresIntegers));
   }
 
   async removeFor(user: string): Promise<boolean> {

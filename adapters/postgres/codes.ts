@@ -1,39 +1,10 @@
 import type { Pool } from 'pg';
 import type { CodePurpose, OneTimeCode } from '../../gateway/ports.js';
-import { fromMillis, fromMillisOrNull, toMillis, toMillisOrNull, type BigintText } from './values.js';
+import { CODE_COLUMNS, inColumnOrder, toCode, toCodeRow, type CodeRow } from '../sql/rows.js';
+import { toMillis } from '../sql/time.js';
+import { postgresIntegers, type BigintText } from './values.js';
 
-interface CodeRow {
-  id: string;
-  username: string;
-  purpose: string;
-  method: string;
-  hash: string;
-  destination: string;
-  created_at: BigintText;
-  expires_at: BigintText;
-  attempts: number;
-  max_attempts: number;
-  consumed_at: BigintText | null;
-}
-
-function toCode(row: CodeRow): OneTimeCode {
-  return {
-    id: row.id,
-    user: row.username,
-    purpose: row.purpose as CodePurpose,
-    method: row.method as OneTimeCode['method'],
-    hash: row.hash,
-    destination: row.destination,
-    createdAt: fromMillis(row.created_at),
-    expiresAt: fromMillis(row.expires_at),
-    attempts: row.attempts,
-    maxAttempts: row.max_attempts,
-    consumedAt: fromMillisOrNull(row.consumed_at),
-  };
-}
-
-const columns = `id, username, purpose, method, hash, destination, created_at, expires_at,
-  attempts, max_attempts, consumed_at`;
+const columns = CODE_COLUMNS.join(', ');
 
 /**
  * One-time codes sent by SMS or email. Every change to a code is one statement: its row lock makes
@@ -50,31 +21,19 @@ export class PostgresCodes {
          hash = excluded.hash, destination = excluded.destination, created_at = excluded.created_at,
          expires_at = excluded.expires_at, attempts = excluded.attempts,
          max_attempts = excluded.max_attempts, consumed_at = excluded.consumed_at`,
-      [
-        code.id,
-        code.user,
-        code.purpose,
-        code.method,
-        code.hash,
-        code.destination,
-        toMillis(code.createdAt),
-        toMillis(code.expiresAt),
-        code.attempts,
-        code.maxAttempts,
-        toMillisOrNull(code.consumedAt),
-      ],
+      inColumnOrder(toCodeRow(code), CODE_COLUMNS),
     );
   }
 
   async getLatest(user: string, purpose: CodePurpose): Promise<OneTimeCode | undefined> {
-    const { rows } = await this.pool.query<CodeRow>(
+    const { rows } = await this.pool.query<CodeRow<BigintText>>(
       `SELECT ${columns} FROM one_time_codes
        WHERE username = $1 AND purpose = $2 AND consumed_at IS NULL
        ORDER BY created_at DESC, seq DESC LIMIT 1`,
       [user, purpose],
     );
     const row = rows[0];
-    return row && toCode(row);
+    return row && toCode(row, postgresIntegers);
   }
 
   /** 0 when the code no longer exists (deleted by cleanup in the meantime). */

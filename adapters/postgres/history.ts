@@ -1,46 +1,11 @@
 import type { Pool } from 'pg';
-import type {
-  HistoryEntry,
-  HistoryQuery,
-  HistoryStatus,
-  HistoryTrigger,
-  StoredHistoryEntry,
-} from '../../gateway/ports.js';
-import type { LoginKind } from '../../policies/types.js';
-import { fromMillis, toInteger, toMillis, type BigintText } from './values.js';
+import type { HistoryEntry, HistoryQuery, StoredHistoryEntry } from '../../gateway/ports.js';
+import { assertLimit, HISTORY_COLUMNS, toEntry, toHistoryRow, type HistoryRow } from '../sql/history.js';
+import { inColumnOrder } from '../sql/rows.js';
+import { toMillis } from '../sql/time.js';
+import { postgresIntegers, type BigintText } from './values.js';
 
-interface HistoryRow {
-  id: BigintText;
-  occurred_at: BigintText;
-  username: string;
-  method: string;
-  status: string;
-  triggered_by: string | null;
-  source_ip: string | null;
-  login: string | null;
-  entry_point: string | null;
-  user_agent: string | null;
-  detail: string | null;
-}
-
-function toEntry(row: HistoryRow): StoredHistoryEntry {
-  return {
-    id: toInteger(row.id),
-    time: fromMillis(row.occurred_at),
-    user: row.username,
-    method: row.method,
-    status: row.status as HistoryStatus,
-    triggeredBy: row.triggered_by as HistoryTrigger | null,
-    sourceIp: row.source_ip,
-    login: row.login as LoginKind | null,
-    entryPoint: row.entry_point,
-    userAgent: row.user_agent,
-    detail: row.detail,
-  };
-}
-
-const columns =
-  'occurred_at, username, method, status, triggered_by, source_ip, login, entry_point, user_agent, detail';
+const columns = HISTORY_COLUMNS.join(', ');
 
 /**
  * The query's filters as SQL with numbered parameters. `since` is inclusive and `until` exclusive,
@@ -67,12 +32,6 @@ function whereClause(query: HistoryQuery): { where: string; values: (string | nu
   return { where: clauses.length === 0 ? '' : `WHERE ${clauses.join(' AND ')}`, values };
 }
 
-function assertLimit(limit: number): void {
-  if (!Number.isSafeInteger(limit) || limit < 0) {
-    throw new RangeError(`store: history limit must be a whole number of 0 or more but it is ${limit}`);
-  }
-}
-
 /** Verification history: append only, read newest first, pruned by age. */
 export class PostgresHistory {
   constructor(private readonly pool: Pool) {}
@@ -80,30 +39,19 @@ export class PostgresHistory {
   async append(entry: HistoryEntry): Promise<void> {
     await this.pool.query(
       `INSERT INTO verification_history (${columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [
-        toMillis(entry.time),
-        entry.user,
-        entry.method,
-        entry.status,
-        entry.triggeredBy,
-        entry.sourceIp,
-        entry.login,
-        entry.entryPoint,
-        entry.userAgent,
-        entry.detail,
-      ],
+      inColumnOrder(toHistoryRow(entry), HISTORY_COLUMNS),
     );
   }
 
   async query(query: HistoryQuery): Promise<StoredHistoryEntry[]> {
     assertLimit(query.limit);
     const { where, values } = whereClause(query);
-    const { rows } = await this.pool.query<HistoryRow>(
+    const { rows } = await this.pool.query<HistoryRow<BigintText>>(
       `SELECT id, ${columns} FROM verification_history ${where}
        ORDER BY occurred_at DESC, id DESC LIMIT $${values.length + 1}`,
       [...values, query.limit],
     );
-    return rows.map(toEntry);
+    return rows.map((row) => toEntry(row, postgresIntegers));
   }
 
   async pruneBefore(before: Date): Promise<number> {

@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { SchemaTooNewError, type Migration } from '../sqlite/migrations.js';
+import { assertOrdered, SchemaTooNewError, type Migration } from '../sql/migrations.js';
 import { inTransaction, withClient } from './transaction.js';
 import { toInteger } from './values.js';
 
@@ -174,16 +174,5 @@ async function locked<T>(client: PoolClient, work: () => Promise<T>): Promise<T>
   return inTransaction(client, async () => {
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     return work();
-  });
-}
-
-function assertOrdered(list: readonly Migration[]): void {
-  list.forEach((migration, index) => {
-    const previous = index === 0 ? 0 : (list[index - 1]?.version ?? 0);
-    if (!Number.isInteger(migration.version) || migration.version <= previous) {
-      throw new Error(
-        `store: migration versions must increase; '${migration.name}' has ${migration.version}`,
-      );
-    }
   });
 }

@@ -1,39 +1,22 @@
 import type { Pool } from 'pg';
-import type { MobileRecord, MobileSource } from '../../gateway/ports.js';
-import { fromMillis, fromMillisOrNull, toMillis, toMillisOrNull, type BigintText } from './values.js';
+import type { MobileRecord } from '../../gateway/ports.js';
+import { inColumnOrder, MOBILE_COLUMNS, toMobile, toMobileRow, type MobileRow } from '../sql/rows.js';
+import { toMillis } from '../sql/time.js';
+import { fromMillis, postgresIntegers, type BigintText } from './values.js';
 
-interface MobileRow {
-  username: string;
-  phone: string | null;
-  verified_at: BigintText | null;
-  source: string;
-  removed_source_phone: string | null;
-  updated_at: BigintText;
-}
-
-function toMobile(row: MobileRow): MobileRecord {
-  return {
-    user: row.username,
-    phone: row.phone,
-    verifiedAt: fromMillisOrNull(row.verified_at),
-    source: row.source as MobileSource,
-    removedSourcePhone: row.removed_source_phone,
-    updatedAt: fromMillis(row.updated_at),
-  };
-}
-
-const columns = 'username, phone, verified_at, source, removed_source_phone, updated_at';
+const columns = MOBILE_COLUMNS.join(', ');
 
 /** Mobile numbers and declined registration prompts (SPEC §1.4, §1.8). */
 export class PostgresMobiles {
   constructor(private readonly pool: Pool) {}
 
   async get(user: string): Promise<MobileRecord | undefined> {
-    const { rows } = await this.pool.query<MobileRow>(`SELECT ${columns} FROM mobiles WHERE username = $1`, [
-      user,
-    ]);
+    const { rows } = await this.pool.query<MobileRow<BigintText>>(
+      `SELECT ${columns} FROM mobiles WHERE username = $1`,
+      [user],
+    );
     const row = rows[0];
-    return row && toMobile(row);
+    return row && toMobile(row, postgresIntegers);
   }
 
   async save(record: MobileRecord): Promise<void> {
@@ -42,22 +25,15 @@ export class PostgresMobiles {
        ON CONFLICT (username) DO UPDATE SET
          phone = excluded.phone, verified_at = excluded.verified_at, source = excluded.source,
          removed_source_phone = excluded.removed_source_phone, updated_at = excluded.updated_at`,
-      [
-        record.user,
-        record.phone,
-        toMillisOrNull(record.verifiedAt),
-        record.source,
-        record.removedSourcePhone,
-        toMillis(record.updatedAt),
-      ],
+      inColumnOrder(toMobileRow(record), MOBILE_COLUMNS),
     );
   }
 
   async list(): Promise<MobileRecord[]> {
-    const { rows } = await this.pool.query<MobileRow>(
+    const { rows } = await this.pool.query<MobileRow<BigintText>>(
       `SELECT ${columns} FROM mobiles ORDER BY username COLLATE "C"`,
     );
-    return rows.map(toMobile);
+    return rows.map((row) => toMobile(row, postgresIntegers));
   }
 
   async getDecline(user: string): Promise<Date | undefined> {

@@ -1,38 +1,22 @@
 import type { Pool } from 'pg';
 import type { RememberedNetwork } from '../../gateway/ports.js';
-import { fromMillis, toMillis, type BigintText } from './values.js';
+import { NETWORK_COLUMNS, toNetwork, type NetworkRow } from '../sql/rows.js';
+import { toMillis } from '../sql/time.js';
+import { postgresIntegers, type BigintText } from './values.js';
 
-interface NetworkRow {
-  username: string;
-  network: string;
-  first_used_at: BigintText;
-  last_used_at: BigintText;
-  method: string;
-}
-
-function toNetwork(row: NetworkRow): RememberedNetwork {
-  return {
-    user: row.username,
-    network: row.network,
-    firstUsedAt: fromMillis(row.first_used_at),
-    lastUsedAt: fromMillis(row.last_used_at),
-    method: row.method,
-  };
-}
-
-const columns = 'username, network, first_used_at, last_used_at, method';
+const columns = NETWORK_COLUMNS.join(', ');
 
 /** Networks a user has confirmed from ("activations", SPEC §1.2). */
 export class PostgresNetworks {
   constructor(private readonly pool: Pool) {}
 
   async find(user: string, network: string): Promise<RememberedNetwork | undefined> {
-    const { rows } = await this.pool.query<NetworkRow>(
+    const { rows } = await this.pool.query<NetworkRow<BigintText>>(
       `SELECT ${columns} FROM remembered_networks WHERE username = $1 AND network = $2`,
       [user, network],
     );
     const row = rows[0];
-    return row && toNetwork(row);
+    return row && toNetwork(row, postgresIntegers);
   }
 
   async remember(user: string, network: string, method: string, at: Date): Promise<void> {
@@ -47,12 +31,12 @@ export class PostgresNetworks {
 
   async listFor(user: string): Promise<RememberedNetwork[]> {
     // COLLATE "C": byte order, as SQLite sorts, whatever the database's default collation is.
-    const { rows } = await this.pool.query<NetworkRow>(
+    const { rows } = await this.pool.query<NetworkRow<BigintText>>(
       `SELECT ${columns} FROM remembered_networks WHERE username = $1
        ORDER BY last_used_at DESC, network COLLATE "C" ASC`,
       [user],
     );
-    return rows.map(toNetwork);
+    return rows.map((row) => toNetwork(row, postgresIntegers));
   }
 
   async revoke(user: string, network?: string): Promise<number> {

@@ -1,34 +1,17 @@
 import type { Pool } from 'pg';
 import type { TemporaryCode } from '../../gateway/ports.js';
-import { inTransaction, withClient } from './transaction.js';
 import {
-  fromMillis,
-  fromMillisOrNull,
-  toInteger,
-  toMillis,
-  toMillisOrNull,
-  type BigintText,
-} from './values.js';
+  inColumnOrder,
+  TEMPORARY_CODE_COLUMNS,
+  toTemporaryCode,
+  toTemporaryCodeRow,
+  type TemporaryCodeRow,
+} from '../sql/rows.js';
+import { toMillis } from '../sql/time.js';
+import { inTransaction, withClient } from './transaction.js';
+import { postgresIntegers, toInteger, type BigintText } from './values.js';
 
-interface TemporaryCodeRow {
-  username: string;
-  hash: string;
-  issued_at: BigintText;
-  expires_at: BigintText;
-  issued_by: string;
-  expired_at: BigintText | null;
-}
-
-function toTemporaryCode(row: TemporaryCodeRow): TemporaryCode {
-  return {
-    user: row.username,
-    hash: row.hash,
-    issuedAt: fromMillis(row.issued_at),
-    expiresAt: fromMillis(row.expires_at),
-    issuedBy: row.issued_by,
-    expiredAt: fromMillisOrNull(row.expired_at),
-  };
-}
+const columns = TEMPORARY_CODE_COLUMNS.join(', ');
 
 // Active: not expired early and not past its expiry ($1 user, $2 now). The read and the early expiry use it.
 const active = 'username = $1 AND expired_at IS NULL AND expires_at > $2';
@@ -43,7 +26,7 @@ export class PostgresTemporaryCodes {
   constructor(private readonly pool: Pool) {}
 
   async issue(code: TemporaryCode): Promise<void> {
-    const issuedAt = toMillis(code.issuedAt);
+    const row = toTemporaryCodeRow(code);
     await withClient(this.pool, (client) =>
       inTransaction(client, async () => {
         await client.query(
@@ -51,31 +34,23 @@ export class PostgresTemporaryCodes {
           [code.user],
         );
         // Under READ COMMITTED this statement sees a code another issuer committed while we waited.
-        await client.query(expireActive, [code.user, issuedAt]);
+        await client.query(expireActive, [row.username, row.issued_at]);
         await client.query(
-          `INSERT INTO temporary_codes (username, hash, issued_at, expires_at, issued_by, expired_at)
-           VALUES ($1, $2, $3, $4, $5, $6)`,
-          [
-            code.user,
-            code.hash,
-            issuedAt,
-            toMillis(code.expiresAt),
-            code.issuedBy,
-            toMillisOrNull(code.expiredAt),
-          ],
+          `INSERT INTO temporary_codes (${columns}) VALUES ($1, $2, $3, $4, $5, $6)`,
+          inColumnOrder(row, TEMPORARY_CODE_COLUMNS),
         );
       }),
     );
   }
 
   async getActive(user: string, now: Date): Promise<TemporaryCode | undefined> {
-    const { rows } = await this.pool.query<TemporaryCodeRow>(
-      `SELECT username, hash, issued_at, expires_at, issued_by, expired_at FROM temporary_codes
+    const { rows } = await this.pool.query<TemporaryCodeRow<BigintText>>(
+      `SELECT ${columns} FROM temporary_codes
        WHERE ${active} ORDER BY issued_at DESC, id DESC LIMIT 1`,
       [user, toMillis(now)],
     );
     const row = rows[0];
-    return row && toTemporaryCode(row);
+    return row && toTemporaryCode(row, postgresIntegers);
   }
 
   async expire(user: string, at: Date): Promise<boolean> {

@@ -1,8 +1,10 @@
 /**
  * Times are BIGINT epoch milliseconds, as in SQLite. node-postgres returns BIGINT (and count(*))
  * as strings, because not every 64-bit value fits a JS number; every value stepgate stores does,
- * and one that does not means a corrupt row, so it fails loudly instead of rounding.
+ * and one that does not means a corrupt row, so it fails loudly instead of rounding. Writing goes
+ * through ../sql/time.ts, shared with SQLite.
  */
+import type { IntegerColumns } from '../sql/rows.js';
 
 /** A BIGINT as node-postgres hands it over. */
 export type BigintText = string;
@@ -13,25 +15,8 @@ export function toInteger(value: BigintText | number): number {
   return parsed;
 }
 
-export function toIntegerOrNull(value: BigintText | number | null): number | null {
-  return value === null ? null : toInteger(value);
-}
-
-export function toMillis(date: Date): number {
-  const millis = date.getTime();
-  // An invalid Date would reach PostgreSQL as 'NaN' and fail with a confusing message.
-  if (!Number.isFinite(millis)) throw new TypeError('store: invalid date');
-  return millis;
-}
-
-export function toMillisOrNull(date: Date | null): number | null {
-  return date === null ? null : toMillis(date);
-}
-
 export function fromMillis(value: BigintText): Date {
   return new Date(toInteger(value));
 }
 
-export function fromMillisOrNull(value: BigintText | null): Date | null {
-  return value === null ? null : fromMillis(value);
-}
+export const postgresIntegers: IntegerColumns<BigintText> = { integer: toInteger, time: fromMillis };

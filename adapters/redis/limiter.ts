@@ -10,6 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock, type LimitOutcome, type Limiter } from '../../gateway/ports.js';
+import { checkLimit, checkWindow } from '../limiter/arguments.js';
 import { KEY_PREFIX, guarded, pingRedis, type RedisClient } from './client.js';
 import { LuaScript } from './script.js';
 
@@ -51,19 +52,6 @@ end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return count
 `);
-
-function checkLimit(limit: number): void {
-  // A zero limit would refuse forever with no time to wait; a fraction has no meaning as a count.
-  if (!Number.isSafeInteger(limit) || limit < 1) {
-    throw new RangeError(`limiter: limit must be a whole number of at least 1, not ${limit}`);
-  }
-}
-
-function checkWindow(windowMs: number): void {
-  if (!Number.isFinite(windowMs) || windowMs <= 0) {
-    throw new RangeError(`limiter: window must be a positive number of milliseconds, not ${windowMs}`);
-  }
-}
 
 function checkTime(time: Date, what: string): number {
   const ms = time.getTime();

@@ -6,30 +6,24 @@
  * refuses for good (5xx to RCPT TO) is a permanent DeliveryError the person can act on. Message
  * contents hold codes, so only SMTP reply codes and commands are logged.
  */
-import { setTimeout as wait } from 'node:timers/promises';
 import type { ConnectionOptions } from 'node:tls';
 import nodemailer, { type NodemailerError, type Transporter } from 'nodemailer';
 import type { Config } from '../../config/schema.js';
 import { DeliveryError, type EmailMessage, type EmailSender, type Logger } from '../../gateway/ports.js';
+import { Retries, type Failure, type RetryTiming } from '../delivery/retry.js';
 import { htmlBody } from './html.js';
 
 export type SmtpConfig = NonNullable<Config['notifications']['email']['smtp']>;
 
-export interface SmtpEmailOptions {
+export interface SmtpEmailOptions extends RetryTiming {
   logger: Logger;
   /** Connecting, the greeting and each reply; default 10 s, so a person is not kept waiting long. */
   timeoutMs?: number | undefined;
   /** TLS settings, e.g. a private CA for the server's certificate. */
   tls?: ConnectionOptions | undefined;
-  /** The pause between tries; tests pass one that does not wait. */
-  sleep?: ((ms: number) => Promise<void>) | undefined;
-  /** Jitter source in [0, 1). */
-  random?: (() => number) | undefined;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
-const FIRST_PAUSE_MS = 250;
-const LONGEST_PAUSE_MS = 2_000;
 
 /** Failures of the connection itself, worth another try on a new one. */
 const CONNECTION_FAILURES = new Set([
@@ -51,22 +45,10 @@ const RECIPIENT_REJECTED = {
     'Your email address did not accept the message. Ask your help desk to check it, or choose another way to confirm.',
 };
 
-/** Doubling from 250 ms up to 2 s, each pause drawn between half and all of it ("equal jitter"). */
-export function retryPause(attempt: number, random: () => number): number {
-  const ceiling = Math.min(FIRST_PAUSE_MS * 2 ** (attempt - 1), LONGEST_PAUSE_MS);
-  return Math.round(ceiling * (0.5 + random() / 2));
-}
-
-interface Failure {
-  error: DeliveryError;
-  retry: boolean;
-}
-
 export class SmtpEmail implements EmailSender {
   private readonly transport: Transporter;
   private readonly logger: Logger;
-  private readonly sleep: (ms: number) => Promise<void>;
-  private readonly random: () => number;
+  private readonly retries: Retries;
 
   constructor(
     private readonly config: SmtpConfig,
@@ -86,8 +68,7 @@ export class SmtpEmail implements EmailSender {
       ...(options.tls && { tls: options.tls }),
     });
     this.logger = options.logger;
-    this.sleep = options.sleep ?? ((ms) => wait(ms));
-    this.random = options.random ?? Math.random;
+    this.retries = new Retries(options);
   }
 
   async sendEmail(message: EmailMessage): Promise<void> {
@@ -98,17 +79,14 @@ export class SmtpEmail implements EmailSender {
       text: message.text,
       html: message.html ?? htmlBody(message.subject, message.text),
     };
-    for (let attempt = 1; ; attempt++) {
-      try {
+    await this.retries.run(
+      this.config.max_attempts,
+      async (attempt) => {
         const info = await this.transport.sendMail(mail);
         this.logger.info('email accepted by smtp server', { message_id: info.messageId, attempt });
-        return;
-      } catch (error) {
-        const failure = this.explain(error as NodemailerError, attempt);
-        if (!failure.retry || attempt >= this.config.max_attempts) throw failure.error;
-        await this.sleep(retryPause(attempt, this.random));
-      }
-    }
+      },
+      (error, attempt) => this.explain(error as NodemailerError, attempt),
+    );
   }
 
   close(): void {

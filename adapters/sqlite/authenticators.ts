@@ -1,22 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { AuthenticatorRecord } from '../../gateway/ports.js';
-import { fromMillis, toMillis } from './time.js';
-
-interface AuthenticatorRow {
-  username: string;
-  secret: string;
-  created_at: number;
-  last_used_step: number | null;
-}
-
-function toAuthenticator(row: AuthenticatorRow): AuthenticatorRecord {
-  return {
-    user: row.username,
-    secret: row.secret,
-    createdAt: fromMillis(row.created_at),
-    lastUsedStep: row.last_used_step,
-  };
-}
+import { toAuthenticator, toAuthenticatorRow, type AuthenticatorRow } from '../sql/rows.js';
+import { sqliteIntegers } from './time.js';
 
 /** Authenticator app enrolments (TOTP secrets and the last accepted time step). */
 export class SqliteAuthenticators {
@@ -43,21 +28,16 @@ export class SqliteAuthenticators {
 
   get(user: string): AuthenticatorRecord | undefined {
     const row = this.select.get(user);
-    return row && toAuthenticator(row);
+    return row && toAuthenticator(row, sqliteIntegers);
   }
 
   /** Every enrolment, by username: for re-encryption under a new key. */
   listAll(): AuthenticatorRecord[] {
-    return this.selectAll.all().map(toAuthenticator);
+    return this.selectAll.all().map((row) => toAuthenticator(row, sqliteIntegers));
   }
 
   save(record: AuthenticatorRecord): void {
-    this.upsert.run({
-      username: record.user,
-      secret: record.secret,
-      created_at: toMillis(record.createdAt),
-      last_used_step: record.lastUsedStep,
-    });
+    this.upsert.run(toAuthenticatorRow(record));
   }
 
   removeFor(user: string): boolean {

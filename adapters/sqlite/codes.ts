@@ -1,36 +1,8 @@
 import type Database from 'better-sqlite3';
 import type { CodePurpose, OneTimeCode } from '../../gateway/ports.js';
-import { fromMillis, fromMillisOrNull, toMillis, toMillisOrNull } from './time.js';
-
-interface CodeRow {
-  id: string;
-  username: string;
-  purpose: string;
-  method: string;
-  hash: string;
-  destination: string;
-  created_at: number;
-  expires_at: number;
-  attempts: number;
-  max_attempts: number;
-  consumed_at: number | null;
-}
-
-function toCode(row: CodeRow): OneTimeCode {
-  return {
-    id: row.id,
-    user: row.username,
-    purpose: row.purpose as CodePurpose,
-    method: row.method as OneTimeCode['method'],
-    hash: row.hash,
-    destination: row.destination,
-    createdAt: fromMillis(row.created_at),
-    expiresAt: fromMillis(row.expires_at),
-    attempts: row.attempts,
-    maxAttempts: row.max_attempts,
-    consumedAt: fromMillisOrNull(row.consumed_at),
-  };
-}
+import { toCode, toCodeRow, type CodeRow } from '../sql/rows.js';
+import { toMillis } from '../sql/time.js';
+import { sqliteIntegers } from './time.js';
 
 const columns =
   'id, username, purpose, method, hash, destination, created_at, expires_at, attempts, max_attempts, consumed_at';
@@ -67,24 +39,12 @@ export class SqliteCodes {
   }
 
   save(code: OneTimeCode): void {
-    this.upsert.run({
-      id: code.id,
-      username: code.user,
-      purpose: code.purpose,
-      method: code.method,
-      hash: code.hash,
-      destination: code.destination,
-      created_at: toMillis(code.createdAt),
-      expires_at: toMillis(code.expiresAt),
-      attempts: code.attempts,
-      max_attempts: code.maxAttempts,
-      consumed_at: toMillisOrNull(code.consumedAt),
-    });
+    this.upsert.run(toCodeRow(code));
   }
 
   getLatest(user: string, purpose: CodePurpose): OneTimeCode | undefined {
     const row = this.latest.get(user, purpose);
-    return row && toCode(row);
+    return row && toCode(row, sqliteIntegers);
   }
 
   /** 0 when the code no longer exists (deleted by cleanup in the meantime). */

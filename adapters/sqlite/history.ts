@@ -1,45 +1,10 @@
 import type Database from 'better-sqlite3';
-import type {
-  HistoryEntry,
-  HistoryQuery,
-  HistoryStatus,
-  HistoryTrigger,
-  StoredHistoryEntry,
-} from '../../gateway/ports.js';
-import type { LoginKind } from '../../policies/types.js';
-import { fromMillis, toMillis } from './time.js';
-
-interface HistoryRow {
-  id: number;
-  occurred_at: number;
-  username: string;
-  method: string;
-  status: string;
-  triggered_by: string | null;
-  source_ip: string | null;
-  login: string | null;
-  entry_point: string | null;
-  user_agent: string | null;
-  detail: string | null;
-}
+import type { HistoryEntry, HistoryQuery, StoredHistoryEntry } from '../../gateway/ports.js';
+import { assertLimit, toEntry, toHistoryRow, type HistoryRow, type NewHistoryRow } from '../sql/history.js';
+import { toMillis } from '../sql/time.js';
+import { sqliteIntegers } from './time.js';
 
 type HistoryParams = Record<string, string | number>;
-
-function toEntry(row: HistoryRow): StoredHistoryEntry {
-  return {
-    id: row.id,
-    time: fromMillis(row.occurred_at),
-    user: row.username,
-    method: row.method,
-    status: row.status as HistoryStatus,
-    triggeredBy: row.triggered_by as HistoryTrigger | null,
-    sourceIp: row.source_ip,
-    login: row.login as LoginKind | null,
-    entryPoint: row.entry_point,
-    userAgent: row.user_agent,
-    detail: row.detail,
-  };
-}
 
 /**
  * Which rows a query selects. `since` is inclusive and `until` exclusive, so consecutive ranges
@@ -70,15 +35,9 @@ function whereClauses(query: HistoryQuery): { clauses: string[]; params: History
   return { clauses, params };
 }
 
-function assertLimit(limit: number): void {
-  if (!Number.isSafeInteger(limit) || limit < 0) {
-    throw new RangeError(`store: history limit must be a whole number of 0 or more but it is ${limit}`);
-  }
-}
-
 /** Verification history: append only, read newest first, pruned by age. */
 export class SqliteHistory {
-  private readonly insert: Database.Statement<[Omit<HistoryRow, 'id'>]>;
+  private readonly insert: Database.Statement<[NewHistoryRow]>;
   private readonly prune: Database.Statement<[number]>;
   // One statement per combination of filters, prepared on first use: at most sixteen.
   private readonly queries = new Map<string, Database.Statement<[HistoryParams], HistoryRow>>();
@@ -93,24 +52,15 @@ export class SqliteHistory {
   }
 
   append(entry: HistoryEntry): void {
-    this.insert.run({
-      occurred_at: toMillis(entry.time),
-      username: entry.user,
-      method: entry.method,
-      status: entry.status,
-      triggered_by: entry.triggeredBy,
-      source_ip: entry.sourceIp,
-      login: entry.login,
-      entry_point: entry.entryPoint,
-      user_agent: entry.userAgent,
-      detail: entry.detail,
-    });
+    this.insert.run(toHistoryRow(entry));
   }
 
   query(query: HistoryQuery): StoredHistoryEntry[] {
     assertLimit(query.limit);
     const { clauses, params } = whereClauses(query);
-    return this.statementFor(clauses).all(params).map(toEntry);
+    return this.statementFor(clauses)
+      .all(params)
+      .map((row) => toEntry(row, sqliteIntegers));
   }
 
   pruneBefore(before: Date): number {

@@ -1,11 +1,7 @@
 import type Database from 'better-sqlite3';
+import { assertOrdered, SchemaTooNewError, type Migration } from '../sql/migrations.js';
 
-export interface Migration {
-  version: number;
-  name: string;
-  /** SQL run inside the migration's own transaction. */
-  up: string;
-}
+export { SchemaTooNewError, type Migration };
 
 /**
  * The schema's history, append only: a released migration is never edited, because databases in
@@ -120,19 +116,6 @@ export const migrations: readonly Migration[] = [
   },
 ];
 
-/** The database was written by a newer stepgate; running older code on it could corrupt it. */
-export class SchemaTooNewError extends Error {
-  readonly code = 'schema_too_new';
-
-  constructor(
-    readonly found: number,
-    readonly known: number,
-  ) {
-    super(`store: database schema version ${found} is newer than this stepgate (${known}); upgrade stepgate`);
-    this.name = 'SchemaTooNewError';
-  }
-}
-
 /** Applies pending migrations in order, each in its own transaction; returns the versions applied. */
 export function migrate(db: Database.Database, list: readonly Migration[] = migrations): number[] {
   assertOrdered(list);
@@ -174,15 +157,4 @@ function applyOne(db: Database.Database, migration: Migration): boolean {
   });
   // IMMEDIATE takes the write lock before the check above, so two processes cannot both apply it.
   return apply.immediate();
-}
-
-function assertOrdered(list: readonly Migration[]): void {
-  list.forEach((migration, index) => {
-    const previous = index === 0 ? 0 : (list[index - 1]?.version ?? 0);
-    if (!Number.isInteger(migration.version) || migration.version <= previous) {
-      throw new Error(
-        `store: migration versions must increase; '${migration.name}' has ${migration.version}`,
-      );
-    }
-  });
 }

@@ -1,26 +1,8 @@
 import type Database from 'better-sqlite3';
-import type { MobileRecord, MobileSource } from '../../gateway/ports.js';
-import { fromMillis, fromMillisOrNull, toMillis, toMillisOrNull } from './time.js';
-
-interface MobileRow {
-  username: string;
-  phone: string | null;
-  verified_at: number | null;
-  source: string;
-  removed_source_phone: string | null;
-  updated_at: number;
-}
-
-function toMobile(row: MobileRow): MobileRecord {
-  return {
-    user: row.username,
-    phone: row.phone,
-    verifiedAt: fromMillisOrNull(row.verified_at),
-    source: row.source as MobileSource,
-    removedSourcePhone: row.removed_source_phone,
-    updatedAt: fromMillis(row.updated_at),
-  };
-}
+import type { MobileRecord } from '../../gateway/ports.js';
+import { toMobile, toMobileRow, type MobileRow } from '../sql/rows.js';
+import { toMillis } from '../sql/time.js';
+import { fromMillis, sqliteIntegers } from './time.js';
 
 /** Mobile numbers and declined registration prompts (SPEC §1.4, §1.8). */
 export class SqliteMobiles {
@@ -48,23 +30,16 @@ export class SqliteMobiles {
 
   get(user: string): MobileRecord | undefined {
     const row = this.select.get(user);
-    return row && toMobile(row);
+    return row && toMobile(row, sqliteIntegers);
   }
 
   /** Every record, by username: for re-encryption under a new key. */
   listAll(): MobileRecord[] {
-    return this.selectAll.all().map(toMobile);
+    return this.selectAll.all().map((row) => toMobile(row, sqliteIntegers));
   }
 
   save(record: MobileRecord): void {
-    this.upsert.run({
-      username: record.user,
-      phone: record.phone,
-      verified_at: toMillisOrNull(record.verifiedAt),
-      source: record.source,
-      removed_source_phone: record.removedSourcePhone,
-      updated_at: toMillis(record.updatedAt),
-    });
+    this.upsert.run(toMobileRow(record));
   }
 
   getDecline(user: string): Date | undefined {

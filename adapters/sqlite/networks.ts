@@ -1,24 +1,8 @@
 import type Database from 'better-sqlite3';
 import type { RememberedNetwork } from '../../gateway/ports.js';
-import { fromMillis, toMillis } from './time.js';
-
-interface NetworkRow {
-  username: string;
-  network: string;
-  first_used_at: number;
-  last_used_at: number;
-  method: string;
-}
-
-function toNetwork(row: NetworkRow): RememberedNetwork {
-  return {
-    user: row.username,
-    network: row.network,
-    firstUsedAt: fromMillis(row.first_used_at),
-    lastUsedAt: fromMillis(row.last_used_at),
-    method: row.method,
-  };
-}
+import { toNetwork, type NetworkRow } from '../sql/rows.js';
+import { toMillis } from '../sql/time.js';
+import { sqliteIntegers } from './time.js';
 
 /** Networks a user has confirmed from ("activations", SPEC §1.2). */
 export class SqliteNetworks {
@@ -45,7 +29,7 @@ export class SqliteNetworks {
 
   find(user: string, network: string): RememberedNetwork | undefined {
     const row = this.select.get(user, network);
-    return row && toNetwork(row);
+    return row && toNetwork(row, sqliteIntegers);
   }
 
   remember(user: string, network: string, method: string, at: Date): void {
@@ -54,7 +38,7 @@ export class SqliteNetworks {
   }
 
   listFor(user: string): RememberedNetwork[] {
-    return this.list.all(user).map(toNetwork);
+    return this.list.all(user).map((row) => toNetwork(row, sqliteIntegers));
   }
 
   revoke(user: string, network?: string): number {

@@ -1,13 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { PermissionSetAssignment } from '../../gateway/ports.js';
-import { fromMillis, toMillis } from './time.js';
-
-interface AssignmentRow {
-  username: string;
-  permission_set: string;
-  assigned_at: number;
-  assigned_by: string;
-}
+import { toAssignment, toAssignmentRow, type AssignmentRow } from '../sql/rows.js';
+import { sqliteIntegers } from './time.js';
 
 /** Permission sets assigned through the admin API or CLI (the policy file grants the others). */
 export class SqlitePermissionSets {
@@ -30,21 +24,11 @@ export class SqlitePermissionSets {
   }
 
   listFor(user: string): PermissionSetAssignment[] {
-    return this.list.all(user).map((row) => ({
-      user: row.username,
-      permissionSet: row.permission_set,
-      assignedAt: fromMillis(row.assigned_at),
-      assignedBy: row.assigned_by,
-    }));
+    return this.list.all(user).map((row) => toAssignment(row, sqliteIntegers));
   }
 
   assign(assignment: PermissionSetAssignment): void {
-    this.insert.run({
-      username: assignment.user,
-      permission_set: assignment.permissionSet,
-      assigned_at: toMillis(assignment.assignedAt),
-      assigned_by: assignment.assignedBy,
-    });
+    this.insert.run(toAssignmentRow(assignment));
   }
 
   unassign(user: string, permissionSet: string): boolean {

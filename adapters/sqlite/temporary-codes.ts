@@ -1,26 +1,8 @@
 import type Database from 'better-sqlite3';
 import type { TemporaryCode } from '../../gateway/ports.js';
-import { fromMillis, fromMillisOrNull, toMillis, toMillisOrNull } from './time.js';
-
-interface TemporaryCodeRow {
-  username: string;
-  hash: string;
-  issued_at: number;
-  expires_at: number;
-  issued_by: string;
-  expired_at: number | null;
-}
-
-function toTemporaryCode(row: TemporaryCodeRow): TemporaryCode {
-  return {
-    user: row.username,
-    hash: row.hash,
-    issuedAt: fromMillis(row.issued_at),
-    expiresAt: fromMillis(row.expires_at),
-    issuedBy: row.issued_by,
-    expiredAt: fromMillisOrNull(row.expired_at),
-  };
-}
+import { toTemporaryCode, toTemporaryCodeRow, type TemporaryCodeRow } from '../sql/rows.js';
+import { toMillis } from '../sql/time.js';
+import { sqliteIntegers } from './time.js';
 
 // Active: not expired early and not past its expiry. Both the read and the early expiry use it.
 const active = 'username = @username AND expired_at IS NULL AND expires_at > @now';
@@ -53,19 +35,12 @@ export class SqliteTemporaryCodes {
   }
 
   issue(code: TemporaryCode): void {
-    this.issueReplacing({
-      username: code.user,
-      hash: code.hash,
-      issued_at: toMillis(code.issuedAt),
-      expires_at: toMillis(code.expiresAt),
-      issued_by: code.issuedBy,
-      expired_at: toMillisOrNull(code.expiredAt),
-    });
+    this.issueReplacing(toTemporaryCodeRow(code));
   }
 
   getActive(user: string, now: Date): TemporaryCode | undefined {
     const row = this.selectActive.get({ username: user, now: toMillis(now) });
-    return row && toTemporaryCode(row);
+    return row && toTemporaryCode(row, sqliteIntegers);
   }
 
   expire(user: string, at: Date): boolean {

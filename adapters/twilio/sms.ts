@@ -6,16 +6,16 @@
  * transient. The message body carries the code, so it is never logged: only Twilio's error code,
  * the HTTP status and, on success, the message SID.
  */
-import { setTimeout as wait } from 'node:timers/promises';
 import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient.js';
 import type { Config } from '../../config/schema.js';
 import { DeliveryError, type Logger, type SmsMessage, type SmsSender } from '../../gateway/ports.js';
+import { Retries, type Failure, type RetryTiming } from '../delivery/retry.js';
 import { RebasedRequestClient } from './request-client.js';
 
 export type TwilioConfig = NonNullable<Config['notifications']['sms']['twilio']>;
 
-export interface TwilioSmsOptions {
+export interface TwilioSmsOptions extends RetryTiming {
   logger: Logger;
   /** The official client's HTTP layer (a RequestClient or subclass), e.g. to watch requests in tests. */
   httpClient?: RequestClient | undefined;
@@ -23,15 +23,9 @@ export interface TwilioSmsOptions {
   baseUrl?: string | undefined;
   /** Per request; default 10 s, so a person waiting for a code is not kept for the client's 30 s. */
   timeoutMs?: number | undefined;
-  /** The pause between tries; tests pass one that does not wait. */
-  sleep?: ((ms: number) => Promise<void>) | undefined;
-  /** Jitter source in [0, 1). */
-  random?: (() => number) | undefined;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
-const FIRST_PAUSE_MS = 250;
-const LONGEST_PAUSE_MS = 2_000;
 
 /** Twilio error codes that mean this number cannot get the message, whatever we do. */
 const UNREACHABLE_NUMBER: Readonly<Record<number, { code: string; message: string }>> = {
@@ -56,23 +50,11 @@ const UNREACHABLE_NUMBER: Readonly<Record<number, { code: string; message: strin
   },
 };
 
-/** Doubling from 250 ms up to 2 s, each pause drawn between half and all of it ("equal jitter"). */
-export function retryPause(attempt: number, random: () => number): number {
-  const ceiling = Math.min(FIRST_PAUSE_MS * 2 ** (attempt - 1), LONGEST_PAUSE_MS);
-  return Math.round(ceiling * (0.5 + random() / 2));
-}
-
-interface Failure {
-  error: DeliveryError;
-  retry: boolean;
-}
-
 export class TwilioSms implements SmsSender {
   private readonly client: ReturnType<typeof twilio>;
   private readonly sender: { from: string } | { messagingServiceSid: string };
   private readonly logger: Logger;
-  private readonly sleep: (ms: number) => Promise<void>;
-  private readonly random: () => number;
+  private readonly retries: Retries;
 
   constructor(
     private readonly config: TwilioConfig,
@@ -97,23 +79,19 @@ export class TwilioSms implements SmsSender {
       this.sender = { messagingServiceSid: config.messaging_service_sid };
     } else throw new Error('notifications.sms.twilio needs from or messaging_service_sid');
     this.logger = options.logger;
-    this.sleep = options.sleep ?? ((ms) => wait(ms));
-    this.random = options.random ?? Math.random;
+    this.retries = new Retries(options);
   }
 
   async sendSms(message: SmsMessage): Promise<void> {
     const params = { to: message.to, body: message.body, ...this.sender };
-    for (let attempt = 1; ; attempt++) {
-      try {
+    await this.retries.run(
+      this.config.max_attempts,
+      async (attempt) => {
         const sent = await this.client.messages.create(params);
         this.logger.info('sms accepted by twilio', { sid: sent.sid, status: sent.status, attempt });
-        return;
-      } catch (error) {
-        const failure = this.explain(error, attempt);
-        if (!failure.retry || attempt >= this.config.max_attempts) throw failure.error;
-        await this.sleep(retryPause(attempt, this.random));
-      }
-    }
+      },
+      (error, attempt) => this.explain(error, attempt),
+    );
   }
 
   /** What a failed try means, logged without the message body (it holds the code) or Twilio's text. */

@@ -80,3 +80,22 @@ export function page({ title, body }: PageOptions): string {
 export function csrfField(token: string): SafeHtml {
   return html`<input type="hidden" name="_csrf" value="${token}" />`;
 }
+
+/**
+ * The labelled field for a code, the same on every page that asks for one: a numeric keyboard,
+ * the code offered from the incoming message on phones (one-time-code), and spaces allowed so a
+ * code copied as '123 456' is accepted.
+ */
+export function codeField(options: { id: string; label: string; maxLength: number }): SafeHtml {
+  return html`<label for="${options.id}">${options.label}</label>
+    <input
+      type="text"
+      id="${options.id}"
+      name="code"
+      inputmode="numeric"
+      autocomplete="one-time-code"
+      pattern="[0-9 ]*"
+      maxlength="${options.maxLength}"
+      required
+    />`;
+}

@@ -46,7 +46,13 @@ async function sidecarGateway(options: Options = {}): Promise<FlowGateway> {
 }
 
 /** One sidecar call with `token` (none when undefined), its answer checked against the document. */
-async function call(gw: FlowGateway, token: string | undefined, method: 'get' | 'post', path: string, body?: object) {
+async function call(
+  gw: FlowGateway,
+  token: string | undefined,
+  method: 'get' | 'post',
+  path: string,
+  body?: object,
+) {
   let req = request(gw.app)[method](`${BASE}/sidecar/v1${path}`);
   if (token !== undefined) req = req.set('Authorization', `Bearer ${token}`);
   const res = await (body === undefined ? req : req.send(body));
@@ -89,18 +95,34 @@ describe('sidecar tokens', () => {
     expect(none.status).toBe(401);
     expect(none.body.error).toBe('unauthorized');
     expect(none.headers['www-authenticate']).toBe('Bearer realm="stepgate-sidecar"');
-    const wrong = await call(gw, 'not-the-keycloak-token-0123456789abcdefgh', 'get', '/users/alice/configured');
+    const wrong = await call(
+      gw,
+      'not-the-keycloak-token-0123456789abcdefgh',
+      'get',
+      '/users/alice/configured',
+    );
     expect(wrong.status).toBe(401);
     expect(wrong.body).toEqual({ error: 'unauthorized', message: 'That API token is not valid.' });
+    // A form post without a token is the same 401, not a CSRF refusal: the sidecar has no sessions.
+    const form = await request(gw.app)
+      .post(`${BASE}/sidecar/v1/evaluate`)
+      .type('form')
+      .send({ user: 'alice' });
+    expect(form.status).toBe(401);
+    expect(form.body.error).toBe('unauthorized');
   });
 
   it('answers JSON to a client that asks for HTML, and is never cached', async () => {
     const gw = await sidecarGateway();
-    const res = await request(gw.app).get(`${BASE}/sidecar/v1/users/alice/configured`).set('Accept', 'text/html');
+    const res = await request(gw.app)
+      .get(`${BASE}/sidecar/v1/users/alice/configured`)
+      .set('Accept', 'text/html');
     contract.check(res);
     expect(res.status).toBe(401);
     expect(res.headers['cache-control']).toBe('no-store');
-    const unknown = await request(gw.app).get(`${BASE}/sidecar/v1/nothing-here`).set('Authorization', `Bearer ${KEYCLOAK}`);
+    const unknown = await request(gw.app)
+      .get(`${BASE}/sidecar/v1/nothing-here`)
+      .set('Authorization', `Bearer ${KEYCLOAK}`);
     expect(unknown.status).toBe(404);
     expect(unknown.body.error).toBe('not_found');
   });
@@ -129,7 +151,9 @@ describe('sidecar tokens', () => {
       expect(res.body.error).toBe('unknown_transaction');
     }
     expect(gw.outbox()).toHaveLength(0);
-    expect((await call(gw, KEYCLOAK, 'post', `/transactions/${id}/send`, { method: 'email' })).status).toBe(200);
+    expect((await call(gw, KEYCLOAK, 'post', `/transactions/${id}/send`, { method: 'email' })).status).toBe(
+      200,
+    );
     expect((await call(gw, KEYCLOAK, 'get', '/transactions/not-a-transaction-id-at-all')).status).toBe(404);
   });
 });
@@ -182,7 +206,9 @@ describe('the client IP comes only from the evaluate body', () => {
     const id = first.body.transaction_id as string;
     await call(gw, KEYCLOAK, 'post', `/transactions/${id}/send`, { method: 'email' });
     const code = lastCode(gw, 'email', 'alice@example.com');
-    expect((await call(gw, KEYCLOAK, 'post', `/transactions/${id}/verify`, { method: 'email', code })).status).toBe(200);
+    expect(
+      (await call(gw, KEYCLOAK, 'post', `/transactions/${id}/verify`, { method: 'email', code })).status,
+    ).toBe(200);
     const history = await gw.store.queryHistory({ user: 'alice', limit: 10 });
     expect(new Set(history.map((e) => e.sourceIp))).toEqual(new Set(['203.0.113.7']));
 
@@ -201,7 +227,11 @@ describe('the client IP comes only from the evaluate body', () => {
 describe('sidecar requests that are not valid', () => {
   it.each([
     ['a missing client_ip', { user: 'alice', login: 'direct' }, 'client_ip: is required'],
-    ['a client_ip that is no address', { ...ALICE, client_ip: '10.0.0.300' }, 'client_ip: must be an IPv4 or IPv6 address'],
+    [
+      'a client_ip that is no address',
+      { ...ALICE, client_ip: '10.0.0.300' },
+      'client_ip: must be an IPv4 or IPv6 address',
+    ],
     ['an unknown field', { ...ALICE, clientIp: '10.0.0.1' }, 'clientIp: is not a known field'],
     ['an unknown login kind', { ...ALICE, login: 'ldap' }, 'login: '],
   ])('refuses %s with 400 naming the field', async (_what, body, problem) => {
@@ -218,18 +248,32 @@ describe('sidecar requests that are not valid', () => {
     const id = await evaluate(gw);
     const early = await call(gw, KEYCLOAK, 'post', `/transactions/${id}/send`, { method: 'email' });
     expect(early.status).toBe(409);
-    expect(early.body).toMatchObject({ error: 'wrong_step', message: expect.stringContaining("'register_mobile'") });
-    const landline = await call(gw, KEYCLOAK, 'post', `/transactions/${id}/mobile`, { phone: '+442079460000' });
+    expect(early.body).toMatchObject({
+      error: 'wrong_step',
+      message: expect.stringContaining("'register_mobile'"),
+    });
+    const landline = await call(gw, KEYCLOAK, 'post', `/transactions/${id}/mobile`, {
+      phone: '+442079460000',
+    });
     expect(landline.status).toBe(400);
-    expect((await call(gw, KEYCLOAK, 'post', `/transactions/${id}/mobile/decline`, {})).body.decision).toBe('confirm');
-    expect((await call(gw, KEYCLOAK, 'post', `/transactions/${id}/mobile`, { phone: NEW_MOBILE })).status).toBe(409);
+    expect((await call(gw, KEYCLOAK, 'post', `/transactions/${id}/mobile/decline`, {})).body.decision).toBe(
+      'confirm',
+    );
+    expect(
+      (await call(gw, KEYCLOAK, 'post', `/transactions/${id}/mobile`, { phone: NEW_MOBILE })).status,
+    ).toBe(409);
     const sms = await call(gw, KEYCLOAK, 'post', `/transactions/${id}/send`, { method: 'sms' });
     expect(sms.status).toBe(400);
-    expect(sms.body).toMatchObject({ error: 'invalid_method', message: 'Choose one of the offered methods: email.' });
+    expect(sms.body).toMatchObject({
+      error: 'invalid_method',
+      message: 'Choose one of the offered methods: email.',
+    });
   });
 
   it('refuses to decline when the policy requires a mobile number (403)', async () => {
-    const gw = await sidecarGateway({ policy: { version: 1, mobile_registration: { allow_decline: false } } });
+    const gw = await sidecarGateway({
+      policy: { version: 1, mobile_registration: { allow_decline: false } },
+    });
     const id = await evaluate(gw);
     expect((await call(gw, KEYCLOAK, 'get', `/transactions/${id}`)).body.allow_decline).toBe(false);
     const res = await call(gw, KEYCLOAK, 'post', `/transactions/${id}/mobile/decline`, {});
@@ -240,11 +284,19 @@ describe('sidecar requests that are not valid', () => {
   it('answers 503 when the SMS provider fails for now; the transaction stays open for email', async () => {
     const failing = { sendSms: async (_message: SmsMessage) => Promise.reject(DeliveryError.transient()) };
     const gw = await sidecarGateway({ sms: failing, policy: undefined });
-    const carol = { ...ALICE, user: 'carol', email: 'carol@example.com', mobile: '+12015550199', permission_sets: ['Email-Based Identity Confirmation Option'] };
+    const carol = {
+      ...ALICE,
+      user: 'carol',
+      email: 'carol@example.com',
+      mobile: '+12015550199',
+      permission_sets: ['Email-Based Identity Confirmation Option'],
+    };
     const id = await evaluate(gw, carol);
     const res = await call(gw, KEYCLOAK, 'post', `/transactions/${id}/send`, { method: 'sms' });
     expect(res.status).toBe(503);
     expect(res.body.error).toBe('delivery_failed');
-    expect((await call(gw, KEYCLOAK, 'post', `/transactions/${id}/send`, { method: 'email' })).status).toBe(200);
+    expect((await call(gw, KEYCLOAK, 'post', `/transactions/${id}/send`, { method: 'email' })).status).toBe(
+      200,
+    );
   });
 });

@@ -5,7 +5,8 @@
 import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TwilioSms, retryPause, type TwilioConfig } from '../../adapters/twilio/sms.js';
+import { retryPause } from '../../adapters/delivery/retry.js';
+import { TwilioSms, type TwilioConfig } from '../../adapters/twilio/sms.js';
 import { checkedConfigSchema } from '../../config/load.js';
 import { formatProblems, parseYamlText } from '../../config/yaml-loader.js';
 import { DeliveryError, type Logger } from '../../gateway/ports.js';

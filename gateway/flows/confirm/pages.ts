@@ -1,4 +1,4 @@
-import { csrfField, html, page, type SafeHtml } from '../../http/html.js';
+import { codeField, csrfField, html, page, type SafeHtml } from '../../http/html.js';
 import type { MethodId } from '../../factors/types.js';
 import type { OfferedMethod } from './challenge.js';
 
@@ -13,17 +13,7 @@ function codeForm(basePath: string, csrf: string, method: MethodId, label: strin
   return html`<form method="post" action="${basePath}/confirm/verify">
     ${csrfField(csrf)}
     <input type="hidden" name="method" value="${method}" />
-    <label for="code-${method}">${label}</label>
-    <input
-      type="text"
-      id="code-${method}"
-      name="code"
-      inputmode="numeric"
-      autocomplete="one-time-code"
-      pattern="[0-9 ]*"
-      maxlength="14"
-      required
-    />
+    ${codeField({ id: `code-${method}`, label, maxLength: 14 })}
     <button type="submit">Confirm</button>
   </form>`;
 }

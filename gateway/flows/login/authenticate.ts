@@ -28,25 +28,13 @@ export async function directAuthenticator(
   };
 }
 
-function fromDirectUser(user: DirectUser): Identity {
+/** Both password sources describe a person with the same fields; only the kind of login differs. */
+function toIdentity(user: DirectUser | DirectoryUser, login: 'direct' | 'delegated'): Identity {
   return {
     user: user.username,
     email: user.email,
     sourceMobile: user.mobile,
-    login: 'direct',
-    userType: user.userType,
-    profile: user.profile,
-    permissionSets: user.permissionSets,
-    groups: user.groups,
-  };
-}
-
-function fromDirectoryUser(user: DirectoryUser): Identity {
-  return {
-    user: user.username,
-    email: user.email,
-    sourceMobile: user.mobile,
-    login: 'delegated',
+    login,
     userType: user.userType,
     profile: user.profile,
     permissionSets: user.permissionSets,
@@ -61,9 +49,9 @@ export async function passwordAuthenticator(
   const direct = await directAuthenticator(users);
   return async (username, password) => {
     const checked = await direct(username, password);
-    if (checked.user) return fromDirectUser(checked.user);
+    if (checked.user) return toIdentity(checked.user, 'direct');
     if (checked.known || !directory) return undefined;
     const found = await directory.authenticate(username, password);
-    return found ? fromDirectoryUser(found) : undefined;
+    return found ? toIdentity(found, 'delegated') : undefined;
   };
 }

@@ -1,4 +1,4 @@
-import { csrfField, html, page } from '../../http/html.js';
+import { codeField, csrfField, html, page } from '../../http/html.js';
 
 export function mobilePage(options: {
   basePath: string;
@@ -46,18 +46,7 @@ export function mobileCodePage(options: {
     body: html`<h1>Enter the code we texted you</h1>
       ${options.error ? html`<p class="error" role="alert">${options.error}</p>` : html`<p class="notice" role="status">We sent a code to ${options.destination}.</p>`}
       <form method="post" action="${basePath}/mobile/verify">
-        ${csrfField(csrf)}
-        <label for="code">Code from the text message</label>
-        <input
-          type="text"
-          id="code"
-          name="code"
-          inputmode="numeric"
-          autocomplete="one-time-code"
-          pattern="[0-9 ]*"
-          maxlength="14"
-          required
-        />
+        ${csrfField(csrf)} ${codeField({ id: 'code', label: 'Code from the text message', maxLength: 14 })}
         <button type="submit">Verify number</button>
       </form>
       <p class="muted"><a href="${basePath}/mobile">Use a different number or send a new code</a></p>`,

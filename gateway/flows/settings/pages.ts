@@ -1,4 +1,4 @@
-import { csrfField, html, page, SafeHtml } from '../../http/html.js';
+import { codeField, csrfField, html, page, SafeHtml } from '../../http/html.js';
 
 export interface SettingsView {
   user: string;
@@ -91,18 +91,7 @@ export function enrollPage(options: {
       </figure>
       <p class="muted">Cannot scan? Enter this key in the app: <code>${options.secret}</code></p>
       <form method="post" action="${basePath}/settings/authenticator">
-        ${csrfField(csrf)}
-        <label for="code">Code from the app</label>
-        <input
-          type="text"
-          id="code"
-          name="code"
-          inputmode="numeric"
-          autocomplete="one-time-code"
-          pattern="[0-9 ]*"
-          maxlength="7"
-          required
-        />
+        ${csrfField(csrf)} ${codeField({ id: 'code', label: 'Code from the app', maxLength: 7 })}
         <button type="submit">Turn on</button>
       </form>
       <p class="muted"><a href="${basePath}/settings">Cancel</a></p>`,

@@ -1,0 +1,57 @@
+/** stepgate.yaml `server:`. */
+import ipaddr from 'ipaddr.js';
+import { z } from 'zod';
+import { httpUrl } from './common.js';
+
+const listen = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, "must be 'host:port' such as '127.0.0.1:8080'")
+  .describe('Address and port stepgate listens on.');
+
+function isAddressOrBlock(value: string): boolean {
+  return (
+    ipaddr.IPv4.isValidFourPartDecimal(value) ||
+    ipaddr.IPv4.isValidCIDRFourPartDecimal(value) ||
+    ipaddr.IPv6.isValid(value) ||
+    ipaddr.IPv6.isValidCIDR(value)
+  );
+}
+
+// The pattern is for editors; ipaddr.js rejects what it lets through, such as 10.0.0.0/33.
+const cidr = z
+  .string()
+  .regex(/^[0-9a-fA-F:.]+(\/\d{1,3})?$/, {
+    message: 'must be an IP address or a CIDR block such as 10.0.0.0/8',
+    abort: true,
+  })
+  .refine(isAddressOrBlock, 'must be an IP address or a CIDR block such as 10.0.0.0/8');
+
+export const serverSchema = z
+  .strictObject({
+    listen: listen.prefault('127.0.0.1:8080'),
+    public_url: httpUrl
+      .prefault('http://localhost:8080')
+      .describe('The URL people reach stepgate at; redirects never leave its origin.'),
+    base_path: z
+      .string()
+      .regex(/^\/[A-Za-z0-9._~\-/]*[A-Za-z0-9._~-]$/, "must start with '/' and not end with '/'")
+      .prefault('/_stepgate')
+      .describe("Path prefix of stepgate's own pages and APIs."),
+    trusted_proxies: z
+      .array(cidr)
+      .prefault([])
+      .describe('X-Forwarded-For is honoured only from these peers, read from the right.'),
+    entry_points: z
+      .record(
+        z.string().regex(/^[a-z][a-z0-9_-]*$/, 'entry point names are lowercase words'),
+        z.strictObject({
+          hosts: z
+            .array(z.string().min(1))
+            .min(1)
+            .describe('Host names (Host header, without port) that reach this entry point.'),
+        }),
+      )
+      .prefault({})
+      .describe("Entry points by Host header; a request matching none is at the 'standard' entry point."),
+  })
+  .describe('Where stepgate listens and how it reads requests.');

@@ -1,0 +1,173 @@
+/**
+ * The store: everything stepgate keeps about users beyond their sign-in source. Re-exported by
+ * gateway/ports.ts.
+ */
+import type { LoginKind } from '../../policies/types.js';
+
+export type MobileSource = 'self' | 'admin';
+
+export interface MobileRecord {
+  user: string;
+  /** E.164; null when a help desk removed it (lost phone). */
+  phone: string | null;
+  verifiedAt: Date | null;
+  source: MobileSource;
+  /**
+   * When a help desk removes a number that came from the users file or directory, that source
+   * value is kept here: the removal holds until the source value changes.
+   */
+  removedSourcePhone: string | null;
+  updatedAt: Date;
+}
+
+export interface AuthenticatorRecord {
+  user: string;
+  /** Base32 TOTP secret (encrypted at rest by adapters that support it). */
+  secret: string;
+  createdAt: Date;
+  /** Last accepted time step: a code is accepted once. */
+  lastUsedStep: number | null;
+}
+
+export interface RememberedNetwork {
+  user: string;
+  /** Canonical network, e.g. '203.0.113.7/32' or '2001:db8:1:2::/64'. */
+  network: string;
+  firstUsedAt: Date;
+  lastUsedAt: Date;
+  /** The method that activated it. */
+  method: string;
+}
+
+export type CodePurpose = 'confirm' | 'mobile';
+
+export interface OneTimeCode {
+  id: string;
+  user: string;
+  purpose: CodePurpose;
+  method: 'sms' | 'email';
+  /** Keyed hash of the code; the code itself is never stored. */
+  hash: string;
+  /** Where it was sent (E.164 or email address). */
+  destination: string;
+  createdAt: Date;
+  expiresAt: Date;
+  attempts: number;
+  maxAttempts: number;
+  consumedAt: Date | null;
+}
+
+export interface TemporaryCode {
+  user: string;
+  hash: string;
+  issuedAt: Date;
+  expiresAt: Date;
+  issuedBy: string;
+  /** Set when expired early by the help desk or the user. */
+  expiredAt: Date | null;
+}
+
+export interface PermissionSetAssignment {
+  user: string;
+  permissionSet: string;
+  assignedAt: Date;
+  assignedBy: string;
+}
+
+export type HistoryStatus =
+  | 'Initiated'
+  | 'Succeeded'
+  | 'FailedInvalidCode'
+  | 'FailedTooManyAttempts'
+  | 'RateLimited'
+  | 'Locked'
+  | 'Declined'
+  | 'Skipped';
+
+export type HistoryTrigger = 'NewNetwork' | 'MobileRegistration' | 'Always' | 'TemporaryCode';
+
+export interface HistoryEntry {
+  time: Date;
+  user: string;
+  /** sms | email | authenticator | temporary_code | none | admin:<action> */
+  method: string;
+  status: HistoryStatus;
+  triggeredBy: HistoryTrigger | null;
+  sourceIp: string | null;
+  login: LoginKind | null;
+  entryPoint: string | null;
+  userAgent: string | null;
+  /** Free text for admins: the rule that decided, or who did what for admin actions. */
+  detail: string | null;
+}
+
+export interface StoredHistoryEntry extends HistoryEntry {
+  id: number;
+}
+
+export interface HistoryQuery {
+  user?: string | undefined;
+  since?: Date | undefined;
+  until?: Date | undefined;
+  /** Return entries older than this id (paging, newest first). */
+  beforeId?: number | undefined;
+  limit: number;
+}
+
+export interface Store {
+  /** Throws when the store cannot answer (used by /readyz). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  getMobile(user: string): Promise<MobileRecord | undefined>;
+  saveMobile(record: MobileRecord): Promise<void>;
+
+  getAuthenticator(user: string): Promise<AuthenticatorRecord | undefined>;
+  saveAuthenticator(record: AuthenticatorRecord): Promise<void>;
+  removeAuthenticator(user: string): Promise<boolean>;
+  /** Records `step` as used; false when it (or a later step) was already used. Atomic. */
+  useAuthenticatorStep(user: string, step: number): Promise<boolean>;
+
+  findRememberedNetwork(user: string, network: string): Promise<RememberedNetwork | undefined>;
+  /** Inserts, or updates last use (and method) of an existing one. */
+  rememberNetwork(user: string, network: string, method: string, at: Date): Promise<void>;
+  listRememberedNetworks(user: string): Promise<RememberedNetwork[]>;
+  /** Revokes one network, or all when `network` is undefined; returns how many. */
+  revokeRememberedNetworks(user: string, network?: string): Promise<number>;
+
+  saveCode(code: OneTimeCode): Promise<void>;
+  /** The newest code of that purpose that is not consumed (expiry is the caller's business). */
+  getLatestCode(user: string, purpose: CodePurpose): Promise<OneTimeCode | undefined>;
+  /** Adds one failed attempt and returns the new count. Atomic. */
+  addCodeAttempt(id: string): Promise<number>;
+  /** Marks the code used; false when it was already used. Atomic, so a code works once. */
+  consumeCode(id: string, at: Date): Promise<boolean>;
+  deleteCodesBefore(time: Date): Promise<number>;
+
+  /** Stores a new temporary code, expiring any active one (one active per user). */
+  issueTemporaryCode(code: TemporaryCode): Promise<void>;
+  getActiveTemporaryCode(user: string, now: Date): Promise<TemporaryCode | undefined>;
+  /** Expires the active one early; false when none was active. */
+  expireTemporaryCode(user: string, at: Date): Promise<boolean>;
+  countTemporaryCodesIssuedSince(user: string, since: Date): Promise<number>;
+
+  listPermissionSetAssignments(user: string): Promise<PermissionSetAssignment[]>;
+  assignPermissionSet(assignment: PermissionSetAssignment): Promise<void>;
+  unassignPermissionSet(user: string, permissionSet: string): Promise<boolean>;
+
+  getRegistrationDecline(user: string): Promise<Date | undefined>;
+  recordRegistrationDecline(user: string, at: Date): Promise<void>;
+
+  /** Every mobile and authenticator record, for re-encryption under a new key (`admin rotate-key`). */
+  listMobiles(): Promise<MobileRecord[]>;
+  listAuthenticators(): Promise<AuthenticatorRecord[]>;
+
+  /** Small named values the store keeps for itself, e.g. the check value of the encryption key. */
+  getSetting(name: string): Promise<string | undefined>;
+  setSetting(name: string, value: string): Promise<void>;
+
+  appendHistory(entry: HistoryEntry): Promise<void>;
+  /** Newest first. */
+  queryHistory(query: HistoryQuery): Promise<StoredHistoryEntry[]>;
+  pruneHistory(before: Date): Promise<number>;
+}
