@@ -22,6 +22,7 @@ import {
   log,
   median,
   meterCpu,
+  meterProcesses,
   round,
   summarize,
   table,
@@ -49,17 +50,20 @@ export interface CycleRun {
   perSecond: number;
   /** Milliseconds per step, and for the whole cycle. */
   steps: Record<string, LatencySummary>;
+  /** Milliseconds of the gateway process's CPU per completed cycle (all threads, scrypt included). */
+  gatewayCpuMsPerCycle: number;
   cpu: CpuUse;
 }
 
 /** Runs `cycle` on CONCURRENCY workers until the time is up or `cycle` returns undefined (no more work). */
-async function runCycles(durationS: number, pids: number[], cycle: () => Promise<Steps | undefined>) {
+async function runCycles(durationS: number, gatewayPid: number, cycle: () => Promise<Steps | undefined>) {
   const samples = new Map<string, number[]>();
   let completed = 0;
   let lastDone = performance.now();
   const started = performance.now();
   const deadline = started + durationS * 1000;
-  const stopMeter = meterCpu(pids);
+  const stopMeter = meterCpu([gatewayPid]);
+  const stopTimes = meterProcesses({ gateway: gatewayPid });
   const worker = async () => {
     while (performance.now() < deadline) {
       const begun = performance.now();
@@ -81,6 +85,7 @@ async function runCycles(durationS: number, pids: number[], cycle: () => Promise
     seconds: round(seconds, 2),
     perSecond: round(completed / seconds, 1),
     steps: Object.fromEntries([...samples].map(([name, values]) => [name, summarize(values)])),
+    gatewayCpuMsPerCycle: round((stopTimes().gateway?.cpuMs ?? Number.NaN) / Math.max(1, completed), 2),
     cpu: stopMeter(),
   };
 }
@@ -145,12 +150,11 @@ async function measureStore(
       };
 
       await inParallel(20, CONCURRENCY, () => fullCycle(cheapUser())().then(() => undefined)); // warm-up
-      const pids = [gateway.pid];
       record(
         'full cycle, default hash',
-        await runCycles(options.durationS, pids, () => fullCycle(slowUser())()),
+        await runCycles(options.durationS, gateway.pid, () => fullCycle(slowUser())()),
       );
-      const cheap = await runCycles(options.durationS, pids, () => fullCycle(cheapUser())());
+      const cheap = await runCycles(options.durationS, gateway.pid, () => fullCycle(cheapUser())());
       record('full cycle, cheapest hash', cheap);
 
       // Sessions waiting for their code, signed in beforehand (not timed): enough for the run, with room.
@@ -171,7 +175,7 @@ async function measureStore(
         await timed(steps, 'verify', () => client.verifyEmailCode(session.cookie, session.user));
         return steps;
       };
-      record('send + verify only', await runCycles(options.durationS, pids, sendAndVerify));
+      record('send + verify only', await runCycles(options.durationS, gateway.pid, sendAndVerify));
       return runs;
     } finally {
       await gateway.stop();
@@ -208,9 +212,23 @@ export function confirmTable(result: Awaited<ReturnType<typeof confirmBenchmark>
     p50(run, 'send'),
     p50(run, 'verify'),
     p50(run, 'cycle'),
+    run.gatewayCpuMsPerCycle,
   ]);
   return [
-    table(['store', 'measurement', 'per second', 'sign-in p50', 'send p50', 'verify p50', 'cycle p50'], rows),
+    table(
+      [
+        'store',
+        'measurement',
+        'per second',
+        'sign-in p50',
+        'send p50',
+        'verify p50',
+        'cycle p50',
+        'gateway CPU ms',
+      ],
+      rows,
+    ),
+    'latencies in ms; gateway CPU per cycle, all its threads',
     '',
     `${result.concurrency} cycles in flight; one scrypt password check in the bench process: ` +
       Object.entries(result.passwordCheckMs)

@@ -46,6 +46,7 @@ export interface GatewayOptions {
   cookieName?: string;
   /** Node options for the gateway process, e.g. --cpu-prof. */
   nodeArgs?: string[];
+  env?: Record<string, string>;
 }
 
 export interface RunningGateway extends Service {
@@ -94,16 +95,23 @@ export async function startGateway(workspace: Workspace, options: GatewayOptions
     script: join(workspace.build, 'bin', 'stepgate.js'),
     args: ['serve', '--config', join(dir, 'stepgate.yaml')],
     nodeArgs: options.nodeArgs,
+    env: options.env,
     cwd: dir,
     logFile: join(dir, 'stepgate.log'),
   });
   return { ...service, cookieName, outboxPath };
 }
 
-/** Node options that let the memory benchmark force a full GC in the gateway (see servers/gc-on-signal.ts). */
-export function gcOnSignal(workspace: Workspace): string[] {
+/**
+ * Node options and environment that let the memory benchmark force a full GC in the gateway and
+ * read its heap figures from `file` (see servers/gc-on-signal.ts).
+ */
+export function gcOnSignal(workspace: Workspace, file: string): Pick<GatewayOptions, 'nodeArgs' | 'env'> {
   const hook = join(workspace.build, 'bench', 'servers', 'gc-on-signal.js');
-  return ['--expose-gc', '--import', pathToFileURL(hook).href];
+  return {
+    nodeArgs: ['--expose-gc', '--import', pathToFileURL(hook).href],
+    env: { STEPGATE_BENCH_MEMORY_FILE: file },
+  };
 }
 
 /**

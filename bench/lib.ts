@@ -4,7 +4,7 @@
  * the same run, because the machine is shared and its spare capacity changes by the minute.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -145,6 +145,49 @@ function processTicks(pid: number): number {
   } catch {
     return 0;
   }
+}
+
+/** Time on a CPU and time runnable but waiting for one, summed over a process's threads (/proc schedstat). */
+function schedTimes(pid: number): { cpuNs: number; waitNs: number } {
+  let cpuNs = 0;
+  let waitNs = 0;
+  try {
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const [cpu, wait] = readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ').map(Number);
+      cpuNs += cpu ?? 0;
+      waitNs += wait ?? 0;
+    }
+  } catch {
+    // the process or one of its threads is gone: count what was read
+  }
+  return { cpuNs, waitNs };
+}
+
+export interface ProcessTimes {
+  /** Milliseconds on a CPU, all threads. */
+  cpuMs: number;
+  /** Milliseconds runnable but waiting for a CPU: what a busy machine costs this process. */
+  waitMs: number;
+}
+
+/** Starts timing the named processes; the returned function stops and reports each. */
+export function meterProcesses(pids: Record<string, number>): () => Record<string, ProcessTimes> {
+  const entries = Object.entries(pids);
+  const before = entries.map(([, pid]) => schedTimes(pid));
+  return () =>
+    Object.fromEntries(
+      entries.map(([role, pid], index) => {
+        const now = schedTimes(pid);
+        const then = before[index] ?? { cpuNs: 0, waitNs: 0 };
+        return [
+          role,
+          {
+            cpuMs: round((now.cpuNs - then.cpuNs) / 1e6, 1),
+            waitMs: round((now.waitNs - then.waitNs) / 1e6, 1),
+          },
+        ];
+      }),
+    );
 }
 
 export interface CpuUse {

@@ -8,29 +8,50 @@
  * With `overallRate` autocannon does not space requests evenly: each connection sends its share
  * of the second as fast as it can, then waits for the next second. `busyShare` says how much of
  * the run requests were actually in flight: near 1 at saturation, well below it when paced.
+ *
+ * A server that answers `Connection: close` (http-proxy-3 without an agent does) needs one fix:
+ * see reconnectOnClose.
  */
 import autocannon from 'autocannon';
-import { loadAverage, meterCpu, round, summarize, type CpuUse, type LatencySummary } from './lib.js';
+import {
+  loadAverage,
+  meterCpu,
+  meterProcesses,
+  round,
+  summarize,
+  type CpuUse,
+  type LatencySummary,
+} from './lib.js';
 
 export interface LoadOptions {
   url: string;
   headers?: Record<string, string>;
   connections: number;
   durationS: number;
+  /** Stop after this many requests instead (the warm-up). */
+  amount?: number;
   /** Requests per second across all connections; unset: as fast as responses come back. */
   overallRate?: number;
-  /** Processes whose CPU time counts as the benchmark's own. */
-  pids: readonly number[];
+  /**
+   * The processes serving the requests by role ('server' is the one in front); each one's CPU
+   * time and run-queue wait per request are reported, the load generator's too.
+   */
+  processes: Record<string, number>;
 }
 
 export interface LoadRun {
   /** 2xx responses per second. */
   rps: number;
   latency: LatencySummary;
+  /** Connections the load generator opened per response: about 1 when the server closes each one. */
+  connectionsPerRequest: number;
   non2xx: number;
   errors: number;
   timeouts: number;
   busyShare: number;
+  /** Microseconds per 2xx response, by role: on a CPU, and runnable but waiting for one. */
+  cpuUsPerRequest: Record<string, number>;
+  waitUsPerRequest: Record<string, number>;
   cpu: CpuUse;
   loadAverage: number[];
 }
@@ -44,11 +65,41 @@ function busyShare(times: readonly number[]): number {
   return round(slots.size / (Math.floor((last - first) / 50) + 1), 2);
 }
 
+/**
+ * autocannon writes the next request as soon as a response ends, even when the server said it
+ * closes the connection: that request dies with the connection, stays first in autocannon's
+ * queue, and every later latency is measured from the wrong request. This holds the next request
+ * until autocannon has opened its new connection, as a browser would; connecting counts in the
+ * latency. It reaches into autocannon's client (v9), so it checks that the parts are there.
+ */
+function reconnectOnClose(client: autocannon.Client, onConnect: () => void): void {
+  const internals = client as unknown as { _doRequest?: () => void; _connect?: () => void };
+  const { _doRequest: doRequest, _connect: connect } = internals;
+  if (typeof doRequest !== 'function' || typeof connect !== 'function') {
+    throw new Error('autocannon changed: bench/load.ts reconnectOnClose needs updating');
+  }
+  let closing = false;
+  client.on('headers', (info: unknown) => {
+    if ((info as { shouldKeepAlive?: boolean }).shouldKeepAlive === false) closing = true;
+  });
+  internals._doRequest = () => {
+    if (!closing) doRequest.call(client);
+  };
+  internals._connect = () => {
+    closing = false;
+    onConnect();
+    connect.call(client);
+  };
+}
+
 export async function runLoad(options: LoadOptions): Promise<LoadRun> {
   const latencies: number[] = [];
   const arrivals: number[] = [];
   let non2xx = 0;
-  const stopMeter = meterCpu(options.pids);
+  let connects = 0;
+  const processes = { ...options.processes, 'load generator': process.pid };
+  const stopMeter = meterCpu(Object.values(options.processes));
+  const stopTimes = meterProcesses(processes);
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
       {
@@ -56,7 +107,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
         headers: options.headers,
         connections: options.connections,
         pipelining: 1,
+        setupClient: (client) => reconnectOnClose(client, () => connects++),
         duration: options.durationS,
+        ...(options.amount ? { amount: options.amount } : {}),
         ...(options.overallRate ? { overallRate: options.overallRate } : {}),
       },
       (error: unknown, done) =>
@@ -69,13 +122,18 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
       } else non2xx++;
     });
   });
+  const times = Object.entries(stopTimes());
+  const perRequest = (ms: number) => round((ms * 1000) / Math.max(1, latencies.length), 1);
   return {
     rps: round(latencies.length / result.duration, 1),
     latency: summarize(latencies),
+    connectionsPerRequest: round(connects / Math.max(1, latencies.length + non2xx), 3),
     non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
     busyShare: busyShare(arrivals),
+    cpuUsPerRequest: Object.fromEntries(times.map(([role, time]) => [role, perRequest(time.cpuMs)])),
+    waitUsPerRequest: Object.fromEntries(times.map(([role, time]) => [role, perRequest(time.waitMs)])),
     cpu: stopMeter(),
     loadAverage: loadAverage(),
   };

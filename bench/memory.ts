@@ -5,10 +5,14 @@
  *
  * Readings follow a full garbage collection (SIGUSR2, see servers/gc-on-signal.ts), so they count
  * what the sessions hold and not the garbage their sign-ins left; the reading before collecting is
- * kept too, as that is what an operator sees. The baseline is taken after a warm-up of sign-ins
- * and sign-outs, so the code and buffers of the sign-in path are in it and not counted per session.
- * With Redis sessions the gateway should stay flat; what Redis holds per session is sampled.
+ * kept too, as that is what an operator sees. Resident memory moves in pages and allocator chunks
+ * and also holds SQLite's page cache (history rows of each sign-in), so the JavaScript heap's own
+ * growth is reported beside it. The baseline is taken after a warm-up of sign-ins and sign-outs,
+ * so the code and buffers of the sign-in path are in it and not counted per session. With Redis
+ * sessions the gateway's heap should stay flat; what Redis holds per session is sampled.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   benchUsers,
   CHEAP_HASH_COST,
@@ -26,20 +30,38 @@ const SIGN_IN_CONCURRENCY = 16;
 const WARM_UP_SIGN_INS = 200;
 const UNUSED_UPSTREAM = 'http://127.0.0.1:9';
 
-async function collectedResidentMiB(pid: number): Promise<number> {
+interface Reading {
+  residentMiB: number;
+  heapUsedMiB: number;
+  /** Memory outside the V8 heap that V8 knows of (buffers). */
+  externalMiB: number;
+}
+
+const mib = (bytes: number) => round(bytes / 2 ** 20, 2);
+
+/** Resident memory from /proc and the heap figures the hook wrote, each after two full collections. */
+async function collectedReading(pid: number, file: string): Promise<Reading> {
   for (let i = 0; i < 2; i++) {
     process.kill(pid, 'SIGUSR2');
     await sleep(750);
   }
-  return round(residentKiB(pid) / 1024, 1);
+  const usage = JSON.parse(readFileSync(file, 'utf8')) as { heapUsed: number; external: number };
+  return {
+    residentMiB: mib(residentKiB(pid) * 1024),
+    heapUsedMiB: mib(usage.heapUsed),
+    externalMiB: mib(usage.external),
+  };
 }
 
 export interface MemoryRun {
   sessions: 'memory' | 'redis';
   activeSessions: number;
-  /** Resident MiB right after start, after the warm-up (no session), and with the sessions. */
-  residentMiB: { started: number; baseline: number; loaded: number; loadedBeforeGc: number };
-  bytesPerSession: number;
+  /** Right after start; after the warm-up, with no session (the baseline); with the sessions. */
+  readings: { started: Reading; baseline: Reading; loaded: Reading };
+  /** What an operator sees: resident MiB with the sessions, before any collection. */
+  residentBeforeGcMiB: number;
+  /** (loaded - baseline) / sessions, from resident memory and from the JavaScript heap. */
+  bytesPerSession: { resident: number; heap: number };
   signInsPerSecond: number;
   redis?: { keys: number; bytesPerSession: number; sessionJsonBytes: number };
 }
@@ -52,6 +74,7 @@ async function measure(
   redis: BenchRedis,
 ): Promise<MemoryRun> {
   await redis.clear();
+  const usageFile = join(workspace.dir, `memory-${sessions}.json`);
   const gateway = await startGateway(workspace, {
     name: `memory-${sessions}`,
     upstreamUrl: UNUSED_UPSTREAM,
@@ -59,16 +82,16 @@ async function measure(
     sessions: sessions === 'redis' ? { store: 'redis', url: redis.url } : { store: 'memory' },
     store: { type: 'sqlite' },
     users,
-    nodeArgs: gcOnSignal(workspace),
+    ...gcOnSignal(workspace, usageFile),
   });
   try {
     const client = new GatewayClient(gateway);
-    const started = await collectedResidentMiB(gateway.pid);
+    const started = await collectedReading(gateway.pid, usageFile);
     await inParallel(WARM_UP_SIGN_INS, SIGN_IN_CONCURRENCY, async (index) => {
       const { cookie } = await client.signIn(`warm${String(index + 1).padStart(5, '0')}`);
       await client.signOut(cookie);
     });
-    const baseline = await collectedResidentMiB(gateway.pid);
+    const baseline = await collectedReading(gateway.pid, usageFile);
 
     const begun = performance.now();
     await inParallel(options.sessions, SIGN_IN_CONCURRENCY, async (index) => {
@@ -76,14 +99,23 @@ async function measure(
       if (next !== 'done') throw new Error(`a skipped sign-in should be done, not '${String(next)}'`);
     });
     const signInsPerSecond = round(options.sessions / ((performance.now() - begun) / 1000), 1);
-    const loadedBeforeGc = round(residentKiB(gateway.pid) / 1024, 1);
-    const loaded = await collectedResidentMiB(gateway.pid);
+    const residentBeforeGcMiB = mib(residentKiB(gateway.pid) * 1024);
+    const loaded = await collectedReading(gateway.pid, usageFile);
     const footprint = sessions === 'redis' ? await redis.sessionFootprint(200) : undefined;
+    const perSession = (after: number, before: number) =>
+      Math.round(((after - before) * 2 ** 20) / options.sessions);
     const run: MemoryRun = {
       sessions,
       activeSessions: options.sessions,
-      residentMiB: { started, baseline, loaded, loadedBeforeGc },
-      bytesPerSession: Math.round(((loaded - baseline) * 2 ** 20) / options.sessions),
+      readings: { started, baseline, loaded },
+      residentBeforeGcMiB,
+      bytesPerSession: {
+        resident: perSession(loaded.residentMiB, baseline.residentMiB),
+        heap: perSession(
+          loaded.heapUsedMiB + loaded.externalMiB,
+          baseline.heapUsedMiB + baseline.externalMiB,
+        ),
+      },
       signInsPerSecond,
       ...(footprint && {
         redis: {
@@ -93,7 +125,9 @@ async function measure(
         },
       }),
     };
-    log(`${sessions} sessions: ${JSON.stringify(run.residentMiB)} MiB, ${run.bytesPerSession} B/session`);
+    log(
+      `${sessions} sessions: ${JSON.stringify(run.readings)}, ${JSON.stringify(run.bytesPerSession)} B/session`,
+    );
     return run;
   } finally {
     await gateway.stop();
@@ -123,26 +157,31 @@ export async function memoryBenchmark(workspace: Workspace, options: BenchOption
 export function memoryTable(result: Awaited<ReturnType<typeof memoryBenchmark>>): string {
   const rows = result.runs.map((run) => [
     run.sessions,
-    run.residentMiB.started,
-    run.residentMiB.baseline,
-    run.residentMiB.loadedBeforeGc,
-    run.residentMiB.loaded,
-    run.bytesPerSession,
+    run.readings.started.residentMiB,
+    run.readings.baseline.residentMiB,
+    run.residentBeforeGcMiB,
+    run.readings.loaded.residentMiB,
+    run.bytesPerSession.resident,
+    run.bytesPerSession.heap,
     run.redis ? run.redis.bytesPerSession : Number.NaN,
     run.signInsPerSecond,
   ]);
   const sessions = result.runs[0]?.activeSessions ?? 0;
-  return table(
-    [
-      'sessions in',
-      'MiB at start',
-      'MiB, 0 sessions',
-      `MiB, ${sessions} (before GC)`,
-      `MiB, ${sessions}`,
-      'gateway B/session',
-      'Redis B/session',
-      'sign-ins/s',
-    ],
-    rows,
-  );
+  return [
+    table(
+      [
+        'sessions in',
+        'RSS at start',
+        'RSS, 0 sessions',
+        `RSS, ${sessions} (no GC)`,
+        `RSS, ${sessions}`,
+        'RSS B/session',
+        'heap B/session',
+        'Redis B/session',
+        'sign-ins/s',
+      ],
+      rows,
+    ),
+    'RSS in MiB after a full GC unless said; per session: (with - without) / sessions',
+  ].join('\n');
 }

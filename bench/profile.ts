@@ -1,7 +1,9 @@
 /**
  * Reads a V8 CPU profile (`node --cpu-prof`) and says where the time went: by package, counting
- * a sample once for every package on its stack (inclusive), and the functions with the most
- * samples of their own (self). Idle time is left out; shares are of the time the main thread was busy.
+ * a sample once for every package on its stack (inclusive), by who owns the running code (self),
+ * and the functions with the most samples of their own. Idle time is left out; shares are of the
+ * time the main thread was busy. Only samples inside the given window count, so start-up and
+ * sign-in stay out: profile timestamps are CLOCK_MONOTONIC microseconds, as process.hrtime's.
  */
 import { readFileSync } from 'node:fs';
 
@@ -12,17 +14,26 @@ interface ProfileNode {
 }
 
 interface CpuProfile {
+  startTime: number;
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
 }
 
 export interface ProfileSummary {
+  windowMs: number;
   busyMs: number;
-  /** Share of busy time with the package anywhere on the stack. */
+  /** Share of busy time with the package (not Node's own modules) anywhere on the stack. */
   inclusiveByPackage: { name: string; share: number }[];
+  /** Share of busy time spent in code of this owner itself: a package, a Node module, GC. */
+  selfByOwner: { name: string; share: number }[];
   /** Share of busy time spent in the function itself. */
   selfByFunction: { name: string; share: number }[];
+}
+
+/** Now, on the clock profiles use. */
+export function monotonicMicros(): number {
+  return Number(process.hrtime.bigint() / 1000n);
 }
 
 /** '(program)' is native work outside JavaScript (the event loop, system calls): busy, kept. */
@@ -31,12 +42,16 @@ const IDLE = new Set(['(idle)']);
 /** Who a frame belongs to: a package under node_modules, Node itself, V8, or stepgate. */
 function owner(url: string, functionName: string): string {
   if (url === '') return functionName.startsWith('(') ? functionName : 'V8 / native';
-  if (url.startsWith('node:')) return `node:${url.slice(5).split('/')[0] ?? ''}`;
+  if (url.startsWith('node:')) return url;
   const packages = /node_modules\/((?:@[^/]+\/)?[^/]+)\//g;
   let last: string | undefined;
   for (const match of url.matchAll(packages)) last = match[1];
   if (last) return last;
   return url.includes('/bench/servers/') ? 'bench server' : 'stepgate';
+}
+
+function isPackage(owner: string): boolean {
+  return !owner.startsWith('node:') && !owner.startsWith('(') && owner !== 'V8 / native';
 }
 
 function frameName(node: ProfileNode): string {
@@ -55,7 +70,11 @@ function top(totals: Map<string, number>, busy: number, count: number) {
     .map(([name, time]) => ({ name, share: Math.round((time / busy) * 1000) / 1000 }));
 }
 
-export function summarizeProfile(path: string, count = 15): ProfileSummary {
+export function summarizeProfile(
+  path: string,
+  window: { fromUs: number; toUs: number },
+  count = 15,
+): ProfileSummary {
   const profile = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
@@ -75,21 +94,29 @@ export function summarizeProfile(path: string, count = 15): ProfileSummary {
     return owners;
   };
 
+  const add = (totals: Map<string, number>, name: string, time: number) =>
+    totals.set(name, (totals.get(name) ?? 0) + time);
   const inclusive = new Map<string, number>();
+  const selfOwner = new Map<string, number>();
   const self = new Map<string, number>();
   let busy = 0;
+  let at = profile.startTime;
   profile.samples.forEach((id, index) => {
-    const node = byId.get(id);
     const time = profile.timeDeltas[index] ?? 0;
+    at += time;
+    const node = byId.get(id);
+    if (at < window.fromUs || at > window.toUs) return;
     if (!node || IDLE.has(node.callFrame.functionName)) return;
     busy += time;
-    for (const name of ownersOf(id)) inclusive.set(name, (inclusive.get(name) ?? 0) + time);
-    const name = frameName(node);
-    self.set(name, (self.get(name) ?? 0) + time);
+    for (const name of ownersOf(id)) if (isPackage(name)) add(inclusive, name, time);
+    add(selfOwner, owner(node.callFrame.url, node.callFrame.functionName), time);
+    add(self, frameName(node), time);
   });
   return {
+    windowMs: Math.round((window.toUs - window.fromUs) / 1000),
     busyMs: Math.round(busy / 1000),
     inclusiveByPackage: top(inclusive, busy, count),
+    selfByOwner: top(selfOwner, busy, count),
     selfByFunction: top(self, busy, count),
   };
 }

@@ -3,6 +3,7 @@
  * numbers to bench/results/<UTC date>-<name>.json and prints a table; docs/benchmarks.md explains
  * them. Benchmarks are not tests: nothing here passes or fails on speed.
  */
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { confirmBenchmark, confirmTable } from './confirm.js';
 import { describeMachine, loadAverage, log, writeResults, type BenchOptions } from './lib.js';
@@ -20,6 +21,9 @@ const USAGE = `usage: npm run bench -- [options]
   --sessions N      active sessions for the memory benchmark (default 10000)
   --profile         also record a CPU profile of the gateway during one proxy saturation run
   --keep            keep the temporary workspace (configs, logs, profile) and print where it is
+  --build DIR       run this compiled tree instead of compiling (the build/ of a kept workspace,
+                    perhaps changed to try something); results then say so
+  --label WORD      appended to the result file names, e.g. for a run with --build
 
 environment:
   STEPGATE_BENCH_REDIS_URL     default redis://127.0.0.1:6379/11 (a database of its own, never 0)
@@ -46,7 +50,15 @@ function positive(name: string, text: string | undefined, fallback: number): num
   return value;
 }
 
-function parseOptions(argv: string[]): { names: Name[]; options: BenchOptions; keep: boolean } | undefined {
+interface Invocation {
+  names: Name[];
+  options: BenchOptions;
+  keep: boolean;
+  build: string | undefined;
+  label: string | undefined;
+}
+
+function parseOptions(argv: string[]): Invocation | undefined {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -57,16 +69,23 @@ function parseOptions(argv: string[]): { names: Name[]; options: BenchOptions; k
       sessions: { type: 'string' },
       profile: { type: 'boolean' },
       keep: { type: 'boolean' },
+      build: { type: 'string' },
+      label: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) return undefined;
+  if (values.label !== undefined && !/^[a-z0-9-]+$/.test(values.label)) {
+    throw new Error(`--label must be lowercase letters, digits and '-', not '${values.label}'`);
+  }
   const names = (values.only ?? 'proxy,confirm,memory').split(',').map((name) => name.trim());
   const unknown = names.filter((name) => !isName(name));
   if (unknown.length > 0) throw new Error(`--only: unknown benchmark '${unknown.join(', ')}'`);
   return {
     names: names.filter(isName),
     keep: values.keep ?? false,
+    build: values.build === undefined ? undefined : resolve(values.build),
+    label: values.label,
     options: {
       durationS: positive('duration', values.duration, 5),
       repeats: Math.round(positive('repeats', values.repeats, 3)),
@@ -92,11 +111,11 @@ async function peers(options: BenchOptions) {
 async function main(): Promise<void> {
   const parsed = parseOptions(process.argv.slice(2));
   if (!parsed) return void process.stdout.write(`${USAGE}\n`);
-  const { names, options, keep } = parsed;
+  const { names, options, keep, build, label } = parsed;
   const machine = { ...describeMachine(), peers: await peers(options) };
   log(`machine: ${JSON.stringify(machine)}; load average ${loadAverage().join(' ')}`);
 
-  const workspace = createWorkspace();
+  const workspace = createWorkspace(build);
   let removed = false;
   const cleanUp = () => {
     if (keep || removed) return;
@@ -108,7 +127,8 @@ async function main(): Promise<void> {
     process.exit(130);
   });
   try {
-    await compile(workspace);
+    if (build) log(`running the compiled tree in ${build}, not the sources`);
+    else await compile(workspace);
     for (const name of names) {
       const startedAt = new Date();
       const loadAtStart = loadAverage();
@@ -122,9 +142,11 @@ async function main(): Promise<void> {
         machine,
         loadAverage: { start: loadAtStart, end: loadAverage() },
         options,
+        ...(build && { build }),
+        ...(label && { label }),
         ...result,
       };
-      const path = writeResults(name, startedAt, record);
+      const path = writeResults(label ? `${name}-${label}` : name, startedAt, record);
       // The table's type follows the benchmark's; TypeScript cannot pair them through the union.
       const text = (benchmark.table as (result: unknown) => string)(result);
       process.stdout.write(

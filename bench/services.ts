@@ -22,11 +22,19 @@ export interface Workspace {
   remove(): void;
 }
 
-/** A private directory whose node_modules points at the repository's, so compiled files resolve packages. */
-export function createWorkspace(): Workspace {
+/**
+ * A private directory whose node_modules points at the repository's, so compiled files resolve
+ * packages. `build` names an existing compiled tree instead (one kept with --keep, perhaps changed
+ * to try something), which must also sit beside such a node_modules.
+ */
+export function createWorkspace(build?: string): Workspace {
   const dir = mkdtempSync(join(tmpdir(), 'stepgate-bench-'));
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
-  return { dir, build: join(dir, 'build'), remove: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    dir,
+    build: build ?? join(dir, 'build'),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 /** Compiles the product and bench/servers with tsconfig.build.json's settings; type errors are not our concern here. */
@@ -110,10 +118,12 @@ export async function startService(options: {
   nodeArgs?: string[];
   cwd: string;
   logFile: string;
+  env?: Record<string, string>;
 }): Promise<Service> {
   const out = openSync(options.logFile, 'a');
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.script, ...options.args], {
     cwd: options.cwd,
+    env: { ...process.env, ...options.env },
     stdio: ['ignore', out, out],
   });
   closeSync(out);
@@ -174,7 +184,7 @@ export async function startBareProxy(
 ): Promise<Service> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const name = options.keepAlive ? 'bare-proxy-keepalive' : 'bare-proxy';
+  const name = options.keepAlive ? 'bare-proxy' : 'bare-proxy-defaults';
   return startService({
     name,
     url,

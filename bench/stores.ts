@@ -14,6 +14,8 @@ export interface BenchRedis {
   client: RedisClient;
   /** Deletes every stepgate key in the benchmark database. */
   clear(): Promise<void>;
+  /** The Redis server's process id, when it runs on this machine (to time its CPU). */
+  serverPid(): Promise<number | undefined>;
   /** Session keys, and what a sample of them occupies in Redis (MEMORY USAGE) and as JSON. */
   sessionFootprint(sample: number): Promise<{ keys: number; bytesPerKey: number; jsonBytes: number }>;
   close(): Promise<void>;
@@ -34,6 +36,11 @@ export async function openBenchRedis(url: string): Promise<BenchRedis> {
     client,
     clear: async () => {
       await deleteKeysUnder(client, KEY_PREFIX);
+    },
+    serverPid: async () => {
+      const pid = Number(/process_id:(\d+)/.exec(await client.info('server'))?.[1]);
+      const local = ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname);
+      return local && Number.isSafeInteger(pid) ? pid : undefined;
     },
     sessionFootprint: async (sample) => {
       const keys: string[] = [];

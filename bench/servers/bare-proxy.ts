@@ -1,7 +1,8 @@
 /**
  * The baseline proxy: http-proxy-3 in a plain Node http server, with no sign-in, no session and
- * no header rewriting. `--keep-alive` gives it a keep-alive agent toward the upstream; without it,
- * http-proxy-3 (like stepgate today) opens a new upstream connection for every request.
+ * no header rewriting. `--keep-alive` gives it a keep-alive agent toward the upstream, as stepgate
+ * has; without one, http-proxy-3 opens a new upstream connection for every request, asks the
+ * upstream to close it, and passes that `Connection: close` on, so the client reconnects too.
  * Usage: node bare-proxy.js PORT TARGET_URL [--keep-alive]
  */
 import { Agent, createServer } from 'node:http';
