@@ -38,6 +38,9 @@ const BENCHMARKS = {
 
 type Name = keyof typeof BENCHMARKS;
 
+/** A mistake in the command line: said in one line, without a stack trace. */
+class UsageError extends Error {}
+
 function isName(name: string): name is Name {
   return Object.hasOwn(BENCHMARKS, name);
 }
@@ -46,7 +49,7 @@ function positive(name: string, text: string | undefined, fallback: number): num
   if (text === undefined) return fallback;
   const value = Number(text);
   if (!Number.isFinite(value) || value <= 0)
-    throw new Error(`--${name} must be a positive number, not '${text}'`);
+    throw new UsageError(`--${name} must be a positive number, not '${text}'`);
   return value;
 }
 
@@ -76,11 +79,11 @@ function parseOptions(argv: string[]): Invocation | undefined {
   });
   if (values.help) return undefined;
   if (values.label !== undefined && !/^[a-z0-9-]+$/.test(values.label)) {
-    throw new Error(`--label must be lowercase letters, digits and '-', not '${values.label}'`);
+    throw new UsageError(`--label must be lowercase letters, digits and '-', not '${values.label}'`);
   }
   const names = (values.only ?? 'proxy,confirm,memory').split(',').map((name) => name.trim());
   const unknown = names.filter((name) => !isName(name));
-  if (unknown.length > 0) throw new Error(`--only: unknown benchmark '${unknown.join(', ')}'`);
+  if (unknown.length > 0) throw new UsageError(`--only: unknown benchmark '${unknown.join(', ')}'`);
   return {
     names: names.filter(isName),
     keep: values.keep ?? false,
@@ -161,6 +164,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exitCode = 1;
+  const usage =
+    error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+  const text =
+    error instanceof Error ? (usage ? error.message : (error.stack ?? error.message)) : String(error);
+  process.stderr.write(`bench: ${text}${usage ? ' (try --help)' : ''}\n`);
+  process.exitCode = usage ? 2 : 1;
 });
