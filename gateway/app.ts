@@ -120,11 +120,16 @@ export async function createGateway(options: {
   app.set('trust proxy', false); // the client IP is worked out below, from trusted_proxies only
   app.set('query parser', 'simple');
 
-  app.use((req, _res, next) => {
+  /** The client's address and entry point, worked out once per request (or upgrade) for every flow. */
+  const isTrustedProxy = (ip: string) => trustedProxies.has(ip);
+  const learnClient = (req: IncomingMessage) =>
     setClient(req, {
-      ip: clientIp(req, (ip) => trustedProxies.has(ip)),
+      ip: clientIp(req, isTrustedProxy),
       entryPoint: entryPointByHost.get(requestHost(req)) ?? 'standard',
     });
+
+  app.use((req, _res, next) => {
+    learnClient(req);
     next();
   });
 
@@ -170,10 +175,7 @@ export async function createGateway(options: {
 
   function attach(server: Server): void {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      setClient(req, {
-        ip: clientIp(req, (ip) => trustedProxies.has(ip)),
-        entryPoint: entryPointByHost.get(requestHost(req)) ?? 'standard',
-      });
+      learnClient(req);
       const path = req.url ?? '/';
       if (path === basePath || path.startsWith(`${basePath}/`)) {
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
