@@ -106,9 +106,11 @@ export function connectRedis(url: string, options: RedisOptions): RedisConnectio
     // Keeps idle connections alive through NATs and proxies that drop silent ones.
     pingInterval: 30_000,
     commandsQueueMaxLength: maxQueuedCommands,
-    // Only bounds the wait before a command is written (node-redis drops it after writing);
-    // guarded() bounds the wait for the reply.
-    commandOptions: { timeout: settings.commandTimeoutMs },
+    // No per-command `timeout` option: node-redis makes an AbortSignal with a timer for every
+    // command for it (an eighth of a proxied request's CPU, see docs/benchmarks.md), and it only
+    // bounds the wait before the command is written. guarded() bounds the caller's whole wait,
+    // and the queue is bounded above. A command written late, after its caller got its 503, still
+    // does what it asked (counts an attempt, ends a session): never more than the caller meant.
     socket: {
       connectTimeout: settings.connectTimeoutMs,
       reconnectStrategy: (retries) => reconnectDelay(retries, settings.maxReconnectDelayMs),
