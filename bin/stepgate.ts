@@ -4,7 +4,7 @@
  * then ./stepgate.yaml) and exits non-zero with a one-line reason on failure.
  */
 import { randomBytes } from 'node:crypto';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { parseArgs } from 'node:util';
 import { loadConfig, resolveConfigPath } from '../config/load.js';
 import { formatProblems } from '../config/yaml-loader.js';
@@ -34,7 +34,7 @@ async function serve(configPath: string): Promise<void> {
   const logger = jsonLogger();
   const composed = await compose(config, logger);
   const [host, port] = splitListen(config.server.listen);
-  const server = composed.gateway.app.listen(port, host);
+  const server = createServer(composed.gateway.handler).listen(port, host);
   composed.gateway.attach(server);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

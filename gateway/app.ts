@@ -2,15 +2,15 @@
  * Builds the gateway from a resolved config, the live policy and a set of ports. Nothing here
  * picks an adapter: bin/stepgate.ts does.
  */
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage, RequestListener, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import express, { type Express, type RequestHandler } from 'express';
+import express, { type RequestHandler } from 'express';
 import session from 'express-session';
 import { csrfSync } from 'csrf-sync';
 import type { Config } from '../config/schema.js';
 import type { PolicySource, GatewayContext } from './context.js';
 import { setClient } from './context.js';
-import { errors } from './errors.js';
+import { errors, type GatewayError } from './errors.js';
 import { clientIp, requestHost } from './http/client.js';
 import { errorHandler } from './http/error-handler.js';
 import type { Ports } from './ports.js';
@@ -25,14 +25,24 @@ import { ACS_PATH, samlRoutes } from './flows/saml/routes.js';
 import { sidecarRoutes } from './flows/sidecar/api.js';
 import { buildFactors } from './factors/index.js';
 import { upstreamProxy } from './flows/proxy/proxy.js';
+import { proxyFastPath, type HandOver } from './flows/proxy/fast-path.js';
 import { AdminService } from './admin/service.js';
 import { carriesApiToken, TokenRegistry } from './admin/tokens.js';
 import { adminApiRoutes } from './flows/admin/api.js';
 import { adminPageRoutes } from './flows/admin/routes.js';
-import { regenerateSession, type SignedInUser } from './sessions.js';
+import {
+  pastAbsoluteTimeout,
+  regenerateSession,
+  sessionStoreUnavailable,
+  type SignedInUser,
+} from './sessions.js';
 
 export interface Gateway {
-  app: Express;
+  /**
+   * The request listener for an http server (or supertest): proxied requests of confirmed
+   * sessions are forwarded straight away, everything else goes to the Express app.
+   */
+  handler: RequestListener;
   /** Attach to the http server: forwards WebSocket upgrades for signed-in sessions. */
   attach(server: Server): void;
   close(): void;
@@ -63,18 +73,12 @@ function sessionMiddleware(config: Config, ports: Ports): RequestHandler {
       maxAge: config.session.idle_timeout,
     },
   });
-  // A session store that cannot answer (Redis down) fails closed: 503, never a generic 500 and
-  // never a request let through without its session. express-session hands every store error to
-  // `next`, also one from saving after the response was sent; the error handler then only ends it.
+  // express-session hands every store error to `next`, also one from saving after the response
+  // was sent; the error handler then only ends it.
   return (req, res, next) =>
-    middleware(req, res, (error?: unknown) => {
-      if (!error) return next();
-      ports.logger.warn('session store unavailable', {
-        error: error instanceof Error ? error.message : String(error),
-        cause: error instanceof Error && error.cause instanceof Error ? error.cause.message : undefined,
-      });
-      next(errors.unavailable('Sign-in'));
-    });
+    middleware(req, res, (error?: unknown) =>
+      error ? next(sessionStoreUnavailable(ports.logger, error)) : next(),
+    );
 }
 
 export async function createGateway(options: {
@@ -128,17 +132,15 @@ export async function createGateway(options: {
       entryPoint: entryPointByHost.get(requestHost(req)) ?? 'standard',
     });
 
-  app.use((req, _res, next) => {
-    learnClient(req);
-    next();
-  });
+  // A request the fast path has already answered with an error (see handOver) gets that error.
+  const answeredWith = new WeakMap<IncomingMessage, GatewayError>();
+  app.use((req, _res, next) => next(answeredWith.get(req)));
 
   const proxy = upstreamProxy(ctx);
   const sessions = sessionMiddleware(config, ports);
   const absoluteTimeout = absoluteTimeoutMiddleware(config, ports);
 
   app.use(basePath, healthRoutes(ctx));
-  app.use(proxy.forwardPublic);
   app.use(sessions, absoluteTimeout);
 
   const own = express.Router();
@@ -173,6 +175,16 @@ export async function createGateway(options: {
   app.use(proxy.forward);
   app.use(errorHandler(ports.logger));
 
+  const handOver: HandOver = (req, res, error) => {
+    if (error) answeredWith.set(req, error);
+    app(req, res);
+  };
+  const fastPath = proxyFastPath(ctx, proxy, handOver);
+  const handler: RequestListener = (req, res) => {
+    learnClient(req);
+    fastPath(req, res);
+  };
+
   function attach(server: Server): void {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       learnClient(req);
@@ -185,25 +197,22 @@ export async function createGateway(options: {
       const fakeResponse = { getHeader: () => undefined, setHeader: () => undefined, end: () => undefined };
       sessions(req as express.Request, fakeResponse as unknown as express.Response, () => {
         const auth = (req as express.Request).session?.auth;
-        proxy.forwardUpgrade(req, socket, head, expired(config, ports, auth) ? undefined : auth);
+        const expired = pastAbsoluteTimeout(auth, ports.clock.now(), config.session.absolute_timeout);
+        proxy.forwardUpgrade(req, socket, head, expired ? undefined : auth);
       });
     });
   }
 
-  return { app, attach, close: () => proxy.close() };
-}
-
-function expired(config: Config, ports: Ports, auth: SignedInUser | undefined): boolean {
-  return (
-    auth !== undefined && ports.clock.now().getTime() - auth.signedInAt > config.session.absolute_timeout
-  );
+  return { handler, attach, close: () => proxy.close() };
 }
 
 /** A session ends `absolute_timeout` after sign-in, however busy it is. */
 function absoluteTimeoutMiddleware(config: Config, ports: Ports): RequestHandler {
   return async (req, _res, next) => {
     try {
-      if (expired(config, ports, req.session?.auth)) await regenerateSession(req);
+      const { absolute_timeout: absoluteTimeout } = config.session;
+      if (pastAbsoluteTimeout(req.session?.auth, ports.clock.now(), absoluteTimeout))
+        await regenerateSession(req);
       next();
     } catch (error) {
       next(error);

@@ -8,7 +8,8 @@
  * Only `confirmed` and `skipped` sessions are forwarded to the upstream.
  */
 import type { Request } from 'express';
-import type { HistoryTrigger } from './ports.js';
+import { errors, type GatewayError } from './errors.js';
+import type { HistoryTrigger, Logger } from './ports.js';
 import type { Decision, LoginKind, UserType } from '../policies/types.js';
 
 export type SessionStage = 'registering_mobile' | 'confirming' | 'confirmed' | 'skipped';
@@ -61,6 +62,27 @@ export function signedIn(req: Request): SignedInUser | undefined {
 
 export function isForwardable(auth: SignedInUser | undefined): auth is SignedInUser {
   return auth !== undefined && (auth.stage === 'confirmed' || auth.stage === 'skipped');
+}
+
+/** A session ends `absoluteTimeout` after sign-in, however busy it is. */
+export function pastAbsoluteTimeout(
+  auth: SignedInUser | undefined,
+  now: Date,
+  absoluteTimeout: number,
+): boolean {
+  return auth !== undefined && now.getTime() - auth.signedInAt > absoluteTimeout;
+}
+
+/**
+ * A session store that cannot answer (Redis down) fails closed: 503, never a generic 500 and
+ * never a request let through without its session.
+ */
+export function sessionStoreUnavailable(logger: Logger, error: unknown): GatewayError {
+  logger.warn('session store unavailable', {
+    error: error instanceof Error ? error.message : String(error),
+    cause: error instanceof Error && error.cause instanceof Error ? error.cause.message : undefined,
+  });
+  return errors.unavailable('Sign-in');
 }
 
 /** Promisified session operations: express-session's API is callback-based. */

@@ -48,7 +48,7 @@ describe('compose with session.store redis', () => {
       expect(composed.ports.limiter).toBeInstanceOf(RedisLimiter);
       expect(composed.ports.replayCache).toBeInstanceOf(RedisReplayCache);
 
-      const ready = await request(composed.gateway.app).get('/_stepgate/readyz');
+      const ready = await request(composed.gateway.handler).get('/_stepgate/readyz');
       expect(ready.status).toBe(200);
       expect(ready.body.checks).toEqual({ store: 'ok', limiter: 'ok', redis: 'ok' });
 

@@ -96,7 +96,8 @@ export interface TestGatewayOptions {
 
 export interface TestGateway {
   gateway: Gateway;
-  app: Gateway['app'];
+  /** The gateway's request listener, for supertest. */
+  app: Gateway['handler'];
   ports: Ports;
   store: MemoryStore;
   clock: TestClock;
@@ -152,7 +153,7 @@ export async function startGateway(options: TestGatewayOptions): Promise<TestGat
   let unattached = bound;
   return {
     gateway,
-    app: gateway.app,
+    app: gateway.handler,
     ports,
     store,
     clock,
@@ -167,11 +168,11 @@ export async function startGateway(options: TestGatewayOptions): Promise<TestGat
       if (unattached) {
         const { url, server } = unattached;
         unattached = undefined;
-        server.on('request', gateway.app);
+        server.on('request', gateway.handler);
         gateway.attach(server);
         return { url, server };
       }
-      const server = createServer(gateway.app);
+      const server = createServer(gateway.handler);
       gateway.attach(server);
       servers.push(server);
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

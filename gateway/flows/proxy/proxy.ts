@@ -6,22 +6,30 @@
 import { Agent as HttpAgent, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { Duplex } from 'node:stream';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { RequestHandler } from 'express';
 import { createProxyServer } from 'http-proxy-3';
-import { errors } from '../../errors.js';
+import { errors, type GatewayError } from '../../errors.js';
 import { sendError } from '../../http/error-handler.js';
 import { wantsJson } from '../../http/negotiate.js';
 import { isForwardable, type SignedInUser } from '../../sessions.js';
 import { clientOf, type GatewayContext } from '../../context.js';
 import { addIdentity, setForwarded, stripClientIdentity, stripCookie } from './headers.js';
-import { isPublicPath } from './public-paths.js';
+import { isPublicPath, pathOf } from './public-paths.js';
 import { nextStep } from '../next-step.js';
 
 export interface UpstreamProxy {
   /** Express handler for proxied HTTP requests; runs after the session middleware. */
   forward: RequestHandler;
-  /** For public paths: forwarded without a session, before the session middleware. */
-  forwardPublic: RequestHandler;
+  /**
+   * Forwards one request, with the identity of `auth` (none for a public path); `failed` is
+   * called, with the response untouched, when the upstream cannot be reached in time.
+   */
+  forwardRequest(
+    req: IncomingMessage,
+    res: ServerResponse,
+    auth: SignedInUser | undefined,
+    failed: (error: GatewayError) => void,
+  ): void;
   /** For the http server's 'upgrade' event, after the session was loaded onto `req`. */
   forwardUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, auth: SignedInUser | undefined): void;
   close(): void;
@@ -53,32 +61,29 @@ export function upstreamProxy(ctx: GatewayContext): UpstreamProxy {
     if (auth) addIdentity(req.headers, auth);
   }
 
-  function send(req: Request, res: Response, next: NextFunction): void {
-    proxy.web(req, res as unknown as ServerResponse, {}, (error: unknown) => {
+  function forwardRequest(
+    req: IncomingMessage,
+    res: ServerResponse,
+    auth: SignedInUser | undefined,
+    failed: (error: GatewayError) => void,
+  ): void {
+    prepare(req, auth);
+    proxy.web(req, res, {}, (error: unknown) => {
       ctx.ports.logger.warn('upstream unreachable', {
-        path: req.path,
+        path: pathOf(req.url) ?? req.url,
         error: error instanceof Error ? error.message : String(error),
       });
       if (res.headersSent) {
         res.destroy();
         return;
       }
-      next(errors.badGateway());
+      failed(errors.badGateway());
     });
   }
 
-  const forwardPublic: RequestHandler = (req, res, next) => {
-    if (!isPublicPath(req.path, config.upstream.public_paths)) return next();
-    prepare(req, undefined);
-    send(req, res, next);
-  };
-
   const forward: RequestHandler = (req, res, next) => {
     const auth = req.session?.auth;
-    if (isForwardable(auth)) {
-      prepare(req, auth);
-      return send(req, res, next);
-    }
+    if (isForwardable(auth)) return forwardRequest(req, res, auth, next);
     if (wantsJson(req)) {
       return sendError(req, res, auth ? errors.confirmationRequired() : errors.signInRequired());
     }
@@ -107,7 +112,7 @@ export function upstreamProxy(ctx: GatewayContext): UpstreamProxy {
 
   return {
     forward,
-    forwardPublic,
+    forwardRequest,
     forwardUpgrade,
     close: () => {
       proxy.close();

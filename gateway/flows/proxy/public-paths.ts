@@ -23,3 +23,15 @@ function normalize(path: string): string | undefined {
   if (decoded.includes('\\') || decoded.includes('\0')) return undefined;
   return new URL(decoded, 'http://path.invalid').pathname;
 }
+
+/**
+ * The path of an origin-form request target ('/a/b?q=1' -> '/a/b'), the same as express's
+ * `req.path` (parseurl) for such targets; undefined for any other form, and for characters that
+ * parseurl would hand to the legacy URL parser instead (whitespace, '#').
+ */
+export function pathOf(url: string | undefined): string | undefined {
+  if (!url?.startsWith('/')) return undefined;
+  if (/[\t\n\f\r #\u00a0\ufeff]/.test(url)) return undefined;
+  const query = url.indexOf('?');
+  return query < 0 ? url : url.slice(0, query);
+}
