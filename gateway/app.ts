@@ -141,6 +141,7 @@ export async function createGateway(options: {
   const absoluteTimeout = absoluteTimeoutMiddleware(config, ports);
 
   app.use(basePath, healthRoutes(ctx));
+  app.use(proxy.forwardPublic);
   app.use(sessions, absoluteTimeout);
 
   const own = express.Router();
@@ -181,24 +182,41 @@ export async function createGateway(options: {
   };
   const fastPath = proxyFastPath(ctx, proxy, handOver);
   const handler: RequestListener = (req, res) => {
-    learnClient(req);
-    fastPath(req, res);
+    try {
+      learnClient(req);
+      fastPath(req, res);
+    } catch (error) {
+      // Outside Express nothing else would catch it, and the process would end.
+      ports.logger.error('unexpected error', {
+        error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      });
+      if (res.headersSent) res.destroy();
+      else handOver(req, res, errors.internal());
+    }
   };
 
   function attach(server: Server): void {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      const refuse = (status: string) =>
+        socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       learnClient(req);
-      const path = req.url ?? '/';
-      if (path === basePath || path.startsWith(`${basePath}/`)) {
-        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-        return;
-      }
+      const path = (req.url ?? '/').toLowerCase();
+      const own = basePath.toLowerCase();
+      if (path === own || path.startsWith(`${own}/`) || path.startsWith(`${own}?`))
+        return refuse('404 Not Found');
       // express-session only needs the request and a response it can hook; an upgrade has none.
       const fakeResponse = { getHeader: () => undefined, setHeader: () => undefined, end: () => undefined };
       sessions(req as express.Request, fakeResponse as unknown as express.Response, () => {
-        const auth = (req as express.Request).session?.auth;
-        const expired = pastAbsoluteTimeout(auth, ports.clock.now(), config.session.absolute_timeout);
-        proxy.forwardUpgrade(req, socket, head, expired ? undefined : auth);
+        try {
+          const auth = (req as express.Request).session?.auth;
+          const expired = pastAbsoluteTimeout(auth, ports.clock.now(), config.session.absolute_timeout);
+          proxy.forwardUpgrade(req, socket, head, expired ? undefined : auth);
+        } catch (error) {
+          ports.logger.error('unexpected error', {
+            error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+          });
+          refuse('500 Internal Server Error');
+        }
       });
     });
   }

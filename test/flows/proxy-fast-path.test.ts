@@ -89,6 +89,15 @@ describe('the fast path for confirmed sessions', () => {
     ]);
   });
 
+  it('renews when the clock was set back', async () => {
+    const gw = await flowGateway({ policy: SKIP_ALL });
+    const { agent } = await signedIn(gw);
+    expect(setsCookie(await agent.get('/one'))).toBe(true);
+    expect(setsCookie(await agent.get('/two'))).toBe(false);
+    gw.clock.advance(-HOUR);
+    expect(setsCookie(await agent.get('/three'))).toBe(true);
+  });
+
   it('renews every tenth of the idle timeout when that is less than a minute', () => {
     expect(renewalInterval(30 * MINUTE)).toBe(MINUTE);
     expect(renewalInterval(5 * MINUTE)).toBe(30_000);
@@ -140,6 +149,23 @@ describe('the fast path for confirmed sessions', () => {
     expect(own.status).toBe(200);
     expect(own.body.signed_in).toBe(true);
     expect(gw.upstream.received.map((r) => r.url)).toEqual(['/warm']);
+  });
+
+  it('forwards paths that only begin like the base path, and survives garbled ones', async () => {
+    const gw = await flowGateway({ policy: SKIP_ALL, config: { upstream: { public_paths: ['/assets/'] } } });
+    const { agent } = await signedIn(gw);
+    await agent.get('/warm');
+    expect((await agent.get('/_stepgateway/x')).status).toBe(200);
+    expect((await request(gw.app).get('/assets/logo.png')).status).toBe(200);
+    // Decodes to '//[', which the URL parser refuses: not public, and no crash.
+    expect((await request(gw.app).get('/%2F%5B')).status).toBe(302);
+    expect((await agent.get('/%2F%5B')).status).toBe(200);
+    expect(gw.upstream.received.map((r) => r.url)).toEqual([
+      '/warm',
+      '/_stepgateway/x',
+      '/assets/logo.png',
+      '/%2F%5B',
+    ]);
   });
 
   it('answers 503 at once when the session store fails, reading it only once', async () => {

@@ -20,7 +20,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LRUCache } from 'lru-cache';
 import type { SessionData } from 'express-session';
 import { errors, type GatewayError } from '../../errors.js';
-import { sessionIdFromCookie } from '../../http/session-cookie.js';
+import { SessionCookieReader } from '../../http/session-cookie.js';
 import {
   isForwardable,
   pastAbsoluteTimeout,
@@ -45,11 +45,14 @@ export function proxyFastPath(
   handOver: HandOver,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const { config, ports } = ctx;
+  // Express matches base_path in any letter case, as the whole path or a leading segment.
   const ownPrefix = ctx.basePath.toLowerCase();
-  const { cookie_name: cookieName, secret, absolute_timeout: absoluteTimeout } = config.session;
+  const isOwnPath = (path: string) => path === ownPrefix || path.startsWith(`${ownPrefix}/`);
+  const { cookie_name: cookieName, secret, absolute_timeout: absoluteTimeout, max_sessions } = config.session;
   const renewEvery = renewalInterval(config.session.idle_timeout);
+  const cookies = new SessionCookieReader(cookieName, secret, max_sessions);
   // When each session was last handed over for renewal; bounded like the in-memory store.
-  const lastRenewed = new LRUCache<string, number>({ max: config.session.max_sessions });
+  const lastRenewed = new LRUCache<string, number>({ max: max_sessions });
 
   function forward(req: IncomingMessage, res: ServerResponse, auth: SignedInUser | undefined): void {
     proxy.forwardRequest(req, res, auth, (error) => handOver(req, res, error));
@@ -65,8 +68,14 @@ export function proxyFastPath(
     const now = ports.clock.now();
     if (!isForwardable(auth) || pastAbsoluteTimeout(auth, now, absoluteTimeout)) return handOver(req, res);
     const renewed = lastRenewed.get(sid);
-    if (renewed === undefined || now.getTime() - renewed >= renewEvery) {
-      lastRenewed.set(sid, now.getTime());
+    const time = now.getTime();
+    // A clock set back renews too, rather than leaving the session to expire in the store.
+    if (renewed === undefined || time - renewed >= renewEvery || renewed > time) {
+      lastRenewed.set(sid, time);
+      // A response that never finished may not have renewed: try again on the next request.
+      res.once('close', () => {
+        if (!res.writableFinished) lastRenewed.delete(sid);
+      });
       return handOver(req, res);
     }
     forward(req, res, auth);
@@ -74,9 +83,9 @@ export function proxyFastPath(
 
   return (req, res) => {
     const path = pathOf(req.url);
-    if (path === undefined || path.toLowerCase().startsWith(ownPrefix)) return handOver(req, res);
+    if (path === undefined || isOwnPath(path.toLowerCase())) return handOver(req, res);
     if (isPublicPath(path, config.upstream.public_paths)) return forward(req, res, undefined);
-    const sid = sessionIdFromCookie(req.headers.cookie, cookieName, secret);
+    const sid = cookies.sessionId(req.headers.cookie);
     if (sid === undefined) return handOver(req, res);
     ports.sessions.get(sid, (error: unknown, data?: SessionData | null) => {
       // The store calls back from its own promise chain: nothing thrown here may escape into it.

@@ -20,6 +20,8 @@ import { nextStep } from '../next-step.js';
 export interface UpstreamProxy {
   /** Express handler for proxied HTTP requests; runs after the session middleware. */
   forward: RequestHandler;
+  /** For public paths: forwarded without a session, before the session middleware. */
+  forwardPublic: RequestHandler;
   /**
    * Forwards one request, with the identity of `auth` (none for a public path); `failed` is
    * called, with the response untouched, when the upstream cannot be reached in time.
@@ -81,6 +83,11 @@ export function upstreamProxy(ctx: GatewayContext): UpstreamProxy {
     });
   }
 
+  const forwardPublic: RequestHandler = (req, res, next) => {
+    if (!isPublicPath(req.path, config.upstream.public_paths)) return next();
+    forwardRequest(req, res, undefined, next);
+  };
+
   const forward: RequestHandler = (req, res, next) => {
     const auth = req.session?.auth;
     if (isForwardable(auth)) return forwardRequest(req, res, auth, next);
@@ -98,8 +105,9 @@ export function upstreamProxy(ctx: GatewayContext): UpstreamProxy {
     head: Buffer,
     auth: SignedInUser | undefined,
   ) {
-    const path = new URL(req.url ?? '/', 'http://upgrade.invalid').pathname;
-    const allowed = isForwardable(auth) || isPublicPath(path, config.upstream.public_paths);
+    const path = pathOf(req.url);
+    const allowed =
+      isForwardable(auth) || (path !== undefined && isPublicPath(path, config.upstream.public_paths));
     if (!allowed) {
       socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
@@ -112,6 +120,7 @@ export function upstreamProxy(ctx: GatewayContext): UpstreamProxy {
 
   return {
     forward,
+    forwardPublic,
     forwardRequest,
     forwardUpgrade,
     close: () => {

@@ -21,7 +21,12 @@ function normalize(path: string): string | undefined {
     return undefined;
   }
   if (decoded.includes('\\') || decoded.includes('\0')) return undefined;
-  return new URL(decoded, 'http://path.invalid').pathname;
+  try {
+    // '//host'-like paths are read as a host by URL; a garbled one (`//[`) throws.
+    return new URL(decoded, 'http://path.invalid').pathname;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -1,6 +1,11 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { cookieValue, sessionIdFromCookie, unsign } from '../../../gateway/http/session-cookie.js';
+import {
+  SessionCookieReader,
+  cookieValue,
+  sessionIdFromCookie,
+  unsign,
+} from '../../../gateway/http/session-cookie.js';
 
 const SECRET = 'a-session-secret-for-the-test';
 
@@ -19,6 +24,9 @@ describe('reading the session cookie', () => {
     expect(cookieValue('sid=first; sid=second', 'sid')).toBe('first');
     expect(cookieValue('xsid=1; sidx=2', 'sid')).toBeUndefined();
     expect(cookieValue('sid', 'sid')).toBeUndefined();
+    // Only spaces and tabs are trimmed, as cookie@0.7 does: a no-break space is part of the name.
+    expect(cookieValue('\u00a0sid=a; sid=b', 'sid')).toBe('b');
+    expect(cookieValue('\tsid=\ta ', 'sid')).toBe('a');
     expect(cookieValue(undefined, 'sid')).toBeUndefined();
   });
 
@@ -38,5 +46,16 @@ describe('reading the session cookie', () => {
     expect(
       sessionIdFromCookie(`stepgate_session=${signed('the-id')}`, 'stepgate_session', SECRET),
     ).toBeUndefined();
+  });
+
+  it('remembers the values it verified, and only those', () => {
+    const reader = new SessionCookieReader('sid', SECRET, 10);
+    const good = `sid=${encodeURIComponent(`s:${signed('the-id')}`)}`;
+    const forged = `sid=${encodeURIComponent(`s:${signed('the-id', 'another secret')}`)}`;
+    expect(reader.sessionId(good)).toBe('the-id');
+    expect(reader.sessionId(good)).toBe('the-id');
+    expect(reader.sessionId(forged)).toBeUndefined();
+    expect(reader.sessionId(forged)).toBeUndefined();
+    expect(reader.sessionId(undefined)).toBeUndefined();
   });
 });
