@@ -28,14 +28,17 @@ export interface ClientFacts {
   entryPoint: string;
 }
 
-const facts = new WeakMap<IncomingMessage, ClientFacts>();
+// A property of the request rather than a WeakMap entry: one per request, and the garbage
+// collector handles plain properties more cheaply than weak entries.
+const CLIENT = Symbol('stepgate.client');
+type WithClient = IncomingMessage & { [CLIENT]?: ClientFacts };
 
 export function setClient(req: IncomingMessage, client: ClientFacts): void {
-  facts.set(req, client);
+  (req as WithClient)[CLIENT] = client;
 }
 
 export function clientOf(req: IncomingMessage): ClientFacts {
-  const client = facts.get(req);
+  const client = (req as WithClient)[CLIENT];
   if (!client) throw new Error('client facts are set by the front middleware before any flow runs');
   return client;
 }

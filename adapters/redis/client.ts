@@ -178,20 +178,32 @@ export class RedisTimeoutError extends Error {
  * replica that is read-only during a failover) is treated the same: the request cannot be
  * decided, and the cause is kept for the log. A reply that comes after the timeout is ignored.
  */
-export async function guarded<T>(client: RedisClient, operation: () => Promise<T>): Promise<T> {
+export function guarded<T>(client: RedisClient, operation: () => Promise<T>): Promise<T> {
   const timeoutMs = operationTimeouts.get(client) ?? defaults.commandTimeoutMs;
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new RedisTimeoutError(`no reply within ${timeoutMs} ms`)), timeoutMs);
+  const unavailable = (error: unknown) =>
+    error instanceof DependencyUnavailableError
+      ? error
+      : new DependencyUnavailableError(REDIS, { cause: error });
+  // One promise and one timer per operation: this runs for every proxied request's session.
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(unavailable(new RedisTimeoutError(`no reply within ${timeoutMs} ms`))),
+      timeoutMs,
+    );
+    const settle = (error: unknown, value?: T) => {
+      clearTimeout(timer);
+      if (error === undefined) resolve(value as T);
+      else reject(unavailable(error));
+    };
+    try {
+      operation().then(
+        (value) => settle(undefined, value),
+        (error: unknown) => settle(error ?? new Error('rejected without a reason')),
+      );
+    } catch (error) {
+      settle(error ?? new Error('threw without a reason'));
+    }
   });
-  try {
-    return await Promise.race([operation(), timedOut]);
-  } catch (error) {
-    if (error instanceof DependencyUnavailableError) throw error;
-    throw new DependencyUnavailableError(REDIS, { cause: error });
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 export async function pingRedis(client: RedisClient): Promise<void> {

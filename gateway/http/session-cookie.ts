@@ -5,23 +5,39 @@
  * then goes the long way, through express-session itself.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+
+/** cookie@0.7 trims spaces and tabs only (String.trim would also take a no-break space, 0xA0). */
+function trim(text: string): string {
+  const edge = (code: number | undefined) => code === 0x20 || code === 0x09;
+  if (!edge(text.charCodeAt(0)) && !edge(text.charCodeAt(text.length - 1))) return text;
+  return text.replace(/^[ \t]+|[ \t]+$/g, '');
+}
 
 /** The value of the first cookie called `name`, as cookie@0.7 parses it (trimmed, unquoted, decoded). */
 export function cookieValue(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
-    let value = part.slice(eq + 1).trim();
-    if (value.length > 1 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
-    if (!value.includes('%')) return value;
-    try {
-      return decodeURIComponent(value);
-    } catch {
-      return value;
+  for (let start = 0; start < header.length;) {
+    let end = header.indexOf(';', start);
+    if (end < 0) end = header.length;
+    const eq = header.indexOf('=', start);
+    if (eq >= 0 && eq < end && trim(header.slice(start, eq)) === name) {
+      return unquoteAndDecode(trim(header.slice(eq + 1, end)));
     }
+    start = end + 1;
   }
   return undefined;
+}
+
+function unquoteAndDecode(value: string): string {
+  const unquoted =
+    value.length > 1 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
+  if (!unquoted.includes('%')) return unquoted;
+  try {
+    return decodeURIComponent(unquoted);
+  } catch {
+    return unquoted;
+  }
 }
 
 /** `id.signature` -> id when the signature is `secret`'s, compared in constant time. */
@@ -44,4 +60,32 @@ export function sessionIdFromCookie(
   const value = cookieValue(header, cookieName);
   if (!value?.startsWith('s:')) return undefined;
   return unsign(value.slice(2), secret);
+}
+
+/**
+ * sessionIdFromCookie for every request of a server, remembering the cookie values it has
+ * verified: in a running server an HMAC costs more than everything else the proxied request's
+ * session check does (see docs/benchmarks.md). Only values whose signature was good are kept, so
+ * a hit says no more than that this exact value, signature included, was verified before.
+ */
+export class SessionCookieReader {
+  private readonly verified: LRUCache<string, string>;
+
+  constructor(
+    private readonly cookieName: string,
+    private readonly secret: string,
+    remember: number,
+  ) {
+    this.verified = new LRUCache<string, string>({ max: remember });
+  }
+
+  sessionId(header: string | undefined): string | undefined {
+    const value = cookieValue(header, this.cookieName);
+    if (!value?.startsWith('s:')) return undefined;
+    const known = this.verified.get(value);
+    if (known !== undefined) return known;
+    const id = unsign(value.slice(2), this.secret);
+    if (id !== undefined) this.verified.set(value, id);
+    return id;
+  }
 }
