@@ -5,9 +5,10 @@
  * request, and not from its summary: the summary's histogram counts whole milliseconds, too
  * coarse for a loopback proxy whose median is well under one.
  *
- * With `overallRate` autocannon does not space requests evenly: each connection sends its share
- * of the second as fast as it can, then waits for the next second. `busyShare` says how much of
- * the run requests were actually in flight: near 1 at saturation, well below it when paced.
+ * A fixed rate (`overallRate`) is not autocannon's own: that one does not space requests evenly
+ * (each connection sends its share of the second as fast as it can, then waits for the next
+ * second), which measures bursts at saturation rather than a steady load. paceRequests() spaces
+ * them instead. `busyShare` says how much of the run responses were arriving: near 1 either way.
  *
  * A server that answers `Connection: close` (http-proxy-3 without an agent does) needs one fix:
  * see reconnectOnClose.
@@ -30,7 +31,7 @@ export interface LoadOptions {
   durationS: number;
   /** Stop after this many requests instead (the warm-up). */
   amount?: number;
-  /** Requests per second across all connections; unset: as fast as responses come back. */
+  /** Requests per second across all connections, evenly spaced; unset: as fast as responses come back. */
   overallRate?: number;
   /**
    * The processes serving the requests by role ('server' is the one in front); each one's CPU
@@ -92,11 +93,36 @@ function reconnectOnClose(client: autocannon.Client, onConnect: () => void): voi
   };
 }
 
+/**
+ * Connection `index` of `connections` sends its n-th request at start + (index + n × connections)
+ * / rate seconds, so all of them together send one request every 1/rate s, evenly; one that is
+ * due while the previous answer is still awaited goes as soon as that answer is in. Timers fire
+ * on whole milliseconds, so a request goes up to a millisecond late, never early, and the
+ * schedule does not drift. Latencies still run from when each request was written.
+ */
+function paceRequests(client: autocannon.Client, index: number, connections: number, rate: number): void {
+  const internals = client as unknown as { _doRequest?: () => void };
+  const { _doRequest: doRequest } = internals;
+  if (typeof doRequest !== 'function')
+    throw new Error('autocannon changed: bench/load.ts paceRequests needs updating');
+  const start = performance.now();
+  const spacing = (1000 * connections) / rate;
+  let sent = 0;
+  internals._doRequest = () => {
+    const due = start + (1000 * index) / rate + sent * spacing;
+    sent++;
+    const wait = due - performance.now();
+    if (wait <= 0) doRequest.call(client);
+    else setTimeout(() => doRequest.call(client), Math.ceil(wait));
+  };
+}
+
 export async function runLoad(options: LoadOptions): Promise<LoadRun> {
   const latencies: number[] = [];
   const arrivals: number[] = [];
   let non2xx = 0;
   let connects = 0;
+  let clients = 0;
   const processes = { ...options.processes, 'load generator': process.pid };
   const stopMeter = meterCpu(Object.values(options.processes));
   const stopTimes = meterProcesses(processes);
@@ -107,10 +133,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
         headers: options.headers,
         connections: options.connections,
         pipelining: 1,
-        setupClient: (client) => reconnectOnClose(client, () => connects++),
+        setupClient: (client) => {
+          reconnectOnClose(client, () => connects++);
+          const rate = options.overallRate;
+          if (rate) paceRequests(client, clients++, options.connections, rate);
+        },
         duration: options.durationS,
         ...(options.amount ? { amount: options.amount } : {}),
-        ...(options.overallRate ? { overallRate: options.overallRate } : {}),
       },
       (error: unknown, done) =>
         error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(done),

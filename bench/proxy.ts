@@ -6,7 +6,10 @@
  * bare proxy on http-proxy-3's defaults, which open an upstream connection per request and close
  * the client's connection after every response.
  *
- * Phases, each interleaved across targets round by round (the order rotates every round):
+ * Phases, each interleaved across targets round by round. In every round and phase the two targets
+ * of the goals, the bare proxy and stepgate, are measured back to back (which goes first alternates),
+ * so that the shared machine speeding up or slowing down between measurements touches both alike;
+ * the other targets follow in an order that rotates every round:
  *   1. saturation: `connections` connections, one request in flight on each, as fast as possible;
  *   2. half of saturation: autocannon `overallRate` at half of each target's median saturation rate;
  *   3. one connection: one request at a time, the latency a single client sees on an idle proxy.
@@ -64,6 +67,13 @@ async function checkTarget(target: Target): Promise<void> {
 function rotated<T>(items: readonly T[], by: number): T[] {
   const shift = by % items.length;
   return [...items.slice(shift), ...items.slice(0, shift)];
+}
+
+/** The order of one round: the compared pair back to back, first one then the other first; then the rest. */
+function roundOrder(targets: readonly Target[], round: number): Target[] {
+  const pair = targets.filter((target) => target.id === 'bare' || target.id === 'stepgate');
+  const rest = targets.filter((target) => !pair.includes(target));
+  return [...(round % 2 === 0 ? pair : pair.reverse()), ...rotated(rest, round)];
 }
 
 async function measure(
@@ -212,7 +222,7 @@ export async function proxyBenchmark(workspace: Workspace, options: BenchOptions
       );
       const measurements: Measurement[] = [];
       for (let round = 0; round < options.repeats; round++) {
-        for (const target of rotated(targets, round)) {
+        for (const target of roundOrder(targets, round)) {
           measurements.push(await measure(target, 'saturation', round, options));
         }
       }
@@ -223,11 +233,11 @@ export async function proxyBenchmark(workspace: Workspace, options: BenchOptions
         ]),
       );
       for (let round = 0; round < options.repeats; round++) {
-        for (const target of rotated(targets, round)) {
+        for (const target of roundOrder(targets, round)) {
           const rate = Math.max(1, Math.round((saturation.get(target.id) ?? 0) / 2));
           measurements.push(await measure(target, 'half', round, options, rate));
         }
-        for (const target of rotated(targets, round)) {
+        for (const target of roundOrder(targets, round)) {
           measurements.push(await measure(target, 'single', round, options));
         }
       }

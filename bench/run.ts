@@ -16,7 +16,7 @@ const USAGE = `usage: npm run bench -- [options]
 
   --only NAMES      proxy, confirm, memory, or a comma-separated list (default: all three)
   --duration S      seconds per measurement (default 5)
-  --repeats N       interleaved rounds of the proxy measurements; medians are reported (default 3)
+  --repeats N       interleaved rounds of the proxy measurements; medians are reported (default 5)
   --connections N   connections of the load generator at saturation (default 10)
   --sessions N      active sessions for the memory benchmark (default 10000)
   --profile         also record a CPU profile of the gateway during one proxy saturation run
@@ -91,7 +91,7 @@ function parseOptions(argv: string[]): Invocation | undefined {
     label: values.label,
     options: {
       durationS: positive('duration', values.duration, 5),
-      repeats: Math.round(positive('repeats', values.repeats, 3)),
+      repeats: Math.round(positive('repeats', values.repeats, 5)),
       connections: Math.round(positive('connections', values.connections, 10)),
       sessions: Math.round(positive('sessions', values.sessions, 10_000)),
       profile: values.profile ?? false,
