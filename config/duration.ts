@@ -21,7 +21,8 @@ export function formatDuration(ms: number): string {
 
 /**
  * A duration option written like '30m'. The resolved value is milliseconds.
- * `0` is accepted where `allowZero` is set (it means "no limit" for those options).
+ * `0` is accepted where `allowZero` is set (it means "no limit" for those options); elsewhere a
+ * zero duration ('0d') is refused.
  */
 export function duration(options: { allowZero?: boolean; max?: number } = {}) {
   return z
@@ -34,6 +35,11 @@ export function duration(options: { allowZero?: boolean; max?: number } = {}) {
           code: 'custom',
           message: `must be a duration like '30m' (s, m, h or d) but it is '${String(value)}'`,
         });
+        return z.NEVER;
+      }
+      if (ms === 0 && !options.allowZero) {
+        // '0d' of history retention would delete every record; '0m' of idle time ends every session.
+        ctx.addIssue({ code: 'custom', message: `must be longer than zero but it is '${String(value)}'` });
         return z.NEVER;
       }
       if (options.max !== undefined && ms > options.max) {

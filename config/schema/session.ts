@@ -20,7 +20,11 @@ export const sessionSchema = z
       .regex(/^[A-Za-z0-9_-]+$/, 'must be letters, digits, _ and - only')
       .prefault('stepgate_session')
       .describe('Name of the session cookie (HttpOnly, SameSite=Lax, Secure outside localhost).'),
-    idle_timeout: duration().prefault('30m').describe('A session unused this long ends.'),
+    idle_timeout: duration()
+      .prefault('30m')
+      .describe(
+        'A session unused this long ends. It is renewed at most once a minute (a tenth of this when shorter), so it may end up to that much sooner.',
+      ),
     absolute_timeout: duration().prefault('12h').describe('A session ends this long after sign-in.'),
     max_sessions: z
       .number()

@@ -35,7 +35,8 @@ describe('JSON Schema of stepgate.yaml', () => {
 
   it('describes durations as text with a pattern and their default', () => {
     expect(schema.properties.session!.properties.idle_timeout).toEqual({
-      description: 'A session unused this long ends.',
+      description:
+        'A session unused this long ends. It is renewed at most once a minute (a tenth of this when shorter), so it may end up to that much sooner.',
       default: '30m',
       type: 'string',
       pattern: '^(\\d+)(s|m|h|d)$',

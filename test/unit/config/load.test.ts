@@ -87,6 +87,15 @@ describe('stepgate.yaml', () => {
     });
   });
 
+  it('refuses a zero duration, which would delete all history or end every session at once', () => {
+    const lines = [...MINIMAL, 'store: { history_retention: 0d }'];
+    const result = check(lines);
+    expect(result.problems).toHaveLength(1);
+    expect(result.problems?.[0]).toContain(
+      "store.history_retention: must be longer than zero but it is '0d'",
+    );
+  });
+
   it('names the allowed values and the bad one for every choice', () => {
     const lines = [
       ...MINIMAL,
