@@ -12,7 +12,7 @@ import type { PolicySource, GatewayContext } from './context.js';
 import { setClient } from './context.js';
 import { errors, type GatewayError } from './errors.js';
 import { clientIp, requestHost } from './http/client.js';
-import { errorHandler } from './http/error-handler.js';
+import { errorHandler, logUnexpected } from './http/error-handler.js';
 import type { Ports } from './ports.js';
 import { NetworkSet } from '../policies/cidr.js';
 import { healthRoutes } from './flows/health/routes.js';
@@ -187,9 +187,7 @@ export async function createGateway(options: {
       fastPath(req, res);
     } catch (error) {
       // Outside Express nothing else would catch it, and the process would end.
-      ports.logger.error('unexpected error', {
-        error: error instanceof Error ? (error.stack ?? error.message) : String(error),
-      });
+      logUnexpected(ports.logger, error, req.url);
       if (res.headersSent) res.destroy();
       else handOver(req, res, errors.internal());
     }
@@ -212,9 +210,7 @@ export async function createGateway(options: {
           const expired = pastAbsoluteTimeout(auth, ports.clock.now(), config.session.absolute_timeout);
           proxy.forwardUpgrade(req, socket, head, expired ? undefined : auth);
         } catch (error) {
-          ports.logger.error('unexpected error', {
-            error: error instanceof Error ? (error.stack ?? error.message) : String(error),
-          });
+          logUnexpected(ports.logger, error, req.url);
           refuse('500 Internal Server Error');
         }
       });

@@ -76,6 +76,14 @@ function dependencyOf(error: unknown): Record<string, unknown> {
   };
 }
 
+/** An error nothing expected: logged with its stack, for the operators; the client sees only a 500. */
+export function logUnexpected(logger: Logger, error: unknown, path?: string): void {
+  logger.error('unexpected error', {
+    path,
+    error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+  });
+}
+
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     const known = isGatewayError(error) ? error : fromLibraryError(error);
@@ -86,10 +94,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       sendError(req, res, known);
       return;
     }
-    logger.error('unexpected error', {
-      path: req.path,
-      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
-    });
+    logUnexpected(logger, error, req.path);
     sendError(req, res, errors.internal());
   };
 }

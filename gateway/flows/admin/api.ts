@@ -17,6 +17,7 @@ import type { TokenRegistry } from '../../admin/tokens.js';
 import type { GatewayContext } from '../../context.js';
 import { GatewayError, errors, isGatewayError } from '../../errors.js';
 import { apiActor } from './access.js';
+import { logUnexpected } from '../../http/error-handler.js';
 
 export const ADMIN_API_BASE = '/admin/v1';
 
@@ -154,10 +155,7 @@ function apiErrors(ctx: GatewayContext): ErrorRequestHandler {
         // e.g. a path parameter that is not valid percent-encoding
         known = new GatewayError(status, 'bad_request', 'The request could not be understood.');
       } else {
-        ctx.ports.logger.error('unexpected error', {
-          path: req.path,
-          error: error instanceof Error ? (error.stack ?? error.message) : String(error),
-        });
+        logUnexpected(ctx.ports.logger, error, req.path);
         known = errors.internal();
       }
     }

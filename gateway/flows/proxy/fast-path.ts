@@ -20,6 +20,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LRUCache } from 'lru-cache';
 import type { SessionData } from 'express-session';
 import { errors, type GatewayError } from '../../errors.js';
+import { logUnexpected } from '../../http/error-handler.js';
 import { SessionCookieReader } from '../../http/session-cookie.js';
 import {
   isForwardable,
@@ -93,10 +94,7 @@ export function proxyFastPath(
         if (error) return handOver(req, res, sessionStoreUnavailable(ports.logger, error));
         decide(req, res, sid, data);
       } catch (failure) {
-        ports.logger.error('unexpected error', {
-          path,
-          error: failure instanceof Error ? (failure.stack ?? failure.message) : String(failure),
-        });
+        logUnexpected(ports.logger, failure, path);
         if (res.headersSent) res.destroy();
         else handOver(req, res, errors.internal());
       }
