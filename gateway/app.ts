@@ -26,6 +26,7 @@ import { sidecarRoutes } from './flows/sidecar/api.js';
 import { buildFactors } from './factors/index.js';
 import { upstreamProxy } from './flows/proxy/proxy.js';
 import { proxyFastPath, type HandOver } from './flows/proxy/fast-path.js';
+import { ownPaths, pathOf } from './flows/proxy/public-paths.js';
 import { AdminService } from './admin/service.js';
 import { carriesApiToken, TokenRegistry } from './admin/tokens.js';
 import { adminApiRoutes } from './flows/admin/api.js';
@@ -137,6 +138,7 @@ export async function createGateway(options: {
   app.use((req, _res, next) => next(answeredWith.get(req)));
 
   const proxy = upstreamProxy(ctx);
+  const isOwnPath = ownPaths(basePath);
   const sessions = sessionMiddleware(config, ports);
   const absoluteTimeout = absoluteTimeoutMiddleware(config, ports);
 
@@ -198,10 +200,7 @@ export async function createGateway(options: {
       const refuse = (status: string) =>
         socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       learnClient(req);
-      const path = (req.url ?? '/').toLowerCase();
-      const own = basePath.toLowerCase();
-      if (path === own || path.startsWith(`${own}/`) || path.startsWith(`${own}?`))
-        return refuse('404 Not Found');
+      if (isOwnPath(pathOf(req.url) ?? req.url ?? '/')) return refuse('404 Not Found');
       // express-session only needs the request and a response it can hook; an upgrade has none.
       const fakeResponse = { getHeader: () => undefined, setHeader: () => undefined, end: () => undefined };
       sessions(req as express.Request, fakeResponse as unknown as express.Response, () => {

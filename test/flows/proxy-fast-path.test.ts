@@ -3,6 +3,7 @@
  * These tests hold that path to what the full one would do, and check every case it hands over.
  */
 import request from 'supertest';
+import WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
 import type session from 'express-session';
 import { BoundedMemorySessionStore } from '../../adapters/memory/session-store.js';
@@ -166,6 +167,20 @@ describe('the fast path for confirmed sessions', () => {
       '/assets/logo.png',
       '/%2F%5B',
     ]);
+  });
+
+  it('refuses WebSocket upgrades to its own paths, in any letter case', async () => {
+    const gw = await flowGateway({ policy: SKIP_ALL });
+    const { url } = await gw.listen();
+    for (const path of ['/_stepgate/live', '/_STEPGATE/live?x=1', '/_stepgate']) {
+      const status = await new Promise<number>((resolve) => {
+        const socket = new WebSocket(url.replace('http', 'ws') + path);
+        socket.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        socket.once('error', () => resolve(-1));
+      });
+      expect(status, path).toBe(404);
+    }
+    expect(gw.upstream.received).toHaveLength(0);
   });
 
   it('answers 503 at once when the session store fails, reading it only once', async () => {

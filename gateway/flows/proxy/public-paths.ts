@@ -30,6 +30,18 @@ function normalize(path: string): string | undefined {
 }
 
 /**
+ * Whether a path is base_path or below it, in any letter case, as Express's router matches it:
+ * stepgate's own pages and APIs, never forwarded.
+ */
+export function ownPaths(basePath: string): (path: string) => boolean {
+  const prefix = basePath.toLowerCase();
+  return (path) => {
+    const lower = path.toLowerCase();
+    return lower === prefix || lower.startsWith(`${prefix}/`);
+  };
+}
+
+/**
  * The path of an origin-form request target ('/a/b?q=1' -> '/a/b'), the same as express's
  * `req.path` (parseurl) for such targets; undefined for any other form, and for characters that
  * parseurl would hand to the legacy URL parser instead (whitespace, '#').
