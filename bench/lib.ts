@@ -24,6 +24,8 @@ export interface BenchOptions {
   sessions: number;
   /** Record a CPU profile of the gateway during one saturation run. */
   profile: boolean;
+  /** Also measure the bare proxy on http-proxy-3's defaults (a connection per request). */
+  withDefaults: boolean;
   redisUrl: string;
   postgresAdminUrl: string;
 }

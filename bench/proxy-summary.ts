@@ -183,10 +183,13 @@ export function proxyTable(result: ReturnType<typeof summarizeProxy>): string {
     `throughput stepgate / straight:          ${spread(ratios.stepgateToStraight)}`,
     `throughput bare / straight:              ${spread(ratios.bareToStraight)}`,
     `throughput stepgate (memory) / bare:     ${spread(ratios.stepgateMemoryToBare)}`,
-    `throughput bare defaults / bare:         ${spread(ratios.bareDefaultsToBare)}`,
+    ...(Number.isFinite(ratios.bareDefaultsToBare.median)
+      ? [`throughput bare defaults / bare:         ${spread(ratios.bareDefaultsToBare)}`]
+      : []),
     `CPU per request, bare / stepgate:        ${spread(cpuCostRatios.stepgateToBare)}`,
     `CPU per request, bare / stepgate (mem):  ${spread(cpuCostRatios.stepgateMemoryToBare)}`,
     `added p99 at half saturation (ms):       ${spread(added.halfSaturationP99)}  goal ${goals.addedP99AtHalfSaturationMs.goal}: ${verdict(goals.addedP99AtHalfSaturationMs.reached)}`,
+    `  the same, memory sessions (ms):        ${spread(added.memorySessionsHalfSaturationP99)}`,
     `added p50 / p99, one connection (ms):    ${spread(added.singleConnectionP50)} / ${spread(added.singleConnectionP99)}`,
   ].join('\n');
 }

@@ -155,7 +155,9 @@ async function startTargets(workspace: Workspace, options: BenchOptions, redisPi
     const hash = await passwordHash(CHEAP_HASH_COST);
     const upstream = started(await startUpstream(workspace));
     const bare = started(await startBareProxy(workspace, upstream.url, { keepAlive: true }));
-    const bareDefaults = started(await startBareProxy(workspace, upstream.url, { keepAlive: false }));
+    const bareDefaults = options.withDefaults
+      ? started(await startBareProxy(workspace, upstream.url, { keepAlive: false }))
+      : undefined;
     const viaRedis = started(
       await startGateway(workspace, gatewayOptions(upstream.url, 'redis', options.redisUrl, hash)),
     );
@@ -185,13 +187,15 @@ async function startTargets(workspace: Workspace, options: BenchOptions, redisPi
         headers: { cookie: await signedInCookie(inMemory) },
         processes: behind(inMemory),
       },
-      {
+    ];
+    if (bareDefaults) {
+      targets.push({
         id: 'bare-defaults',
         label: 'bare, http-proxy-3 defaults',
         url: bareDefaults.url,
         processes: behind(bareDefaults),
-      },
-    ];
+      });
+    }
     for (const target of targets) await checkTarget(target);
     return { targets, services, upstream, hash };
   } catch (error) {

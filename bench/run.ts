@@ -20,6 +20,9 @@ const USAGE = `usage: npm run bench -- [options]
   --connections N   connections of the load generator at saturation (default 10)
   --sessions N      active sessions for the memory benchmark (default 10000)
   --profile         also record a CPU profile of the gateway during one proxy saturation run
+  --with-defaults   also measure a bare proxy on http-proxy-3's defaults, which opens a connection
+                    per request: tens of thousands of sockets left in TIME_WAIT slow the machine's
+                    network for the other measurements, and its ports run out
   --keep            keep the temporary workspace (configs, logs, profile) and print where it is
   --build DIR       run this compiled tree instead of compiling (the build/ of a kept workspace,
                     perhaps changed to try something); results then say so
@@ -71,6 +74,7 @@ function parseOptions(argv: string[]): Invocation | undefined {
       connections: { type: 'string' },
       sessions: { type: 'string' },
       profile: { type: 'boolean' },
+      'with-defaults': { type: 'boolean' },
       keep: { type: 'boolean' },
       build: { type: 'string' },
       label: { type: 'string' },
@@ -95,6 +99,7 @@ function parseOptions(argv: string[]): Invocation | undefined {
       connections: Math.round(positive('connections', values.connections, 10)),
       sessions: Math.round(positive('sessions', values.sessions, 10_000)),
       profile: values.profile ?? false,
+      withDefaults: values['with-defaults'] ?? false,
       redisUrl: process.env.STEPGATE_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/11',
       postgresAdminUrl:
         process.env.STEPGATE_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
