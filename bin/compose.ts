@@ -9,6 +9,7 @@ import { MemoryReplayCache } from '../adapters/memory/replay-cache.js';
 import type { RedisAdapters } from '../adapters/redis/open.js';
 import { PassportSamlServiceProvider, SamlConfigError } from '../adapters/saml/service-provider.js';
 import { UsersFile } from '../adapters/users-file/users-file.js';
+import { GatewayMetrics } from '../gateway/metrics.js';
 import { createGateway, type Gateway } from '../gateway/app.js';
 import { AdminService } from '../gateway/admin/service.js';
 import { keepHistory } from '../gateway/admin/retention.js';
@@ -116,7 +117,13 @@ export async function compose(config: Config, logger: Logger): Promise<Composed>
     clock: systemClock,
     sessions: shared.sessions,
   };
-  const gateway = await createGateway({ config, policy, ports });
+  // The process's own metrics (CPU, memory, event loop, GC) once, for the one gateway it serves.
+  const gateway = await createGateway({
+    config,
+    policy,
+    ports,
+    metrics: new GatewayMetrics({ processMetrics: true }),
+  });
   policy.watch();
   const retention = keepHistory({
     service: new AdminService({ ports, policy, hasher: new CodeHasher(config.session.secret) }),

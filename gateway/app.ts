@@ -30,6 +30,7 @@ import { ownPaths, pathOf } from './flows/proxy/public-paths.js';
 import { AdminService } from './admin/service.js';
 import { carriesApiToken, TokenRegistry } from './admin/tokens.js';
 import { adminApiRoutes } from './flows/admin/api.js';
+import { GatewayMetrics, countingHistory } from './metrics.js';
 import { adminPageRoutes } from './flows/admin/routes.js';
 import {
   pastAbsoluteTimeout,
@@ -54,7 +55,7 @@ function isLocalhost(url: string): boolean {
   return host === 'localhost' || host.endsWith('.localhost') || host === '127.0.0.1' || host === '[::1]';
 }
 
-function sessionMiddleware(config: Config, ports: Ports): RequestHandler {
+function sessionMiddleware(config: Config, ports: Ports, metrics: GatewayMetrics): RequestHandler {
   const middleware = session({
     name: config.session.cookie_name,
     secret: config.session.secret,
@@ -78,7 +79,7 @@ function sessionMiddleware(config: Config, ports: Ports): RequestHandler {
   // was sent; the error handler then only ends it.
   return (req, res, next) =>
     middleware(req, res, (error?: unknown) =>
-      error ? next(sessionStoreUnavailable(ports.logger, error)) : next(),
+      error ? next(sessionStoreUnavailable({ logger: ports.logger, metrics }, error)) : next(),
     );
 }
 
@@ -86,8 +87,12 @@ export async function createGateway(options: {
   config: Config;
   policy: PolicySource;
   ports: Ports;
+  /** Where GET /metrics reads from; by default a registry of this gateway's own, without process metrics. */
+  metrics?: GatewayMetrics;
 }): Promise<Gateway> {
-  const { config, policy, ports } = options;
+  const { config, policy } = options;
+  const metrics = options.metrics ?? new GatewayMetrics();
+  const ports: Ports = { ...options.ports, store: countingHistory(options.ports.store, metrics) };
   const basePath = config.server.base_path;
   const trustedProxies = new NetworkSet(config.server.trusted_proxies);
   const entryPointByHost = new Map<string, string>();
@@ -115,6 +120,7 @@ export async function createGateway(options: {
     config,
     policy,
     ports,
+    metrics,
     basePath,
     csrfToken: (req) => csrf.generateToken(req),
     recordSignIn: (auth) => recordSignIn(ports, auth),
@@ -139,7 +145,7 @@ export async function createGateway(options: {
 
   const proxy = upstreamProxy(ctx);
   const isOwnPath = ownPaths(basePath);
-  const sessions = sessionMiddleware(config, ports);
+  const sessions = sessionMiddleware(config, ports, metrics);
   const absoluteTimeout = absoluteTimeoutMiddleware(config, ports);
 
   app.use(basePath, healthRoutes(ctx));

@@ -8,6 +8,7 @@ import type { Config } from '../config/schema.js';
 import type { CompiledPolicy } from '../policies/compile.js';
 import type { Ports } from './ports.js';
 import type { SignedInUser } from './sessions.js';
+import type { GatewayMetrics } from './metrics.js';
 
 /** The policy in force; it can change under a running gateway (reload on change or SIGHUP). */
 export interface PolicySource {
@@ -18,6 +19,8 @@ export interface GatewayContext {
   config: Config;
   policy: PolicySource;
   ports: Ports;
+  /** What GET /metrics reports; flows count into it. */
+  metrics: GatewayMetrics;
   basePath: string;
   csrfToken(req: Request): string;
   recordSignIn(auth: SignedInUser): Promise<void>;

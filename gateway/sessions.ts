@@ -11,6 +11,7 @@ import type { Request } from 'express';
 import { errors, type GatewayError } from './errors.js';
 import type { HistoryTrigger, Logger } from './ports.js';
 import type { Decision, LoginKind, UserType } from '../policies/types.js';
+import type { GatewayMetrics } from './metrics.js';
 
 export type SessionStage = 'registering_mobile' | 'confirming' | 'confirmed' | 'skipped';
 
@@ -77,7 +78,11 @@ export function pastAbsoluteTimeout(
  * A session store that cannot answer (Redis down) fails closed: 503, never a generic 500 and
  * never a request let through without its session.
  */
-export function sessionStoreUnavailable(logger: Logger, error: unknown): GatewayError {
+export function sessionStoreUnavailable(
+  { logger, metrics }: { logger: Logger; metrics: GatewayMetrics },
+  error: unknown,
+): GatewayError {
+  metrics.sessionStoreFailure();
   logger.warn('session store unavailable', {
     error: error instanceof Error ? error.message : String(error),
     cause: error instanceof Error && error.cause instanceof Error ? error.cause.message : undefined,

@@ -41,6 +41,12 @@ export const serverSchema = z
       .array(cidr)
       .prefault([])
       .describe('X-Forwarded-For is honoured only from these peers, read from the right.'),
+    metrics_networks: z
+      .array(cidr)
+      .prefault(['127.0.0.0/8', '::1/128'])
+      .describe(
+        "GET /metrics answers only clients in these networks (the operators' Prometheus); others get 404.",
+      ),
     entry_points: z
       .record(
         z.string().regex(/^[a-z][a-z0-9_-]*$/, 'entry point names are lowercase words'),

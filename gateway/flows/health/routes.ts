@@ -2,9 +2,14 @@
  * GET /healthz: the process answers. GET /readyz: it can do its work — the store, the limiter
  * and any further systems the ports name (Redis) answer.
  * Neither needs a session, and neither says more than a load balancer needs.
+ * GET /metrics: counters for Prometheus (gateway/metrics.ts), with nobody's name or number in
+ * them, for clients in server.metrics_networks only (loopback by default): a 404 for the rest.
  */
 import { Router } from 'express';
-import type { GatewayContext } from '../../context.js';
+import { NetworkSet } from '../../../policies/cidr.js';
+import { clientOf, type GatewayContext } from '../../context.js';
+import { errors } from '../../errors.js';
+import { sendError } from '../../http/error-handler.js';
 
 export function healthRoutes(ctx: GatewayContext): Router {
   const router = Router();
@@ -34,6 +39,16 @@ export function healthRoutes(ctx: GatewayContext): Router {
       .status(ready ? 200 : 503)
       .set('Cache-Control', 'no-store')
       .json({ status: ready ? 'ready' : 'not_ready', checks });
+  });
+  const scrapers = new NetworkSet(ctx.config.server.metrics_networks);
+  router.get('/metrics', async (req, res, next) => {
+    if (!scrapers.has(clientOf(req).ip)) return sendError(req, res, errors.notFound());
+    try {
+      const text = await ctx.metrics.text();
+      res.status(200).set('Cache-Control', 'no-store').type(ctx.metrics.contentType).send(text);
+    } catch (error) {
+      next(error);
+    }
   });
   return router;
 }

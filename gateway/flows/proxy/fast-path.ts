@@ -45,7 +45,7 @@ export function proxyFastPath(
   proxy: UpstreamProxy,
   handOver: HandOver,
 ): (req: IncomingMessage, res: ServerResponse) => void {
-  const { config, ports } = ctx;
+  const { config, ports, metrics } = ctx;
   const isOwnPath = ownPaths(ctx.basePath);
   const { cookie_name: cookieName, secret, absolute_timeout: absoluteTimeout, max_sessions } = config.session;
   const renewEvery = renewalInterval(config.session.idle_timeout);
@@ -89,7 +89,8 @@ export function proxyFastPath(
     ports.sessions.get(sid, (error: unknown, data?: SessionData | null) => {
       // The store calls back from its own promise chain: nothing thrown here may escape into it.
       try {
-        if (error) return handOver(req, res, sessionStoreUnavailable(ports.logger, error));
+        if (error)
+          return handOver(req, res, sessionStoreUnavailable({ logger: ports.logger, metrics }, error));
         decide(req, res, sid, data);
       } catch (failure) {
         logUnexpected(ports.logger, failure, path);

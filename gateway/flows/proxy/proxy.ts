@@ -70,7 +70,9 @@ export function upstreamProxy(ctx: GatewayContext): UpstreamProxy {
     failed: (error: GatewayError) => void,
   ): void {
     prepare(req, auth);
+    ctx.metrics.proxiedRequest();
     proxy.web(req, res, {}, (error: unknown) => {
+      ctx.metrics.upstreamFailure();
       ctx.ports.logger.warn('upstream unreachable', {
         path: pathOf(req.url) ?? req.url,
         error: error instanceof Error ? error.message : String(error),
@@ -113,7 +115,9 @@ export function upstreamProxy(ctx: GatewayContext): UpstreamProxy {
       return;
     }
     prepare(req, isForwardable(auth) ? auth : undefined);
+    ctx.metrics.proxiedRequest();
     proxy.ws(req, socket, head, {}, () => {
+      ctx.metrics.upstreamFailure();
       socket.end('HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     });
   }

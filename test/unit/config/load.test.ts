@@ -28,6 +28,7 @@ describe('stepgate.yaml', () => {
           public_url: 'http://localhost:8080',
           base_path: '/_stepgate',
           trusted_proxies: [],
+          metrics_networks: ['127.0.0.0/8', '::1/128'],
           entry_points: {},
         },
         upstream: { url: 'http://127.0.0.1:3000', public_paths: [], timeout: 30_000 },
