@@ -32,6 +32,20 @@ type SharedState = Pick<Ports, 'limiter' | 'replayCache' | 'sessions' | 'health'
   close(): Promise<void>;
 };
 
+/**
+ * Sessions in Redis hold phone numbers and, during enrollment, authenticator secrets: sealed with
+ * store.encryption_key like the store's own, when it is set (adapters/redis/session-store.ts).
+ */
+async function sessionSealer(config: Config, logger: Logger) {
+  const keyText = config.store.encryption_key;
+  if (keyText === undefined) return undefined;
+  const [{ SessionSealer }, { SealingKey, parseEncryptionKey }] = await Promise.all([
+    import('../adapters/redis/session-store.js'),
+    import('../adapters/crypto/key.js'),
+  ]);
+  return new SessionSealer(new SealingKey(parseEncryptionKey(keyText)), logger);
+}
+
 /** How long start-up waits for Redis before going on without it (/readyz says not ready meanwhile). */
 const redisStartupWaitMs = 5_000;
 
@@ -53,9 +67,10 @@ async function openSharedState(config: Config, logger: Logger): Promise<SharedSt
   }
   // Loaded only here: node-redis would slow down the start of every other command.
   const { openRedisAdapters } = await import('../adapters/redis/open.js');
+  const sealer = await sessionSealer(config, logger);
   let redis: RedisAdapters;
   try {
-    redis = openRedisAdapters(config.session.redis_url, { logger, clock: systemClock });
+    redis = openRedisAdapters(config.session.redis_url, { logger, clock: systemClock, sealer });
   } catch (error) {
     throw new StartupError(`session.redis_url ${(error as Error).message}`);
   }

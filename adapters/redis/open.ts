@@ -7,7 +7,7 @@ import type { Clock } from '../../gateway/ports.js';
 import { connectRedis, type RedisConnection, type RedisOptions } from './client.js';
 import { RedisLimiter } from './limiter.js';
 import { RedisReplayCache } from './replay-cache.js';
-import { redisSessionStore } from './session-store.js';
+import { redisSessionStore, type SessionSealer } from './session-store.js';
 
 export interface RedisAdapters {
   connection: RedisConnection;
@@ -17,13 +17,16 @@ export interface RedisAdapters {
 }
 
 /** Throws (before connecting) when the URL is not one node-redis can use; see checkRedisUrl. */
-export function openRedisAdapters(url: string, options: RedisOptions & { clock: Clock }): RedisAdapters {
+export function openRedisAdapters(
+  url: string,
+  options: RedisOptions & { clock: Clock; sealer?: SessionSealer | undefined },
+): RedisAdapters {
   const connection = connectRedis(url, options);
   const { client } = connection;
   return {
     connection,
     limiter: new RedisLimiter(client, { clock: options.clock }),
     replayCache: new RedisReplayCache(client, options.clock),
-    sessions: redisSessionStore(client),
+    sessions: redisSessionStore(client, { ...(options.sealer && { sealer: options.sealer }) }),
   };
 }

@@ -3,9 +3,18 @@
  * session. Store errors come out as DependencyUnavailableError, whichever way express-session
  * calls the store (from its middleware, or from a route that regenerates or saves the session),
  * so a sign-in fails closed with a 503 instead of a generic 500.
+ *
+ * With `store.encryption_key` set, a session holds phone numbers (the user's, one being
+ * registered) and, during enrollment, an authenticator secret: what SPEC §2 keeps encrypted at
+ * rest, and Redis may write its data to disk and to replicas. Everything but the cookie is then
+ * sealed as the store's values are (adapters/crypto/key.ts), bound to the session id, so a value
+ * copied to another session's key does not open. The cookie stays readable: connect-redis takes
+ * the key's expiry from it, and it holds only times.
  */
 import { RedisStore } from 'connect-redis';
 import type { SessionData } from 'express-session';
+import { bindingOf, parseSealed, type SealingKey } from '../crypto/key.js';
+import type { Logger } from '../../gateway/ports.js';
 import { KEY_PREFIX, guarded, type RedisClient } from './client.js';
 
 // connect-redis's own callback type: (err, data) with data of any shape.
@@ -36,20 +45,68 @@ function failClosed(
   );
 }
 
+/** A session as kept in Redis when sealed. */
+interface SealedSession {
+  cookie: SessionData['cookie'];
+  sealed: string;
+}
+
+function isSealedSession(data: unknown): data is SealedSession {
+  return typeof data === 'object' && data !== null && typeof (data as SealedSession).sealed === 'string';
+}
+
+/** Seals and opens sessions under one key; see the top of this file. */
+export class SessionSealer {
+  constructor(
+    private readonly key: SealingKey,
+    private readonly logger: Logger,
+  ) {}
+
+  seal(sid: string, session: SessionData): SealedSession {
+    const { cookie, ...rest } = session;
+    return { cookie, sealed: this.key.seal(JSON.stringify(rest), bindingOf('session', sid)) };
+  }
+
+  /**
+   * The session as it was written. A session written before sealing was turned on is read as it
+   * is; one that does not open (another key, another session's value, a changed value) is no
+   * session: its owner signs in again, and nothing unverified is believed.
+   */
+  open(sid: string, data: unknown): unknown {
+    if (!isSealedSession(data)) return data;
+    const parts = parseSealed(data.sealed);
+    const plaintext = parts && this.key.open(parts, bindingOf('session', sid));
+    if (plaintext === undefined) {
+      this.logger.warn('a session in redis does not open with store.encryption_key; treated as signed out');
+      return null;
+    }
+    return { ...(JSON.parse(plaintext) as object), cookie: data.cookie };
+  }
+}
+
 class FailClosedRedisStore extends RedisStore {
   private readonly redis: RedisClient;
+  private readonly sealer: SessionSealer | undefined;
 
-  constructor(options: { client: RedisClient; prefix: string }) {
+  constructor(options: { client: RedisClient; prefix: string; sealer: SessionSealer | undefined }) {
     super(options);
     this.redis = options.client;
+    this.sealer = options.sealer;
   }
 
   override get(sid: string, cb?: Callback): Promise<unknown> {
-    return failClosed(this.redis, (done) => super.get(sid, done), cb);
+    const { sealer } = this;
+    if (!sealer) return failClosed(this.redis, (done) => super.get(sid, done), cb);
+    return failClosed(
+      this.redis,
+      (done) => super.get(sid, (err, data) => (err ? done(err) : done(null, sealer.open(sid, data)))),
+      cb,
+    );
   }
 
   override set(sid: string, session: SessionData, cb?: Callback): Promise<unknown> {
-    return failClosed(this.redis, (done) => super.set(sid, session, done), cb);
+    const stored = this.sealer ? (this.sealer.seal(sid, session) as unknown as SessionData) : session;
+    return failClosed(this.redis, (done) => super.set(sid, stored, done), cb);
   }
 
   override touch(sid: string, session: SessionData, cb?: Callback): Promise<unknown> {
@@ -65,8 +122,16 @@ export const SESSION_PREFIX = `${KEY_PREFIX}sess:`;
 
 /**
  * The express-session store over `client`. Each session expires with its cookie (the idle
- * timeout, renewed on every request); `prefix` is for tests that want keys of their own.
+ * timeout, renewed at most once a minute); `prefix` is for tests that want keys of their own;
+ * `sealer` seals sessions at rest (store.encryption_key).
  */
-export function redisSessionStore(client: RedisClient, options: { prefix?: string } = {}): RedisStore {
-  return new FailClosedRedisStore({ client, prefix: options.prefix ?? SESSION_PREFIX });
+export function redisSessionStore(
+  client: RedisClient,
+  options: { prefix?: string; sealer?: SessionSealer } = {},
+): RedisStore {
+  return new FailClosedRedisStore({
+    client,
+    prefix: options.prefix ?? SESSION_PREFIX,
+    sealer: options.sealer,
+  });
 }

@@ -28,7 +28,7 @@ export const storeSchema = z
       .refine(isEncryptionKeyText, ENCRYPTION_KEY_FORMS)
       .optional()
       .describe(
-        "Key that encrypts authenticator secrets and phone numbers at rest: 32 random bytes as base64 or hex ('openssl rand -base64 32'); set it from the environment. Without it they are stored unencrypted. To change it, use 'stepgate admin rotate-key'.",
+        "Key that encrypts authenticator secrets and phone numbers at rest, and sessions kept in Redis: 32 random bytes as base64 or hex ('openssl rand -base64 32'); set it from the environment. Without it they are stored unencrypted. To change it, use 'stepgate admin rotate-key'.",
       ),
     history_retention: duration()
       .prefault('180d')

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { SessionData, Store } from 'express-session';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis, deleteKeysUnder, type RedisConnection } from '../../adapters/redis/client.js';
-import { SESSION_PREFIX, redisSessionStore } from '../../adapters/redis/session-store.js';
+import { SESSION_PREFIX, SessionSealer, redisSessionStore } from '../../adapters/redis/session-store.js';
+import { SealingKey } from '../../adapters/crypto/key.js';
 import { silentLogger } from '../../bin/logger.js';
 import { DependencyUnavailableError } from '../../gateway/ports.js';
 
@@ -76,5 +77,47 @@ describe('Redis session store', () => {
       ),
     ).rejects.toBeInstanceOf(DependencyUnavailableError);
     await expect(store.get('sid-2')).rejects.toBeInstanceOf(DependencyUnavailableError);
+  });
+});
+
+describe('Redis session store, sealed with store.encryption_key', () => {
+  const sealer = (fill: number) => new SessionSealer(new SealingKey(Buffer.alloc(32, fill)), silentLogger);
+  const secrets = {
+    auth: { user: 'alice', sourceMobile: '+14155550123', pendingMobile: '+447400123456' },
+    pendingAuthenticatorSecret: 'JBSWY3DPEHPK3PXP',
+  };
+  const withSecrets = (): SessionData => ({ ...sessionData('alice'), ...secrets }) as unknown as SessionData;
+
+  it('keeps nothing but the cookie readable in Redis, and reads back what it wrote', async () => {
+    const store = redisSessionStore(redis.client, { prefix, sealer: sealer(7) });
+    await set(store, 'sid-s1', withSecrets());
+    const raw = (await redis.client.get(`${prefix}sid-s1`)) ?? '';
+    for (const secret of ['alice', '+14155550123', '+447400123456', 'JBSWY3DPEHPK3PXP']) {
+      expect(raw).not.toContain(secret);
+    }
+    expect(Object.keys(JSON.parse(raw) as object).sort()).toEqual(['cookie', 'sealed']);
+    // connect-redis still reads the expiry from the cookie.
+    expect(await redis.client.pTTL(`${prefix}sid-s1`)).toBeGreaterThan(29 * 60_000);
+    expect(await get(store, 'sid-s1')).toMatchObject({ ...secrets, returnTo: '/for/alice' });
+  });
+
+  it("treats a value that does not open as no session: another session's, another key's, a changed one", async () => {
+    const store = redisSessionStore(redis.client, { prefix, sealer: sealer(7) });
+    await set(store, 'sid-s2', withSecrets());
+    const raw = (await redis.client.get(`${prefix}sid-s2`)) ?? '';
+
+    await redis.client.set(`${prefix}sid-s3`, raw, { PX: 60_000 });
+    expect(await get(store, 'sid-s3')).toBeNull();
+    expect(await get(redisSessionStore(redis.client, { prefix, sealer: sealer(8) }), 'sid-s2')).toBeNull();
+    const sealed = (JSON.parse(raw) as { sealed: string }).sealed;
+    const changed = JSON.stringify({ ...(JSON.parse(raw) as object), sealed: `${sealed.slice(0, -4)}AAAA` });
+    await redis.client.set(`${prefix}sid-s2`, changed, { PX: 60_000 });
+    expect(await get(store, 'sid-s2')).toBeNull();
+  });
+
+  it('reads sessions written before sealing was turned on as they are', async () => {
+    await set(redisSessionStore(redis.client, { prefix }), 'sid-s4', sessionData('bob'));
+    const sealing = redisSessionStore(redis.client, { prefix, sealer: sealer(7) });
+    expect((await get(sealing, 'sid-s4'))?.returnTo).toBe('/for/bob');
   });
 });

@@ -19,7 +19,7 @@ const SESSION_SECRET = 'a-long-enough-session-secret-for-these-tests';
 const root = mkdtempSync(join(tmpdir(), 'stepgate-redis-compose-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-function writeConfig(): string {
+function writeConfig(extraStore = ''): string {
   const config = join(root, 'stepgate.yaml');
   writeFileSync(
     config,
@@ -27,7 +27,7 @@ function writeConfig(): string {
       'server: { listen: 127.0.0.1:0 }',
       'upstream: { url: http://127.0.0.1:3000 }',
       `session: { secret: '\${STEPGATE_SESSION_SECRET}', store: redis, redis_url: '${url}' }`,
-      `store: { path: '${join(root, 'stepgate.db')}' }`,
+      `store: { path: '${join(root, 'stepgate.db')}'${extraStore} }`,
       'logins: { direct: { users_file: config/users.demo.yaml } }',
       `notifications: { outbox_path: '${join(root, 'outbox.jsonl')}' }`,
       'policy_file: config/policy.example.yaml',
@@ -67,5 +67,42 @@ describe('compose with session.store redis', () => {
       await composed.close();
     }
     await expect(composed.ports.limiter.ping()).rejects.toThrow();
+  });
+
+  it('seals sessions in Redis with store.encryption_key: no name or phone number readable there', async () => {
+    const key = Buffer.alloc(32, 3).toString('base64');
+    rmSync(join(root, 'stepgate.db'), { force: true });
+    const loaded = await loadConfig(writeConfig(`, encryption_key: '${key}'`), {
+      STEPGATE_SESSION_SECRET: SESSION_SECRET,
+    });
+    if (!loaded.ok) throw new Error(`the test config does not load: ${JSON.stringify(loaded.problems)}`);
+    const composed = await compose(loaded.value, silentLogger);
+    const other = connectRedis(url, { logger: silentLogger });
+    try {
+      expect(await other.waitUntilReady(5_000)).toBe(true);
+      const signIn = await request(composed.gateway.handler)
+        .post('/_stepgate/login')
+        .set('Accept', 'application/json')
+        .send({ username: 'helpdesk', password: 'demo-password' });
+      expect(signIn.status).toBe(200);
+      const cookie = signIn.headers['set-cookie']?.[0]?.split(';', 1)[0] ?? '';
+      const sid = /^stepgate_session=s%3A([^.]+)\./.exec(cookie)?.[1];
+      if (sid === undefined) throw new Error(`no session id in ${cookie}`);
+      const raw = (await other.client.get(`stepgate:sess:${sid}`)) ?? '';
+      expect(raw).toContain('"sealed":"v1:');
+      expect(raw).not.toContain('helpdesk');
+      expect(raw).not.toContain('+14155550100');
+
+      const challenge = await request(composed.gateway.handler)
+        .get('/_stepgate/confirm')
+        .set('Accept', 'application/json')
+        .set('Cookie', cookie);
+      expect(challenge.status).toBe(200);
+      expect(challenge.body.methods.length).toBeGreaterThan(0);
+      await other.client.del(`stepgate:sess:${sid}`);
+    } finally {
+      await other.close();
+      await composed.close();
+    }
   });
 });
