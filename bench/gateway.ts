@@ -42,6 +42,8 @@ export interface GatewayOptions {
   policy: 'skip' | 'confirm_always';
   sessions: { store: 'memory' } | { store: 'redis'; url: string };
   store: { type: 'sqlite' } | { type: 'postgres'; url: string };
+  /** store.encryption_key, which also seals Redis sessions; none when absent. */
+  encryptionKey?: string;
   users: Record<string, object>;
   cookieName?: string;
   /** Node options for the gateway process, e.g. --cpu-prof. */
@@ -71,10 +73,12 @@ export async function startGateway(workspace: Workspace, options: GatewayOptions
       secret: 'benchmark-session-secret-0123456789abcdef',
       cookie_name: cookieName,
     },
-    store:
-      options.store.type === 'sqlite'
+    store: {
+      ...(options.store.type === 'sqlite'
         ? { type: 'sqlite', path: join(dir, 'stepgate.db') }
-        : { type: 'postgres', url: options.store.url },
+        : { type: 'postgres', url: options.store.url }),
+      ...(options.encryptionKey && { encryption_key: options.encryptionKey }),
+    },
     logins: { direct: { users_file: join(dir, 'users.yaml') } },
     notifications: { outbox_path: outboxPath },
     policy_file: join(dir, 'policy.yaml'),

@@ -51,6 +51,8 @@ function gatewayOptions(upstreamUrl: string, sessions: 'memory' | 'redis', redis
     sessions:
       sessions === 'redis' ? { store: 'redis' as const, url: redisUrl } : { store: 'memory' as const },
     store: { type: 'sqlite' as const },
+    // As in production (config/stepgate.production.yaml): Redis sessions are sealed with it.
+    encryptionKey: Buffer.alloc(32, 7).toString('base64'),
     users: benchUsers('bench', 1, hash),
   };
 }
