@@ -183,6 +183,10 @@ export class EncryptingStore implements Store {
     return this.inner.setSetting(name, value);
   }
 
+  addSetting(name: string, value: string): Promise<string> {
+    return this.inner.addSetting(name, value);
+  }
+
   appendHistory(entry: HistoryEntry): Promise<void> {
     return this.inner.appendHistory(entry);
   }

@@ -53,5 +53,8 @@ export async function verifyKeyCheck(store: Store, key: SealingKey): Promise<voi
   }
   const sample = await firstSealedValue(store);
   if (sample !== undefined && !opensWith(sample, key)) throw new EncryptionKeyMismatchError();
-  await store.setSetting(KEY_CHECK_SETTING, makeKeyCheck(key));
+  // Instances started together on a new store may each get here, with different keys if one is
+  // misconfigured: the first check written wins, and every other key is refused against it.
+  const check = await store.addSetting(KEY_CHECK_SETTING, makeKeyCheck(key));
+  if (!passesKeyCheck(check, key)) throw new EncryptionKeyMismatchError();
 }

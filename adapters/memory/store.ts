@@ -241,6 +241,13 @@ export class MemoryStore implements Store {
     this.state.settings.set(name, value);
   }
 
+  async addSetting(name: string, value: string): Promise<string> {
+    const existing = this.state.settings.get(name);
+    if (existing !== undefined) return existing;
+    this.state.settings.set(name, value);
+    return value;
+  }
+
   async appendHistory(entry: HistoryEntry): Promise<void> {
     this.state.history.append(entry);
   }

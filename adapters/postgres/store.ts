@@ -202,6 +202,10 @@ export class PostgresStore implements Store {
     await this.settings.set(name, value);
   }
 
+  async addSetting(name: string, value: string): Promise<string> {
+    return this.settings.add(name, value);
+  }
+
   async appendHistory(entry: HistoryEntry): Promise<void> {
     await this.history.append(entry);
   }

@@ -197,6 +197,10 @@ export class SqliteStore implements Store {
     this.settings.set(name, value);
   }
 
+  async addSetting(name: string, value: string): Promise<string> {
+    return this.settings.add(name, value);
+  }
+
   async appendHistory(entry: HistoryEntry): Promise<void> {
     this.history.append(entry);
   }

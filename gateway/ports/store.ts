@@ -165,6 +165,12 @@ export interface Store {
   /** Small named values the store keeps for itself, e.g. the check value of the encryption key. */
   getSetting(name: string): Promise<string | undefined>;
   setSetting(name: string, value: string): Promise<void>;
+  /**
+   * Stores `value` under `name` unless a value is there already, in one step that concurrent
+   * callers (other instances) cannot interleave; returns the value stored now, the earlier one
+   * when there was one.
+   */
+  addSetting(name: string, value: string): Promise<string>;
 
   appendHistory(entry: HistoryEntry): Promise<void>;
   /** Newest first. */

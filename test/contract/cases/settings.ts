@@ -93,6 +93,18 @@ export function describeListsAndSettings(store: CurrentStore): void {
       expect(await store().getSetting('contract_three')).toBeUndefined();
     });
 
+    it('adds a value only where there is none, and says which value is stored', async () => {
+      expect(await store().addSetting('contract_setting', 'first')).toBe('first');
+      expect(await store().addSetting('contract_setting', 'second')).toBe('first');
+      expect(await store().getSetting('contract_setting')).toBe('first');
+      const both = await Promise.all([
+        store().addSetting('contract_race', 'one'),
+        store().addSetting('contract_race', 'two'),
+      ]);
+      expect(both[0]).toBe(both[1]);
+      expect(await store().getSetting('contract_race')).toBe(both[0]);
+    });
+
     it('keeps an empty value apart from no value', async () => {
       await store().setSetting('contract_setting', '');
       expect(await store().getSetting('contract_setting')).toBe('');

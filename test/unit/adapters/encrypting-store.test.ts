@@ -196,6 +196,28 @@ describe('the key check', () => {
     expect(await raw.getSetting(KEY_CHECK_SETTING)).toMatch(/^v1:/);
   });
 
+  it('lets one key win when instances with different keys start together on a new store', async () => {
+    // Two processes on one database file, as two instances on one store: each reads "no check"
+    // before either writes one.
+    const other = SqliteStore.open(path);
+    try {
+      const opened = await Promise.allSettled([
+        EncryptingStore.open(raw, KEY),
+        EncryptingStore.open(other, OTHER_KEY),
+      ]);
+      expect(opened.map((result) => result.status).sort()).toEqual(['fulfilled', 'rejected']);
+      const refused = opened.find((result) => result.status === 'rejected');
+      expect(refused?.status === 'rejected' && refused.reason).toBeInstanceOf(EncryptionKeyMismatchError);
+      // The check kept is the winner's: the same key opens again, the other does not.
+      const winner = opened[0]?.status === 'fulfilled' ? KEY : OTHER_KEY;
+      const loser = winner === KEY ? OTHER_KEY : KEY;
+      await expect(EncryptingStore.open(raw, winner)).resolves.toBeInstanceOf(EncryptingStore);
+      await expect(EncryptingStore.open(raw, loser)).rejects.toThrow(EncryptionKeyMismatchError);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('refuses a damaged check rather than accepting any key', async () => {
     await raw.setSetting(KEY_CHECK_SETTING, 'v1:garbage');
     await expect(EncryptingStore.open(raw, KEY)).rejects.toThrow(EncryptionKeyMismatchError);
