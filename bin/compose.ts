@@ -7,7 +7,12 @@ import { BoundedMemorySessionStore } from '../adapters/memory/session-store.js';
 import { MemoryLimiter } from '../adapters/memory/limiter.js';
 import { MemoryReplayCache } from '../adapters/memory/replay-cache.js';
 import type { RedisAdapters } from '../adapters/redis/open.js';
-import { PassportSamlServiceProvider, SamlConfigError } from '../adapters/saml/service-provider.js';
+import type { CacheProvider } from '@node-saml/passport-saml';
+import {
+  DEFAULT_REQUEST_LIFETIME_MS,
+  PassportSamlServiceProvider,
+  SamlConfigError,
+} from '../adapters/saml/service-provider.js';
 import { UsersFile } from '../adapters/users-file/users-file.js';
 import { GatewayMetrics } from '../gateway/metrics.js';
 import { createGateway, type Gateway } from '../gateway/app.js';
@@ -29,6 +34,8 @@ async function openUsers(config: Config): Promise<UsersFile | undefined> {
 }
 
 type SharedState = Pick<Ports, 'limiter' | 'replayCache' | 'sessions' | 'health'> & {
+  /** Where a fleet keeps the ids of its SAML AuthnRequests; each instance its own when absent. */
+  samlRequestIds?: CacheProvider;
   close(): Promise<void>;
 };
 
@@ -70,7 +77,12 @@ async function openSharedState(config: Config, logger: Logger): Promise<SharedSt
   const sealer = await sessionSealer(config, logger);
   let redis: RedisAdapters;
   try {
-    redis = openRedisAdapters(config.session.redis_url, { logger, clock: systemClock, sealer });
+    redis = openRedisAdapters(config.session.redis_url, {
+      logger,
+      clock: systemClock,
+      sealer,
+      samlRequestLifetimeMs: DEFAULT_REQUEST_LIFETIME_MS,
+    });
   } catch (error) {
     throw new StartupError(`session.redis_url ${(error as Error).message}`);
   }
@@ -81,6 +93,7 @@ async function openSharedState(config: Config, logger: Logger): Promise<SharedSt
   return {
     limiter: redis.limiter,
     replayCache: redis.replayCache,
+    samlRequestIds: redis.samlRequestIds,
     sessions: redis.sessions,
     health: { redis: () => connection.ping() },
     close: () => connection.close(),
@@ -88,10 +101,12 @@ async function openSharedState(config: Config, logger: Logger): Promise<SharedSt
 }
 
 /** The SAML service provider when logins.saml is configured; a bad IdP certificate stops start-up. */
-function openSaml(config: Config): Ports['saml'] {
+function openSaml(config: Config, requestIds: CacheProvider | undefined): Ports['saml'] {
   if (!config.logins.saml) return undefined;
   try {
-    return new PassportSamlServiceProvider(config.logins.saml, config.server);
+    return new PassportSamlServiceProvider(config.logins.saml, config.server, {
+      ...(requestIds && { requestIds }),
+    });
   } catch (error) {
     if (error instanceof SamlConfigError) throw new StartupError(error.message);
     throw error;
@@ -112,12 +127,18 @@ export async function compose(config: Config, logger: Logger): Promise<Composed>
   if (!policyResult.ok) throw new StartupError(formatProblems(policyResult.problems));
   const policy = policyResult.value;
   const users = await openUsers(config);
-  const saml = openSaml(config);
   const directory = openDirectory(config, logger);
   let store = await openStore(config, logger);
   store = await encryptAtRest(store, config, logger);
   const notifiers = await openNotifiers(config, logger);
   const shared = await openSharedState(config, logger);
+  let saml: Ports['saml'];
+  try {
+    saml = openSaml(config, shared.samlRequestIds);
+  } catch (error) {
+    await shared.close();
+    throw error;
+  }
   const ports: Ports = {
     store,
     limiter: shared.limiter,

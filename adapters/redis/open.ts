@@ -7,19 +7,27 @@ import type { Clock } from '../../gateway/ports.js';
 import { connectRedis, type RedisConnection, type RedisOptions } from './client.js';
 import { RedisLimiter } from './limiter.js';
 import { RedisReplayCache } from './replay-cache.js';
+import { RedisRequestIdCache } from './saml-request-ids.js';
 import { redisSessionStore, type SessionSealer } from './session-store.js';
 
 export interface RedisAdapters {
   connection: RedisConnection;
   limiter: RedisLimiter;
   replayCache: RedisReplayCache;
+  /** The ids of the SAML AuthnRequests sent, for responses that come back to another instance. */
+  samlRequestIds: RedisRequestIdCache;
   sessions: ReturnType<typeof redisSessionStore>;
 }
 
 /** Throws (before connecting) when the URL is not one node-redis can use; see checkRedisUrl. */
 export function openRedisAdapters(
   url: string,
-  options: RedisOptions & { clock: Clock; sealer?: SessionSealer | undefined },
+  options: RedisOptions & {
+    clock: Clock;
+    sealer?: SessionSealer | undefined;
+    /** How long a SAML AuthnRequest may be answered. */
+    samlRequestLifetimeMs: number;
+  },
 ): RedisAdapters {
   const connection = connectRedis(url, options);
   const { client } = connection;
@@ -27,6 +35,7 @@ export function openRedisAdapters(
     connection,
     limiter: new RedisLimiter(client, { clock: options.clock }),
     replayCache: new RedisReplayCache(client, options.clock),
+    samlRequestIds: new RedisRequestIdCache(client, { ttlMs: options.samlRequestLifetimeMs }),
     sessions: redisSessionStore(client, { ...(options.sealer && { sealer: options.sealer }) }),
   };
 }

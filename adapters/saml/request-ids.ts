@@ -2,7 +2,7 @@
  * The ids of the AuthnRequests we sent, so a response answering one (InResponseTo) is accepted only
  * if we asked for it, and only once. node-saml's own cache grows with every visit to /saml/login
  * until a key is next touched; this one is bounded, so anonymous visits cannot fill the memory.
- * One instance only: behind a load balancer without sticky sessions, pass a shared CacheProvider.
+ * One instance only: with Redis sessions, compose passes the fleet's RedisRequestIdCache instead.
  */
 import type { CacheItem, CacheProvider } from '@node-saml/passport-saml';
 import { LRUCache } from 'lru-cache';

@@ -19,7 +19,12 @@ import {
 } from '@node-saml/passport-saml';
 import type { Config } from '../../config/schema.js';
 import { ACS_PATH } from '../../gateway/flows/saml/routes.js';
-import { SamlRejectedError, type SamlIdentity, type SamlServiceProvider } from '../../gateway/ports.js';
+import {
+  DependencyUnavailableError,
+  SamlRejectedError,
+  type SamlIdentity,
+  type SamlServiceProvider,
+} from '../../gateway/ports.js';
 import { identityOf } from './assertion.js';
 import { loadIdpCertificates } from './certificates.js';
 import { BoundedRequestIdCache } from './request-ids.js';
@@ -36,6 +41,9 @@ export interface SamlAdapterOptions {
   /** How long the IdP has to answer an AuthnRequest. Default 1 h. */
   requestLifetimeMs?: number;
 }
+
+/** How long the IdP has to answer an AuthnRequest, unless options say otherwise. */
+export const DEFAULT_REQUEST_LIFETIME_MS = 60 * 60_000;
 
 const NAME_ID_FORMAT = 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified';
 
@@ -69,7 +77,7 @@ export class PassportSamlServiceProvider implements SamlServiceProvider {
   ) {
     this.acsUrl = `${server.public_url.replace(/\/+$/, '')}${server.base_path}${ACS_PATH}`;
     this.clockSkewMs = options.clockSkewMs ?? 5_000;
-    const requestLifetimeMs = options.requestLifetimeMs ?? 60 * 60_000;
+    const requestLifetimeMs = options.requestLifetimeMs ?? DEFAULT_REQUEST_LIFETIME_MS;
     const config: PassportSamlConfig = {
       entryPoint: saml.entry_point,
       idpIssuer: saml.idp_issuer,
@@ -105,6 +113,8 @@ export class PassportSamlServiceProvider implements SamlServiceProvider {
   async loginUrl(relayState: string): Promise<string> {
     const outcome = await this.drive({ query: { RelayState: relayState }, body: {} });
     if (outcome.kind === 'redirect') return outcome.url;
+    // The shared store of request ids (Redis) could not keep this one: a 503, as for sessions.
+    if (outcome.kind === 'error' && outcome.error instanceof DependencyUnavailableError) throw outcome.error;
     // Building a request from our own settings should not fail; if it does, it is a 500.
     throw new Error(
       `SAML login request failed: ${outcome.kind === 'error' ? reasonOf(outcome.error) : outcome.kind}`,
@@ -115,7 +125,11 @@ export class PassportSamlServiceProvider implements SamlServiceProvider {
     const { SAMLResponse } = body;
     if (!SAMLResponse) throw new SamlRejectedError('no SAMLResponse');
     const outcome = await this.drive({ query: {}, body: { SAMLResponse } });
-    if (outcome.kind === 'error') throw new SamlRejectedError(reasonOf(outcome.error));
+    if (outcome.kind === 'error') {
+      // Not the response's fault: the request ids could not be looked up. A 503, not a refusal.
+      if (outcome.error instanceof DependencyUnavailableError) throw outcome.error;
+      throw new SamlRejectedError(reasonOf(outcome.error));
+    }
     if (outcome.kind !== 'success')
       throw new SamlRejectedError(`no sign-in in the response (${outcome.kind})`);
     try {

@@ -12,6 +12,7 @@ import { RedisReplayCache } from '../../adapters/redis/replay-cache.js';
 import { compose } from '../../bin/compose.js';
 import { silentLogger } from '../../bin/logger.js';
 import { loadConfig } from '../../config/load.js';
+import { IDP_ENTITY_ID, IDP_SSO_URL, authnRequestOf, fixturePath } from '../helpers/saml-idp.js';
 
 const url = process.env.STEPGATE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SESSION_SECRET = 'a-long-enough-session-secret-for-these-tests';
@@ -19,7 +20,10 @@ const SESSION_SECRET = 'a-long-enough-session-secret-for-these-tests';
 const root = mkdtempSync(join(tmpdir(), 'stepgate-redis-compose-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-function writeConfig(extraStore = ''): string {
+function writeConfig(
+  extraStore = '',
+  logins = 'logins: { direct: { users_file: config/users.demo.yaml } }',
+): string {
   const config = join(root, 'stepgate.yaml');
   writeFileSync(
     config,
@@ -28,7 +32,7 @@ function writeConfig(extraStore = ''): string {
       'upstream: { url: http://127.0.0.1:3000 }',
       `session: { secret: '\${STEPGATE_SESSION_SECRET}', store: redis, redis_url: '${url}' }`,
       `store: { path: '${join(root, 'stepgate.db')}'${extraStore} }`,
-      'logins: { direct: { users_file: config/users.demo.yaml } }',
+      logins,
       `notifications: { outbox_path: '${join(root, 'outbox.jsonl')}' }`,
       'policy_file: config/policy.example.yaml',
       '',
@@ -100,6 +104,25 @@ describe('compose with session.store redis', () => {
       expect(challenge.status).toBe(200);
       expect(challenge.body.methods.length).toBeGreaterThan(0);
       await other.client.del(`stepgate:sess:${sid}`);
+    } finally {
+      await other.close();
+      await composed.close();
+    }
+  });
+
+  it('keeps the ids of SAML AuthnRequests in Redis, for whichever instance the answer reaches', async () => {
+    const logins = `logins: { saml: { entry_point: '${IDP_SSO_URL}', idp_issuer: '${IDP_ENTITY_ID}', idp_cert: '${fixturePath('idp.crt')}', issuer: stepgate } }`;
+    const loaded = await loadConfig(writeConfig('', logins), { STEPGATE_SESSION_SECRET: SESSION_SECRET });
+    if (!loaded.ok) throw new Error(`the test config does not load: ${JSON.stringify(loaded.problems)}`);
+    const composed = await compose(loaded.value, silentLogger);
+    const other = connectRedis(url, { logger: silentLogger });
+    try {
+      expect(await other.waitUntilReady(5_000)).toBe(true);
+      const sp = composed.ports.saml;
+      if (!sp) throw new Error('no SAML service provider');
+      const { id } = await authnRequestOf(await sp.loginUrl('/'), sp.metadata());
+      expect(await other.client.exists(`stepgate:saml:request:${id}`)).toBe(1);
+      await other.client.del(`stepgate:saml:request:${id}`);
     } finally {
       await other.close();
       await composed.close();
