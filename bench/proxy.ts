@@ -78,6 +78,18 @@ function roundOrder(targets: readonly Target[], round: number): Target[] {
   return [...(round % 2 === 0 ? pair : pair.reverse()), ...rotated(rest, round)];
 }
 
+/** WARM_UP_REQUESTS requests to `target`, measured by nobody. */
+function warmUp(target: Target, options: BenchOptions) {
+  return runLoad({
+    url: `${target.url}${PATH}`,
+    headers: target.headers,
+    connections: options.connections,
+    durationS: 600,
+    amount: WARM_UP_REQUESTS,
+    processes: {},
+  });
+}
+
 async function measure(
   target: Target,
   phase: Phase,
@@ -130,14 +142,7 @@ async function profileGateway(
       headers: { cookie: await signedInCookie(gateway) },
       processes: { server: gateway.pid, upstream: upstream.pid },
     };
-    await runLoad({
-      url: `${target.url}${PATH}`,
-      headers: target.headers,
-      connections: options.connections,
-      durationS: 600,
-      amount: WARM_UP_REQUESTS,
-      processes: {},
-    });
+    await warmUp(target, options);
     window.fromUs = monotonicMicros();
     await measure(target, 'saturation', -1, options);
     window.toUs = monotonicMicros();
@@ -217,18 +222,7 @@ export async function proxyBenchmark(workspace: Workspace, options: BenchOptions
     );
     try {
       log(`warming up: ${WARM_UP_REQUESTS} requests to each target, all at once`);
-      await Promise.all(
-        targets.map((target) =>
-          runLoad({
-            url: `${target.url}${PATH}`,
-            headers: target.headers,
-            connections: options.connections,
-            durationS: 600,
-            amount: WARM_UP_REQUESTS,
-            processes: {},
-          }),
-        ),
-      );
+      await Promise.all(targets.map((target) => warmUp(target, options)));
       const measurements: Measurement[] = [];
       for (let round = 0; round < options.repeats; round++) {
         for (const target of roundOrder(targets, round)) {
