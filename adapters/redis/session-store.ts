@@ -6,10 +6,10 @@
  *
  * With `store.encryption_key` set, a session holds phone numbers (the user's, one being
  * registered) and, during enrollment, an authenticator secret: what SPEC §2 keeps encrypted at
- * rest, and Redis may write its data to disk and to replicas. Everything but the cookie is then
- * sealed as the store's values are (adapters/crypto/key.ts), bound to the session id, so a value
- * copied to another session's key does not open. The cookie stays readable: connect-redis takes
- * the key's expiry from it, and it holds only times.
+ * rest, and Redis may write its data to disk and to replicas. The session is then sealed as the
+ * store's values are (adapters/crypto/key.ts), bound to the session id, so a value copied to
+ * another session's key does not open; only its expiry time stays readable beside the seal, for
+ * connect-redis to set the key's expiry from. A value that is not sealed is not believed.
  */
 import { RedisStore } from 'connect-redis';
 import { LRUCache } from 'lru-cache';
@@ -46,9 +46,13 @@ function failClosed(
   );
 }
 
-/** A session as kept in Redis when sealed. */
+/**
+ * A session as kept in Redis when sealed: the whole session sealed, and beside it only the time
+ * it expires, which connect-redis reads to set the key's expiry. Nothing outside the seal is
+ * believed when the session is read back.
+ */
 interface SealedSession {
-  cookie: SessionData['cookie'];
+  cookie: { expires: Date | string | null | undefined };
   sealed: string;
 }
 
@@ -60,15 +64,16 @@ function isSealedSession(data: unknown): data is SealedSession {
  * Sealed values opened lately, by the sealed text: opening one costs about 12 µs (most of it
  * setting up the cipher), on every proxied request. A sealed text never changes once written (a
  * new IV every time), so its plaintext cannot go stale; each entry remembers the session it
- * opened for, and the same text under another session id is opened (and refused) afresh. About
- * 1.5 kB each, so at most some 15 MB.
+ * opened for, and the same text under another session id is opened (and refused) afresh. Bounded
+ * by count and by the length of the texts kept (sessions carry the groups a directory gives).
  */
-const OPENED_SESSIONS = 10_000;
+const OPENED_SESSIONS = { max: 10_000, maxSize: 16 * 1024 * 1024 };
 
 /** Seals and opens sessions under one key; see the top of this file. */
 export class SessionSealer {
   private readonly opened = new LRUCache<string, { sid: string; plaintext: string }>({
-    max: OPENED_SESSIONS,
+    ...OPENED_SESSIONS,
+    sizeCalculation: (entry, sealed) => sealed.length + entry.plaintext.length,
   });
 
   constructor(
@@ -77,26 +82,26 @@ export class SessionSealer {
   ) {}
 
   seal(sid: string, session: SessionData): SealedSession {
-    const { cookie, ...rest } = session;
-    const plaintext = JSON.stringify(rest);
+    const plaintext = JSON.stringify(session);
     const sealed = this.key.seal(plaintext, bindingOf('session', sid));
     this.opened.set(sealed, { sid, plaintext });
-    return { cookie, sealed };
+    return { cookie: { expires: session.cookie?.expires }, sealed };
   }
 
   /**
-   * The session as it was written. A session written before sealing was turned on is read as it
-   * is; one that does not open (another key, another session's value, a changed value) is no
-   * session: its owner signs in again, and nothing unverified is believed.
+   * The session as it was written, cookie and all, from the seal alone. A value that is not
+   * sealed (written before the key was set, or by someone with access to Redis) or does not open
+   * (another key, another session's value, a changed value) is no session: its owner signs in
+   * again, and nothing unverified is believed.
    */
   open(sid: string, data: unknown): unknown {
-    if (!isSealedSession(data)) return data;
-    const plaintext = this.plaintextOf(sid, data.sealed);
+    if (data === null || data === undefined) return data;
+    const plaintext = isSealedSession(data) ? this.plaintextOf(sid, data.sealed) : undefined;
     if (plaintext === undefined) {
-      this.logger.warn('a session in redis does not open with store.encryption_key; treated as signed out');
+      this.logger.warn('a session in redis is not sealed with store.encryption_key; treated as signed out');
       return null;
     }
-    return { ...(JSON.parse(plaintext) as object), cookie: data.cookie };
+    return JSON.parse(plaintext) as unknown;
   }
 
   private plaintextOf(sid: string, sealed: string): string | undefined {

@@ -88,14 +88,16 @@ describe('Redis session store, sealed with store.encryption_key', () => {
   };
   const withSecrets = (): SessionData => ({ ...sessionData('alice'), ...secrets }) as unknown as SessionData;
 
-  it('keeps nothing but the cookie readable in Redis, and reads back what it wrote', async () => {
+  it('keeps nothing but the expiry readable in Redis, and reads back what it wrote', async () => {
     const store = redisSessionStore(redis.client, { prefix, sealer: sealer(7) });
     await set(store, 'sid-s1', withSecrets());
     const raw = (await redis.client.get(`${prefix}sid-s1`)) ?? '';
     for (const secret of ['alice', '+14155550123', '+447400123456', 'JBSWY3DPEHPK3PXP']) {
       expect(raw).not.toContain(secret);
     }
-    expect(Object.keys(JSON.parse(raw) as object).sort()).toEqual(['cookie', 'sealed']);
+    const stored = JSON.parse(raw) as { cookie: object };
+    expect(Object.keys(stored).sort()).toEqual(['cookie', 'sealed']);
+    expect(Object.keys(stored.cookie)).toEqual(['expires']);
     // connect-redis still reads the expiry from the cookie.
     expect(await redis.client.pTTL(`${prefix}sid-s1`)).toBeGreaterThan(29 * 60_000);
     expect(await get(store, 'sid-s1')).toMatchObject({ ...secrets, returnTo: '/for/alice' });
@@ -115,9 +117,20 @@ describe('Redis session store, sealed with store.encryption_key', () => {
     expect(await get(store, 'sid-s2')).toBeNull();
   });
 
-  it('reads sessions written before sealing was turned on as they are', async () => {
+  it('believes nothing outside the seal: not an unsealed session, not a changed cookie', async () => {
+    // Written without the key, or by anyone who can write to Redis: not a session.
     await set(redisSessionStore(redis.client, { prefix }), 'sid-s4', sessionData('bob'));
     const sealing = redisSessionStore(redis.client, { prefix, sealer: sealer(7) });
-    expect((await get(sealing, 'sid-s4'))?.returnTo).toBe('/for/bob');
+    expect(await get(sealing, 'sid-s4')).toBeNull();
+
+    // The readable expiry sets the key's lifetime only; the session's cookie comes from the seal.
+    await set(sealing, 'sid-s5', sessionData('bob', 60_000));
+    const raw = JSON.parse((await redis.client.get(`${prefix}sid-s5`)) ?? '{}') as { sealed: string };
+    const forged = {
+      cookie: { expires: '2099-01-01T00:00:00.000Z', originalMaxAge: 1e12, httpOnly: false },
+      sealed: raw.sealed,
+    };
+    await redis.client.set(`${prefix}sid-s5`, JSON.stringify(forged), { PX: 60_000 });
+    expect((await get(sealing, 'sid-s5'))?.cookie).toMatchObject({ originalMaxAge: 60_000, httpOnly: true });
   });
 });
