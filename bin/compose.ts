@@ -19,7 +19,7 @@ import { createGateway, type Gateway } from '../gateway/app.js';
 import { AdminService } from '../gateway/admin/service.js';
 import { keepHistory } from '../gateway/admin/retention.js';
 import { CodeHasher } from '../gateway/factors/codes.js';
-import { systemClock, type Logger, type Ports } from '../gateway/ports.js';
+import { systemClock, type Logger, type Ports, type Store } from '../gateway/ports.js';
 import { PolicyFile } from './policy-file.js';
 import { StartupError, encryptAtRest, openDirectory, openNotifiers, openStore } from './open.js';
 
@@ -127,18 +127,21 @@ export async function compose(config: Config, logger: Logger): Promise<Composed>
   if (!policyResult.ok) throw new StartupError(formatProblems(policyResult.problems));
   const policy = policyResult.value;
   const users = await openUsers(config);
-  const directory = openDirectory(config, logger);
-  let store = await openStore(config, logger);
-  store = await encryptAtRest(store, config, logger);
-  const notifiers = await openNotifiers(config, logger);
+  // Redis before the SAML adapter, which keeps its request ids there; both before the store, so
+  // a bad IdP certificate stops start-up before the store is touched (or its key check written).
   const shared = await openSharedState(config, logger);
   let saml: Ports['saml'];
+  let store: Store;
+  let notifiers: Awaited<ReturnType<typeof openNotifiers>>;
   try {
     saml = openSaml(config, shared.samlRequestIds);
+    store = await encryptAtRest(await openStore(config, logger), config, logger);
+    notifiers = await openNotifiers(config, logger);
   } catch (error) {
     await shared.close();
     throw error;
   }
+  const directory = openDirectory(config, logger);
   const ports: Ports = {
     store,
     limiter: shared.limiter,

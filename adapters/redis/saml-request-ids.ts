@@ -1,9 +1,10 @@
 /**
  * The ids of the SAML AuthnRequests a fleet sent, in Redis: a sign-in started on one instance
  * (GET /saml/login) may come back to another (POST /saml/acs), and the response answering it
- * (InResponseTo) must be accepted there, once. passport-saml's CacheProvider, over one Redis key
- * per request that expires with the request's lifetime; taking an id out is a GETDEL, so two
- * instances handed the same response cannot both accept it.
+ * (InResponseTo) must be accepted there. passport-saml's CacheProvider, over one Redis key per
+ * request that expires with the request's lifetime, taken out (GETDEL) once answered. node-saml
+ * looks an id up before it takes it out, so two copies of one answer posted at once could both
+ * pass this check: the assertion replay cache (RedisReplayCache) is what refuses the second.
  */
 import type { CacheItem, CacheProvider } from '@node-saml/passport-saml';
 import { KEY_PREFIX, guarded, type RedisClient } from './client.js';

@@ -1,6 +1,6 @@
 /** `session.store: redis` in stepgate.yaml: compose builds the Redis adapters and /readyz checks Redis. */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RedisStore } from 'connect-redis';
@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { connectRedis, deleteKeysUnder } from '../../adapters/redis/client.js';
 import { RedisLimiter } from '../../adapters/redis/limiter.js';
 import { RedisReplayCache } from '../../adapters/redis/replay-cache.js';
-import { compose } from '../../bin/compose.js';
+import { StartupError, compose } from '../../bin/compose.js';
 import { silentLogger } from '../../bin/logger.js';
 import { loadConfig } from '../../config/load.js';
 import { IDP_ENTITY_ID, IDP_SSO_URL, authnRequestOf, fixturePath } from '../helpers/saml-idp.js';
@@ -127,5 +127,18 @@ describe('compose with session.store redis', () => {
       await other.close();
       await composed.close();
     }
+  });
+
+  it('stops on a bad IdP certificate before the store is touched', async () => {
+    const database = join(root, 'stepgate.db');
+    rmSync(database, { force: true });
+    const logins = `logins: { saml: { entry_point: '${IDP_SSO_URL}', idp_issuer: '${IDP_ENTITY_ID}', idp_cert: /nonexistent/idp.pem, issuer: stepgate } }`;
+    const loaded = await loadConfig(writeConfig('', logins), { STEPGATE_SESSION_SECRET: SESSION_SECRET });
+    if (!loaded.ok) throw new Error(`the test config does not load: ${JSON.stringify(loaded.problems)}`);
+    await expect(compose(loaded.value, silentLogger)).rejects.toThrow(StartupError);
+    await expect(compose(loaded.value, silentLogger)).rejects.toThrow(
+      "names the file '/nonexistent/idp.pem'",
+    );
+    expect(existsSync(database)).toBe(false);
   });
 });
