@@ -51,21 +51,10 @@ export function unsign(signed: string, secret: string): string | undefined {
   return timingSafeEqual(given, expected) ? id : undefined;
 }
 
-/** The session id of a signed session cookie, or undefined when there is none or it is not ours. */
-export function sessionIdFromCookie(
-  header: string | undefined,
-  cookieName: string,
-  secret: string,
-): string | undefined {
-  const value = cookieValue(header, cookieName);
-  if (!value?.startsWith('s:')) return undefined;
-  return unsign(value.slice(2), secret);
-}
-
 /**
- * sessionIdFromCookie for every request of a server, remembering the cookie values it has
- * verified: in a running server an HMAC costs more than everything else the proxied request's
- * session check does (see docs/benchmarks.md). Only values whose signature was good are kept, so
+ * The session id of every request of a server, remembering the cookie values it has verified:
+ * in a running server an HMAC costs more than everything else the proxied request's session
+ * check does (see docs/benchmarks.md). Only values whose signature was good are kept, so
  * a hit says no more than that this exact value, signature included, was verified before.
  */
 export class SessionCookieReader {
@@ -88,4 +77,13 @@ export class SessionCookieReader {
     if (id !== undefined) this.verified.set(value, id);
     return id;
   }
+}
+
+/** The session id of a signed session cookie, or undefined when there is none or it is not ours. */
+export function sessionIdFromCookie(
+  header: string | undefined,
+  cookieName: string,
+  secret: string,
+): string | undefined {
+  return new SessionCookieReader(cookieName, secret, 1).sessionId(header);
 }
