@@ -49,6 +49,12 @@ export interface Limiter {
   recordFailure(key: string, windowMs: number, now: Date): Promise<number>;
   /** Forgets the failures under `key` (a success ends a run of consecutive failures). */
   clearFailures(key: string): Promise<void>;
+  /**
+   * Takes back one failure recorded under `key` at exactly `at`, if one is still there: an
+   * attempt counted as a failure before its outcome was known (so concurrent attempts cannot
+   * all slip under a limit) that then turned out not to be one.
+   */
+  forgetFailure(key: string, at: Date): Promise<void>;
   lock(key: string, until: Date): Promise<void>;
   lockedUntil(key: string, now: Date): Promise<Date | undefined>;
   /** Throws when the limiter cannot answer (used by /readyz). */

@@ -102,6 +102,12 @@ export class MemoryLimiter implements Limiter {
     this.failures.delete(key);
   }
 
+  async forgetFailure(key: string, at: Date): Promise<void> {
+    const times = this.failures.get(key)?.times;
+    const index = times?.indexOf(at.getTime()) ?? -1;
+    if (index >= 0) times?.splice(index, 1);
+  }
+
   /** Replaces any lock under `key`: the last call wins, so a lock can also be shortened. */
   async lock(key: string, until: Date): Promise<void> {
     this.locks.set(key, until.getTime());

@@ -53,6 +53,16 @@ redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return count
 `);
 
+/**
+ * KEYS[1] the failure log. ARGV: the time of the failure to take back. Removes one event with
+ * exactly that score: events of the same millisecond count alike, so any one of them will do.
+ */
+const forgetScript = new LuaScript(`
+local found = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], ARGV[1], 'LIMIT', 0, 1)
+if found[1] then redis.call('ZREM', KEYS[1], found[1]) end
+return 0
+`);
+
 function checkTime(time: Date, what: string): number {
   const ms = time.getTime();
   if (!Number.isFinite(ms)) throw new RangeError(`limiter: ${what} must be a valid date`);
@@ -149,6 +159,11 @@ export class RedisLimiter implements Limiter {
 
   async clearFailures(key: string): Promise<void> {
     await guarded(this.client, () => this.client.del(this.failureKey(key)));
+  }
+
+  async forgetFailure(key: string, at: Date): Promise<void> {
+    const time = checkTime(at, 'at');
+    await guarded(this.client, () => forgetScript.run(this.client, [this.failureKey(key)], [String(time)]));
   }
 
   /**

@@ -175,6 +175,28 @@ export function describeLimiterContract(name: string, open: OpenLimiter, cleanup
         expect((await take('alice', at(5))).allowed).toBe(false);
       });
 
+      it('takes back one failure recorded at a given time, and nothing when there is none', async () => {
+        await fail('user', at(0));
+        await fail('user', at(1));
+        await fail('user', at(1));
+        await limiter().forgetFailure(key('user'), at(1));
+        expect(await fail('user', at(2))).toBe(3);
+        await limiter().forgetFailure(key('user'), at(5));
+        await limiter().forgetFailure(key('nobody'), at(1));
+        expect(await fail('user', at(3))).toBe(4);
+        expect(await fail('nobody', at(3))).toBe(1);
+      });
+
+      it('takes back a failure without touching take or other keys', async () => {
+        expect(await take('shared', at(0), 1)).toEqual(allowed(1));
+        await fail('shared', at(0));
+        await fail('other', at(0));
+        await limiter().forgetFailure(key('shared'), at(0));
+        expect(await take('shared', at(0), 1)).toEqual(refused(1, hour));
+        expect(await fail('shared', at(1))).toBe(1);
+        expect(await fail('other', at(1))).toBe(2);
+      });
+
       it('counts every one of concurrent failures', async () => {
         const counts = await Promise.all(Array.from({ length: 20 }, () => fail('burst', at(0))));
         expect(counts.sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
