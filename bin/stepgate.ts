@@ -4,7 +4,7 @@
  * then ./stepgate.yaml) and exits non-zero with a one-line reason on failure.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { parseArgs } from 'node:util';
 import { loadConfig, resolveConfigPath } from '../config/load.js';
 import { formatProblems } from '../config/yaml-loader.js';
@@ -12,6 +12,7 @@ import { hashPassword } from '../gateway/flows/login/password.js';
 import { compose, StartupError } from './compose.js';
 import { demoUpstream } from './demo-upstream.js';
 import { jsonLogger } from './logger.js';
+import { listen, type Listening } from './listen.js';
 import { checkCommand } from './check.js';
 import { adminArguments, adminCommand } from './admin.js';
 import { readSecret } from './read-secret.js';
@@ -33,29 +34,26 @@ async function serve(configPath: string): Promise<void> {
   const config = loaded.value;
   const logger = jsonLogger();
   const composed = await compose(config, logger);
-  const [host, port] = splitListen(config.server.listen);
-  const server = createServer(composed.gateway.handler).listen(port, host);
-  composed.gateway.attach(server);
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', (error) =>
-      reject(new StartupError(`cannot listen on ${config.server.listen}: ${error.message}`)),
-    );
-  });
+  let listening: Listening;
+  try {
+    listening = await listen(config.server, composed.gateway.handler, logger);
+  } catch (error) {
+    // Redis, the store and the policy watcher are open by now and would keep the process alive.
+    await composed.close();
+    throw new StartupError((error as Error).message);
+  }
+  composed.gateway.attach(listening.server);
   logger.info('stepgate listening', { listen: config.server.listen, public_url: config.server.public_url });
   process.on('SIGHUP', () => void composed.reload());
-  const stop = () => {
-    logger.info('stepgate stopping');
-    server.close(() => void composed.close().then(() => process.exit(0)));
-    server.closeAllConnections();
+  const stop = (signal: string) => {
+    logger.info('stepgate stopping', { signal, shutdown_timeout_ms: config.server.shutdown_timeout });
+    void listening
+      .drain()
+      .then(() => composed.close())
+      .then(() => process.exit(0));
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
-}
-
-function splitListen(listen: string): [string, number] {
-  const at = listen.lastIndexOf(':');
-  return [listen.slice(0, at).replace(/^\[|\]$/g, ''), Number(listen.slice(at + 1))];
 }
 
 async function demo(configPath: string | undefined): Promise<void> {

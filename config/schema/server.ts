@@ -1,6 +1,7 @@
 /** stepgate.yaml `server:`. */
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { duration, formatDuration } from '../duration.js';
 import { httpUrl } from './common.js';
 
 const listen = z
@@ -47,6 +48,26 @@ export const serverSchema = z
       .describe(
         "GET /metrics answers only clients in these networks (the operators' Prometheus); others get 404.",
       ),
+    shutdown_timeout: duration()
+      .prefault('10s')
+      .describe(
+        'On SIGTERM stepgate stops accepting connections and lets in-flight requests finish for at most this long.',
+      ),
+    headers_timeout: duration()
+      .prefault('20s')
+      .describe(
+        'A client must send the whole request head within this long, on a new connection too (slow-loris).',
+      ),
+    request_timeout: duration()
+      .prefault('5m')
+      .describe(
+        'A client must send the whole request, body included, within this long (large uploads need more).',
+      ),
+    keep_alive_timeout: duration()
+      .prefault('5s')
+      .describe(
+        'An idle keep-alive connection is closed after this long; behind a load balancer, make it longer than its idle timeout.',
+      ),
     entry_points: z
       .record(
         z.string().regex(/^[a-z][a-z0-9_-]*$/, 'entry point names are lowercase words'),
@@ -59,5 +80,15 @@ export const serverSchema = z
       )
       .prefault({})
       .describe("Entry points by Host header; a request matching none is at the 'standard' entry point."),
+  })
+  .superRefine((server, ctx) => {
+    // Node refuses a head timeout longer than the whole-request timeout.
+    if (server.headers_timeout > server.request_timeout) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['headers_timeout'],
+        message: `must not be longer than request_timeout (${formatDuration(server.request_timeout)})`,
+      });
+    }
   })
   .describe('Where stepgate listens and how it reads requests.');
