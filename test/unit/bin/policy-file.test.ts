@@ -1,4 +1,4 @@
-import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
@@ -65,6 +65,58 @@ describe('policy file reloading', () => {
       const temp = join(dir, 'policy.yaml.tmp');
       writeFileSync(temp, policyWith('deny'));
       renameSync(temp, path);
+      await vi.waitFor(() => expect(file.current().evaluate(CONTEXT).action).toBe('deny'), { timeout: 5000 });
+    } finally {
+      file.close();
+    }
+  });
+
+  it('reloads by itself when a Kubernetes ConfigMap swaps the ..data symlink', async () => {
+    // The layout the kubelet writes: policy.yaml -> ..data/policy.yaml, ..data -> ..<timestamp>/,
+    // and an update renames a new ..data link over the old one; policy.yaml itself never changes.
+    const dir = mkdtempSync(join(tmpdir(), 'stepgate-configmap-'));
+    const version = (name: string, text: string) => {
+      mkdirSync(join(dir, name));
+      writeFileSync(join(dir, name, 'policy.yaml'), text);
+    };
+    version('..2026_12_07_01', policyWith('confirm'));
+    symlinkSync('..2026_12_07_01', join(dir, '..data'));
+    symlinkSync('..data/policy.yaml', join(dir, 'policy.yaml'));
+    const { logger } = recordingLogger();
+    const result = await PolicyFile.open(join(dir, 'policy.yaml'), logger);
+    if (!result.ok) throw new Error('the first policy should load');
+    const file = result.value;
+    file.watch();
+    try {
+      for (const [name, then] of [
+        ['..2026_12_07_02', 'deny'],
+        ['..2026_12_07_03', 'skip'],
+      ] as const) {
+        version(name, policyWith(then));
+        symlinkSync(name, join(dir, '..data_tmp'));
+        renameSync(join(dir, '..data_tmp'), join(dir, '..data'));
+        rmSync(join(dir, name === '..2026_12_07_02' ? '..2026_12_07_01' : '..2026_12_07_02'), {
+          recursive: true,
+        });
+        await vi.waitFor(() => expect(file.current().evaluate(CONTEXT).action).toBe(then), { timeout: 5000 });
+      }
+    } finally {
+      file.close();
+    }
+  });
+
+  it('reloads when the file a symlink points to elsewhere is edited in place', async () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), 'stepgate-policy-target-'));
+    const target = join(elsewhere, 'policy.yaml');
+    writeFileSync(target, policyWith('confirm'));
+    const dir = mkdtempSync(join(tmpdir(), 'stepgate-policy-link-'));
+    symlinkSync(target, join(dir, 'policy.yaml'));
+    const result = await PolicyFile.open(join(dir, 'policy.yaml'), recordingLogger().logger);
+    if (!result.ok) throw new Error('the first policy should load');
+    const file = result.value;
+    file.watch();
+    try {
+      writeFileSync(target, policyWith('deny'));
       await vi.waitFor(() => expect(file.current().evaluate(CONTEXT).action).toBe('deny'), { timeout: 5000 });
     } finally {
       file.close();
