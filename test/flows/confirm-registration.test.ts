@@ -1,8 +1,12 @@
 /** SPEC §1.4: the mobile registration prompt at sign-in — validation, proof by SMS, decline, reprompt. */
+import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import {
   BASE,
   DAY,
+  FLOW_USERS,
+  directUser,
+  issueTemporaryCode,
   MINUTE,
   NEW_MOBILE,
   NO_PROMPT,
@@ -17,6 +21,7 @@ import {
   wrongCode,
   type Agent,
 } from '../helpers/flow.js';
+import { TEST_PASSWORD } from '../helpers/gateway.js';
 
 const US_GB_ONLY = { version: 1, methods: { sms: { allowed_countries: ['US', 'GB'] } } };
 
@@ -243,5 +248,72 @@ describe('mobile registration (SPEC §1.4)', () => {
     const { agent, next } = await signIn(gw, 'alice');
     expect(next).toBe('confirm');
     expect(await offered(agent)).toEqual([{ id: 'email', destination: 'a•••@example.com' }]);
+  });
+});
+
+describe('declining the prompt leaves a way forward', () => {
+  const NO_WAY_FORWARD =
+    'Add a mobile number to continue: your account has no email address or authenticator app to confirm it is you.';
+  const users = { ...FLOW_USERS, nomail: directUser() };
+
+  it('is not offered to a user with no email and no mobile, on the page or in JSON', async () => {
+    const gw = await flowGateway({ users });
+    const { agent, next } = await signIn(gw, 'nomail');
+    expect(next).toBe('register_mobile');
+    expect((await agent.get(`${BASE}/mobile`)).body).toEqual({ prompt: true, allow_decline: false });
+
+    const browser = request.agent(gw.app);
+    await browser.post(`${BASE}/login`).send({ username: 'nomail', password: TEST_PASSWORD });
+    const page = await browser.get(`${BASE}/mobile`).set('Accept', 'text/html');
+    expect(page.status).toBe(200);
+    expect(page.text).not.toContain(`action="${BASE}/mobile/decline"`);
+    expect(page.text).not.toContain('continue with');
+    expect(page.text).toContain(NO_WAY_FORWARD);
+  });
+
+  it('refuses a forged decline with a clear error, and keeps asking for the number', async () => {
+    const gw = await flowGateway({ users });
+    const { agent } = await signIn(gw, 'nomail');
+    const res = await decline(agent);
+    expect(res.status).toBe(403);
+    expect(res.body).toEqual({ error: 'decline_not_allowed', message: NO_WAY_FORWARD });
+    expect(await gw.store.getRegistrationDecline('nomail')).toBeUndefined();
+    expect((await agent.get(`${BASE}/confirm`)).body.next).toBe('register_mobile');
+    expect((await agent.get('/app')).status).toBe(401);
+  });
+
+  it('is not offered when email is switched off, even to a user with an address', async () => {
+    const gw = await flowGateway({ policy: { version: 1, methods: { email: { enabled: false } } } });
+    const { agent } = await signIn(gw, 'alice');
+    expect((await agent.get(`${BASE}/mobile`)).body).toEqual({ prompt: true, allow_decline: false });
+    expect((await decline(agent)).status).toBe(403);
+  });
+
+  it('does not count a temporary code, which expires, as a way forward', async () => {
+    const gw = await flowGateway({ users });
+    await issueTemporaryCode(gw, 'nomail');
+    const { agent } = await signIn(gw, 'nomail');
+    expect((await agent.get(`${BASE}/mobile`)).body.allow_decline).toBe(false);
+    expect((await decline(agent)).status).toBe(403);
+  });
+
+  it('is offered to a user with an authenticator app, who then confirms with it', async () => {
+    const gw = await flowGateway({ users });
+    await gw.store.saveAuthenticator({
+      user: 'nomail',
+      secret: 'JBSWY3DPEHPK3PXP',
+      createdAt: gw.clock.now(),
+      lastUsedStep: null,
+    });
+    const { agent } = await signIn(gw, 'nomail');
+    expect((await agent.get(`${BASE}/mobile`)).body.allow_decline).toBe(true);
+
+    const browser = request.agent(gw.app);
+    await browser.post(`${BASE}/login`).send({ username: 'nomail', password: TEST_PASSWORD });
+    const page = await browser.get(`${BASE}/mobile`).set('Accept', 'text/html');
+    expect(page.text).toContain('Not now — continue with my authenticator app');
+
+    expect((await decline(agent)).body).toEqual({ next: 'confirm', redirect: '/_stepgate/confirm' });
+    expect(await offered(agent)).toEqual([{ id: 'authenticator' }]);
   });
 });

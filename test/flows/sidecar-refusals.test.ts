@@ -281,6 +281,20 @@ describe('sidecar requests that are not valid', () => {
     expect(res.body.error).toBe('decline_not_allowed');
   });
 
+  it('refuses to decline for a user with no email: no way forward would be left (403)', async () => {
+    const gw = await sidecarGateway({ policy: undefined });
+    const { email: _none, ...noEmail } = ALICE;
+    const id = await evaluate(gw, noEmail);
+    expect((await call(gw, KEYCLOAK, 'get', `/transactions/${id}`)).body).toMatchObject({
+      decision: 'register_mobile',
+      allow_decline: false,
+    });
+    const res = await call(gw, KEYCLOAK, 'post', `/transactions/${id}/mobile/decline`, {});
+    expect(res.status).toBe(403);
+    expect(res.body.error).toBe('decline_not_allowed');
+    expect(await gw.store.getRegistrationDecline('alice')).toBeUndefined();
+  });
+
   it('answers 503 when the SMS provider fails for now; the transaction stays open for email', async () => {
     const failing = { sendSms: async (_message: SmsMessage) => Promise.reject(DeliveryError.transient()) };
     const gw = await sidecarGateway({ sms: failing, policy: undefined });

@@ -1,9 +1,28 @@
-import { codeField, csrfField, html, page } from '../../http/html.js';
+import { codeField, csrfField, html, page, type SafeHtml } from '../../http/html.js';
+import type { MethodId } from '../../factors/types.js';
+import type { DeclineOption } from './registration.js';
+
+const CONTINUE_WITH: Partial<Record<MethodId, string>> = {
+  email: 'Not now — continue with email',
+  authenticator: 'Not now — continue with my authenticator app',
+};
+
+/** The way out of the prompt where there is one; where policy or the account rules it out, why not. */
+function declineBlock(basePath: string, csrf: string, decline: DeclineOption): SafeHtml | string {
+  if (decline.allowed) {
+    return html`<form method="post" action="${basePath}/mobile/decline">
+      ${csrfField(csrf)}<button type="submit" class="secondary">
+        ${CONTINUE_WITH[decline.via] ?? 'Not now — continue without a mobile number'}
+      </button>
+    </form>`;
+  }
+  return decline.reason ? html`<p class="muted">${decline.reason.message}</p>` : '';
+}
 
 export function mobilePage(options: {
   basePath: string;
   csrf: string;
-  allowDecline: boolean;
+  decline: DeclineOption;
   phone?: string | undefined;
   error?: string | undefined;
 }): string {
@@ -30,7 +49,7 @@ export function mobilePage(options: {
         <p id="phone-hint" class="muted">In international format, starting with + and the country code.</p>
         <button type="submit">Text me a code</button>
       </form>
-      ${options.allowDecline ? html`<form method="post" action="${basePath}/mobile/decline">${csrfField(csrf)}<button type="submit" class="secondary">Not now — continue with email</button></form>` : ''}`,
+      ${declineBlock(basePath, csrf, options.decline)}`,
   });
 }
 

@@ -9,15 +9,44 @@ import { maskPhone } from '../../factors/mask.js';
 import { newMobileNotice } from '../../factors/messages.js';
 import { checkMobileNumber } from '../../factors/sms/phone.js';
 import { sendSmsCode } from '../../factors/sms/index.js';
-import { saveVerifiedMobile } from '../confirm/methods.js';
+import type { MethodId } from '../../factors/types.js';
+import { offeredMethods, saveVerifiedMobile, userFacts } from '../confirm/methods.js';
 import { deliveryRefusal, guardLocked, refuseAnswer, type FlowDeps } from '../confirm/challenge.js';
 
 export const REGISTRATION_TRIGGER = 'MobileRegistration' as const;
 
-export function canDecline(deps: FlowDeps, auth: SignedInUser): boolean {
-  return (
-    auth.stage === 'registering_mobile' && deps.policy.current().document.mobile_registration.allow_decline
-  );
+/** Whether the prompt may be declined, and if so the way the user then confirms, for the button. */
+export type DeclineOption =
+  { allowed: true; via: MethodId } | { allowed: false; reason?: GatewayError | undefined };
+
+/**
+ * Declining must leave a way forward: a method that lasts without a mobile number, email (an
+ * address on the account, email enabled) or an authenticator app. A temporary code does not
+ * count: it expires, and a user who declined is not asked again (`reprompt_after`), so they
+ * would be left with nothing at the next sign-in from a new network.
+ */
+export async function declineOption(deps: FlowDeps, auth: SignedInUser): Promise<DeclineOption> {
+  if (auth.stage !== 'registering_mobile') return { allowed: false };
+  const policy = deps.policy.current();
+  if (!policy.document.mobile_registration.allow_decline) {
+    return {
+      allowed: false,
+      reason: declineRefused('Your organisation requires a mobile number on your account.'),
+    };
+  }
+  const facts = await userFacts(auth, policy, deps.ports);
+  const [via] = offeredMethods({ ...facts, mobile: undefined, hasTemporaryCode: false }, policy);
+  if (via) return { allowed: true, via };
+  return {
+    allowed: false,
+    reason: declineRefused(
+      'Add a mobile number to continue: your account has no email address or authenticator app to confirm it is you.',
+    ),
+  };
+}
+
+function declineRefused(message: string): GatewayError {
+  return new GatewayError(403, 'decline_not_allowed', message);
 }
 
 /**
@@ -87,13 +116,8 @@ export async function verifyRegistration(deps: FlowDeps, auth: SignedInUser, cod
 
 /** POST /mobile/decline: continue without a number; asked again only after `reprompt_after`. */
 export async function declineRegistration(deps: FlowDeps, auth: SignedInUser): Promise<SignedInUser> {
-  if (!canDecline(deps, auth)) {
-    throw new GatewayError(
-      403,
-      'decline_not_allowed',
-      'Your organisation requires a mobile number on your account.',
-    );
-  }
+  const option = await declineOption(deps, auth);
+  if (!option.allowed) throw option.reason ?? declineRefused('There is no mobile number prompt to decline.');
   await deps.ports.store.recordRegistrationDecline(auth.user, deps.ports.clock.now());
   await recordAttempt(deps.ports, auth, { method: 'sms', status: 'Declined', trigger: REGISTRATION_TRIGGER });
   return afterPrompt(auth);

@@ -13,7 +13,7 @@ import { maskPhone } from '../../factors/mask.js';
 import type { FlowDeps } from '../confirm/challenge.js';
 import { field, requireSignedIn } from '../guards.js';
 import { nextStep } from '../next-step.js';
-import { canDecline, declineRegistration, startRegistration, verifyRegistration } from './registration.js';
+import { declineOption, declineRegistration, startRegistration, verifyRegistration } from './registration.js';
 import { mobileCodePage, mobilePage } from './pages.js';
 
 /** Registration happens at the sign-in prompt, or later from settings once confirmed. */
@@ -45,7 +45,7 @@ export function mobileRoutes(ctx: GatewayContext, factors: Factors): Router {
       return void res.send(mobileCodePage({ basePath, csrf, destination, error: error.message }));
     }
     res.send(
-      mobilePage({ basePath, csrf, allowDecline: canDecline(deps, auth), phone, error: error.message }),
+      mobilePage({ basePath, csrf, decline: await declineOption(deps, auth), phone, error: error.message }),
     );
   }
 
@@ -63,14 +63,14 @@ export function mobileRoutes(ctx: GatewayContext, factors: Factors): Router {
     res.redirect(303, step.redirect);
   }
 
-  router.get('/mobile', (req, res) => {
+  router.get('/mobile', async (req, res) => {
     const auth = requireRegistering(req);
-    const allowDecline = canDecline(deps, auth);
+    const decline = await declineOption(deps, auth);
     if (wantsJson(req)) {
-      return void res.json({ prompt: auth.stage === 'registering_mobile', allow_decline: allowDecline });
+      return void res.json({ prompt: auth.stage === 'registering_mobile', allow_decline: decline.allowed });
     }
     res.set('Cache-Control', 'no-store').type('html');
-    res.send(mobilePage({ basePath, csrf: ctx.csrfToken(req), allowDecline }));
+    res.send(mobilePage({ basePath, csrf: ctx.csrfToken(req), decline }));
   });
 
   router.post('/mobile', async (req, res) => {

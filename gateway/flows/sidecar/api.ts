@@ -20,7 +20,7 @@ import {
 import { verifiedMobile } from '../confirm/methods.js';
 import { decideSignIn } from '../login/decide.js';
 import {
-  canDecline,
+  declineOption,
   declineRegistration,
   startRegistration,
   verifyRegistration,
@@ -79,7 +79,12 @@ export function sidecarRoutes(ctx: GatewayContext, deps: FlowDeps, tokens: Token
       expires_at: new Date(transaction.expiresAt).toISOString(),
     };
     if (auth.stage === 'registering_mobile') {
-      return { ...base, decision: 'register_mobile', allow_decline: canDecline(deps, auth), methods: [] };
+      return {
+        ...base,
+        decision: 'register_mobile',
+        allow_decline: (await declineOption(deps, auth)).allowed,
+        methods: [],
+      };
     }
     if (auth.stage === 'confirming') {
       const { offered } = await currentChallenge(deps, auth);
