@@ -14,6 +14,11 @@ export function lockedError(until: Date, now: Date): GatewayError {
   });
 }
 
+/** Whether an error is the lock's own refusal, as opposed to a limiter that could not answer. */
+export function isLockedError(error: unknown): boolean {
+  return error instanceof GatewayError && error.code === 'locked';
+}
+
 export class Lockout {
   constructor(private readonly deps: { limiter: Limiter; clock: Clock; policy: PolicySource }) {}
 

@@ -172,6 +172,15 @@ describe('when Redis goes away and comes back', () => {
     expect(limited.status).toBe(503);
     expect(limited.body).toEqual(UNAVAILABLE);
     expect(limitsOnly.outbox().filter((entry) => entry.to === BOB_MOBILE)).toHaveLength(1);
+    // A lock guard that could not ask the limiter locked nobody: the audit trail and the lockout
+    // alert must not say so.
+    const bobHistory = await limitsOnly.store.queryHistory({ user: 'bob', limit: 100 });
+    expect(bobHistory.map((entry) => entry.status)).not.toContain('Locked');
+    const verifying = await bob.post(`${BASE}/confirm/verify`).send({ method: 'sms', code: '000000' });
+    expect(verifying.status).toBe(503);
+    expect((await limitsOnly.store.queryHistory({ user: 'bob', limit: 100 })).map((e) => e.status)).toEqual(
+      bobHistory.map((entry) => entry.status),
+    );
 
     const notReady = await request(gw.app).get(`${BASE}/readyz`);
     expect(notReady.status).toBe(503);

@@ -11,6 +11,7 @@ import { DeliveryError, type HistoryTrigger, type Ports } from '../../ports.js';
 import type { SignedInUser } from '../../sessions.js';
 import type { PolicySource } from '../../context.js';
 import type { Factors } from '../../factors/index.js';
+import { isLockedError } from '../../factors/lockout.js';
 import { maskEmail, maskPhone } from '../../factors/mask.js';
 import { METHOD_IDS, type MethodId, type VerifyFailure } from '../../factors/types.js';
 import { offeredMethods, saveVerifiedMobile, userFacts, type UserFacts } from './methods.js';
@@ -76,7 +77,11 @@ export async function pickMethod(
   return { facts, method };
 }
 
-/** A refusal by the lock is an attempt too: the history shows it (SPEC §5). */
+/**
+ * A refusal by the lock is an attempt too: the history shows it (SPEC §5). A limiter that could
+ * not answer (503) locked nobody, so it is not written as `Locked`: that would fill the audit
+ * trail and set off lockout alerts during an outage.
+ */
 export async function guardLocked(
   deps: FlowDeps,
   auth: SignedInUser,
@@ -86,7 +91,7 @@ export async function guardLocked(
   try {
     await deps.factors.lockout.assertNotLocked(auth.user);
   } catch (error) {
-    await recordAttempt(deps.ports, auth, { method, status: 'Locked', trigger });
+    if (isLockedError(error)) await recordAttempt(deps.ports, auth, { method, status: 'Locked', trigger });
     throw error;
   }
 }
