@@ -58,7 +58,7 @@ export function adminPageRoutes(ctx: GatewayContext, service: AdminService): Rou
       }
       if (auth.stage !== 'confirmed' && auth.stage !== 'skipped') {
         req.session.returnTo = req.originalUrl;
-        return void res.redirect(303, nextStep(basePath, auth, req.originalUrl).redirect);
+        return void res.redirect(303, nextStep(ctx, auth, req.originalUrl).redirect);
       }
     }
     actors.set(req, await sessionActor(ctx, req, 'page'));

@@ -47,7 +47,7 @@ export function confirmRoutes(ctx: GatewayContext, factors: Factors): Router {
   router.get('/confirm', async (req, res) => {
     const auth = requireSignedIn(req);
     if (auth.stage !== 'confirming') {
-      const step = nextStep(basePath, auth, req.session.returnTo ?? '/');
+      const step = nextStep(ctx, auth, req.session.returnTo ?? '/');
       if (wantsJson(req)) return void res.json({ methods: [], ...step });
       return void res.redirect(303, step.redirect);
     }
@@ -87,7 +87,7 @@ export function confirmRoutes(ctx: GatewayContext, factors: Factors): Router {
       req.session.auth = await verifyChallengeCode(deps, auth, method, field(req.body, 'code'));
       // A new session id once confirmed: whoever held the old one has only a password's worth.
       await rotateSession(req);
-      const step = nextStep(basePath, req.session.auth, req.session.returnTo ?? '/');
+      const step = nextStep(ctx, req.session.auth, req.session.returnTo ?? '/');
       if (wantsJson(req)) return void res.json(step);
       res.redirect(303, step.redirect);
     } catch (error) {

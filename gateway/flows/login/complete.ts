@@ -36,7 +36,7 @@ export async function completeSignIn(
   req.session.returnTo = returnTo;
   await saveSession(req);
 
-  const step = nextStep(ctx.basePath, auth, returnTo);
+  const step = nextStep(ctx, auth, returnTo);
   if (wantsJson(req)) res.json(step);
   else res.redirect(303, step.redirect);
   return true;

@@ -28,7 +28,7 @@ export function loginRoutes(ctx: GatewayContext, authenticate: PasswordAuthentic
     const returnTo = safeReturnTo(req.query.return_to, ctx.config.server.public_url);
     const auth = signedIn(req);
     if (auth) {
-      const step = nextStep(ctx.basePath, auth, returnTo);
+      const step = nextStep(ctx, auth, returnTo);
       if (wantsJson(req)) return void res.json({ signed_in: true, ...step });
       return void res.redirect(303, step.redirect);
     }

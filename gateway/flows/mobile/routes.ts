@@ -58,7 +58,7 @@ export function mobileRoutes(ctx: GatewayContext, factors: Factors): Router {
   ) {
     req.session.auth = next;
     await rotateSession(req);
-    const step = nextStep(basePath, next, req.session.returnTo ?? '/');
+    const step = nextStep(ctx, next, req.session.returnTo ?? '/');
     if (wantsJson(req)) return void res.json({ ...extra, ...step });
     res.redirect(303, step.redirect);
   }

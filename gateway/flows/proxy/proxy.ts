@@ -96,7 +96,7 @@ export function upstreamProxy(ctx: GatewayContext): UpstreamProxy {
     if (wantsJson(req)) {
       return sendError(req, res, auth ? errors.confirmationRequired() : errors.signInRequired());
     }
-    const target = auth ? nextStep(ctx.basePath, auth, '/').redirect : `${ctx.basePath}/login`;
+    const target = auth ? nextStep(ctx, auth, '/').redirect : `${ctx.basePath}/login`;
     res.set('Cache-Control', 'no-store');
     res.redirect(302, `${target}?return_to=${encodeURIComponent(req.originalUrl)}`);
   };

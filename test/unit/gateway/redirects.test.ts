@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { safeReturnTo } from '../../../gateway/http/redirects.js';
+import { isAllowedRedirect, safeReturnTo } from '../../../gateway/http/redirects.js';
 
 const ORIGIN = 'https://gateway.example.org';
 
@@ -10,8 +10,16 @@ describe('safeReturnTo', () => {
     ['relative/path', '/relative/path'],
     // Scheme-relative to our own scheme: resolved on our origin, and only the path is kept.
     ['https:evil.example', '/evil.example'],
-  ])('keeps %s on our origin as %s', (input, expected) => {
+    // Dot segments that leave a path on our origin are resolved, as a browser would.
+    ['/a/../docs/./intro', '/docs/intro'],
+    // Encoded slashes and tabs are not separators once sent: a browser keeps them encoded.
+    ['/%2F%2Fevil.example', '/%2F%2Fevil.example'],
+    ['/%09/evil.example', '/%09/evil.example'],
+    ['/%5cevil.example', '/%5cevil.example'],
+  ])('keeps %j on our origin as %j', (input, expected) => {
     expect(safeReturnTo(input, ORIGIN)).toBe(expected);
+    // What it returns is judged again (next-step.ts): it must come back unchanged.
+    expect(safeReturnTo(expected, ORIGIN)).toBe(expected);
   });
 
   it.each([
@@ -22,10 +30,39 @@ describe('safeReturnTo', () => {
     'http://gateway.example.org/', // another scheme is another origin
     'javascript:alert(1)',
     '/ok\r\nSet-Cookie: x=1',
+    // Each normalises to '//evil.example…', a scheme-relative URL: the string sent decides.
+    '/.//evil.example/x',
+    '/a/..//evil.example',
+    '/%2e//evil.example',
+    '/%2E%2e//evil.example',
+    '/a/.%2E//evil.example',
+    '/..//evil.example',
+    '/././/evil.example',
+    '\t//evil.example',
+    '/\t/evil.example',
+    ' //evil.example',
     '',
     undefined,
     42,
-  ])('falls back to / for %s', (input) => {
+  ])('falls back to / for %j', (input) => {
     expect(safeReturnTo(input, ORIGIN)).toBe('/');
   });
+});
+
+describe('isAllowedRedirect', () => {
+  it.each(['/', '/a', '/a//b', '/?next=//evil.example', '/#//evil.example', '/%2F/evil.example'])(
+    'lets %j through: a path on our origin',
+    (sent) => expect(isAllowedRedirect(sent, ORIGIN)).toBe(true),
+  );
+
+  it.each([
+    '//evil.example',
+    '/\\evil.example',
+    '/\t/evil.example',
+    '/ /evil.example',
+    'https://evil.example/',
+    `${ORIGIN}/a`, // absolute URLs are never sent: safeReturnTo keeps the path alone
+    'evil.example',
+    '',
+  ])('refuses %j', (sent) => expect(isAllowedRedirect(sent, ORIGIN)).toBe(false));
 });
