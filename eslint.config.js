@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'var/', 'coverage/', 'bench/results/'] },
+  { ignores: ['dist/', 'node_modules/', 'var/', 'coverage/', 'bench/results/', 'keycloak/target/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
