@@ -1,6 +1,7 @@
 /**
  * The policy in force when stepgate.yaml names no policy_file. It reproduces SPEC section 1:
- * portal and SAML sign-ins skip confirmation, everyone else confirms each new network.
+ * portal users at the portal entry point and SAML sign-ins skip confirmation, everyone else
+ * confirms each new network.
  * config/policy.example.yaml holds the same text for admins to copy (a test keeps them equal).
  */
 import { parse } from 'yaml';
@@ -68,8 +69,10 @@ permission_sets:
 # one value or a list of which any may match, and all tests in a \`when\` must hold.
 # \`then\` is skip, confirm (challenge on a network not confirmed before), confirm_always
 # (challenge every sign-in) or deny.
+# The entry point comes from the Host header, which any client can set: a rule never skips on
+# the entry point alone, it also tests who the user is (\`stepgate check\` warns otherwise).
 rules:
-  - { name: portal users, when: { entry_point: portal }, then: skip }
+  - { name: portal users, when: { entry_point: portal, user_type: portal }, then: skip }
   - { name: SAML federation, when: { login: saml }, then: skip }
   - { name: everyone else, then: confirm }
 `;

@@ -7,3 +7,5 @@ export { DEFAULT_POLICY_YAML, defaultPolicy } from './default.js';
 export { ACTIONS, LOGIN_KINDS, PERMISSIONS, STANDARD_PROFILE, USER_TYPES, policySchema } from './schema.js';
 export type { PolicyDocument, PolicyInput, PolicyRule, RuleConditions } from './schema.js';
 export type * from './types.js';
+export { policyWarnings } from './warnings.js';
+export type { PolicyWarning } from './warnings.js';

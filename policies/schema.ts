@@ -33,9 +33,13 @@ const DEFAULT_PROFILES = {
 const DEFAULT_PERMISSION_SETS = {
   'Email-Based Identity Confirmation Option': { permissions: ['email_identity_confirmation'] },
 };
-/** SPEC section 1: portal and SAML sign-ins are never prompted, everyone else confirms a new network. */
+/**
+ * SPEC section 1: portal users at the portal entry point and SAML sign-ins are never prompted,
+ * everyone else confirms a new network. The entry point is the Host header, which any client
+ * sets, so the portal rule also needs the user type (SPEC §1.7).
+ */
 const DEFAULT_RULES = [
-  { name: 'portal users', when: { entry_point: 'portal' }, then: 'skip' },
+  { name: 'portal users', when: { entry_point: 'portal', user_type: 'portal' }, then: 'skip' },
   { name: 'SAML federation', when: { login: 'saml' }, then: 'skip' },
   { name: 'everyone else', then: 'confirm' },
 ];

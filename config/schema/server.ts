@@ -2,6 +2,7 @@
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { duration, formatDuration } from '../duration.js';
+import { oneOf, USER_TYPES } from '../../policies/schema-fields.js';
 import { httpUrl } from './common.js';
 
 const listen = z
@@ -76,10 +77,19 @@ export const serverSchema = z
             .array(z.string().min(1))
             .min(1)
             .describe('Host names (Host header, without port) that reach this entry point.'),
+          user_types: z
+            .array(oneOf(USER_TYPES))
+            .min(1)
+            .optional()
+            .describe(
+              'The user types that may sign in at this entry point; others are refused (403). Any type when absent.',
+            ),
         }),
       )
       .prefault({})
-      .describe("Entry points by Host header; a request matching none is at the 'standard' entry point."),
+      .describe(
+        "Entry points by Host header; a request matching none is at the 'standard' entry point. Any client can set the Host header, so an entry point never exempts anyone on its own.",
+      ),
   })
   .superRefine((server, ctx) => {
     // Node refuses a head timeout longer than the whole-request timeout.

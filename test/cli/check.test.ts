@@ -1,4 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -57,6 +58,38 @@ describe('stepgate check', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`${policy}:3:`);
     expect(result.stderr).toContain('rules[0].then');
+  });
+});
+
+describe('stepgate check warnings', () => {
+  const SECRET = 'a-long-enough-secret-for-the-check-command';
+  const configWith = (policy: string) =>
+    tempFile(
+      'stepgate.yaml',
+      `upstream: { url: http://127.0.0.1:3000 }\nsession: { secret: ${SECRET} }\n` +
+        `logins: { direct: { users_file: config/users.demo.yaml } }\npolicy_file: ${policy}\n`,
+    );
+
+  it('warns about a rule that skips on the entry point alone, at its line, and still passes', async () => {
+    const policy = tempFile(
+      'policy.yaml',
+      'version: 1\nrules:\n  - { name: SAML federation, when: { login: saml }, then: skip }\n' +
+        '  - name: portal\n    when: { entry_point: portal }\n    then: skip\n',
+    );
+    const result = await runStepgate(['check', '--config', configWith(policy)]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('configuration is valid (1 warning)');
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^${policy}:5:\\d+: rules\\[1\\]\\.when: warning: rule 'portal'`));
+    expect(lines[0]).toContain('Host header');
+  });
+
+  it('says nothing of a portal rule that also tests the user type, as the default policy does', async () => {
+    const policy = tempFile('policy.yaml', await readFile('config/policy.example.yaml', 'utf8'));
+    const result = await runStepgate(['check', '--config', configWith(policy)]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
   });
 });
 

@@ -1,6 +1,7 @@
 /**
  * The end of every sign-in, whatever proved who the person is (password, directory, SAML):
- * ask the policy, refuse a `deny`, record a skip, give the session a fresh id, and say what's next.
+ * refuse a user type the entry point does not admit, ask the policy, refuse a `deny`, record a
+ * skip, give the session a fresh id, and say what's next.
  */
 import type { Request, Response } from 'express';
 import { wantsJson } from '../../http/negotiate.js';
@@ -9,7 +10,10 @@ import { clientOf, type GatewayContext } from '../../context.js';
 import { nextStep } from '../next-step.js';
 import { decideSignIn, type Identity } from './decide.js';
 
-/** Returns false (having answered nothing) when the policy denies: the caller shows its own page. */
+/**
+ * Returns false (having answered nothing) when the policy denies or the entry point does not admit
+ * the user's type: the caller shows its own 403 page.
+ */
 export async function completeSignIn(
   ctx: GatewayContext,
   req: Request,
@@ -18,6 +22,17 @@ export async function completeSignIn(
   returnTo: string,
 ): Promise<boolean> {
   const client = clientOf(req);
+  // The entry point is the Host header, which any client sets: where it admits only some user
+  // types, nobody else signs in there, whatever the policy would say (SPEC §1.7).
+  const admitted = ctx.config.server.entry_points[client.entryPoint]?.user_types;
+  if (admitted && !admitted.includes(identity.userType)) {
+    ctx.ports.logger.info('sign-in refused at this entry point', {
+      user: identity.user,
+      entry_point: client.entryPoint,
+      user_type: identity.userType,
+    });
+    return false;
+  }
   const auth = await decideSignIn(
     identity,
     { sourceIp: client.ip, entryPoint: client.entryPoint, userAgent: req.get('user-agent') ?? null },

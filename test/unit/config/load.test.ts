@@ -215,7 +215,7 @@ describe('loadConfig', () => {
     expect(result.ok ? [] : result.problems.map(formatProblem)).toEqual([]);
     expect(result.ok && result.value.logins.delegated?.ldap.bind_password).toBe('reader-password');
     expect(result.ok && result.value.server.entry_points).toEqual({
-      portal: { hosts: ['portal.localhost'] },
+      portal: { hosts: ['portal.localhost'], user_types: ['portal'] },
     });
   });
 });

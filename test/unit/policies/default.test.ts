@@ -23,6 +23,16 @@ describe('default policy (SPEC section 1)', () => {
     expect(policy.evaluate(portal)).toEqual({ action: 'skip', rule: 'portal users' });
   });
 
+  it('1.7: the portal entry point (a Host header any client sets) exempts nobody on its own', () => {
+    for (const userType of ['standard', 'external'] as const) {
+      const atPortal = signIn({ entryPoint: 'portal', userType, login: 'delegated' });
+      expect(policy.evaluate(atPortal)).toEqual({ action: 'confirm', rule: 'everyone else' });
+    }
+    // Nor does the user type alone, at the standard entry point.
+    const portalUser = signIn({ entryPoint: 'standard', userType: 'portal', login: 'direct' });
+    expect(policy.evaluate(portalUser)).toEqual({ action: 'confirm', rule: 'everyone else' });
+  });
+
   it('1.7: external collaboration users at the standard entry point are prompted', () => {
     const external = signIn({ entryPoint: 'standard', userType: 'external', login: 'delegated' });
     expect(policy.evaluate(external)).toEqual({ action: 'confirm', rule: 'everyone else' });
