@@ -48,6 +48,13 @@ mobile_registration:
   code_lifetime: 15m
   max_attempts: 3
 
+# Password guessing: this many failed sign-ins (direct or LDAP) in a rolling window \`per\`, for
+# one username however it is typed (known or not) or from one network (an IPv4 address, an
+# IPv6 /64), and further sign-ins are refused (HTTP 429) without the password being checked.
+sign_in_throttle:
+  per_user: { count: 10, per: 15m }
+  per_network: { count: 100, per: 15m }
+
 # A user holds one profile: the one named for them in the users file or directory, else the
 # first whose \`groups\` include one of their directory or SAML groups, else Standard User.
 # Names and groups are compared ignoring letter case.

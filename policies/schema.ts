@@ -52,11 +52,11 @@ const count = (what: string) =>
 
 const enabled = z.boolean().prefault(true).describe('Whether this method may be offered at all.');
 
-const rateLimit = (defaultCount: number, what: string) =>
+const rateLimit = (defaultCount: number, what: string, defaultPer = '1h') =>
   z
     .strictObject({
       count: count(what).prefault(defaultCount).describe(`How many ${what} are allowed in one window.`),
-      per: duration().prefault('1h').describe('The rolling window the count applies to.'),
+      per: duration().prefault(defaultPer).describe('The rolling window the count applies to.'),
     })
     .prefault({});
 
@@ -184,6 +184,18 @@ const mobileRegistrationSchema = z
   .prefault({})
   .describe('Prompting users to register a mobile number at sign-in.');
 
+const signInThrottleSchema = z
+  .strictObject({
+    per_user: rateLimit(10, 'failed sign-ins', '15m').describe(
+      'Failed passwords per username (however it is typed, known or not); further sign-ins are refused (HTTP 429).',
+    ),
+    per_network: rateLimit(100, 'failed sign-ins', '15m').describe(
+      'Failed passwords from one source network (an IPv4 address, an IPv6 /64), whatever the username.',
+    ),
+  })
+  .prefault({})
+  .describe('Password guessing: failed direct and LDAP sign-ins allowed in a rolling window.');
+
 const grant = z.strictObject({
   permissions: z.array(oneOf(PERMISSIONS)).prefault([]).describe('Permissions this grants.'),
   groups: z
@@ -258,6 +270,7 @@ export const policySchema = z
     identity_confirmation: identityConfirmationSchema,
     methods: methodsSchema,
     mobile_registration: mobileRegistrationSchema,
+    sign_in_throttle: signInThrottleSchema,
     profiles: profilesSchema,
     permission_sets: permissionSetsSchema,
     rules: rulesSchema,

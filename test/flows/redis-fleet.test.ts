@@ -25,6 +25,7 @@ import {
   signIn,
   type FlowGateway,
 } from '../helpers/flow.js';
+import { TEST_PASSWORD } from '../helpers/gateway.js';
 
 const url = process.env.STEPGATE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `stepgate-test:${randomUUID()}:`;
@@ -109,5 +110,26 @@ describe('a fleet sharing one Redis', () => {
     expect(sixthOnA.body.message).toBe(RATE_LIMITED);
     expect(messagesTo(a, 'sms', BOB_MOBILE)).toHaveLength(3);
     expect(messagesTo(b, 'sms', BOB_MOBILE)).toHaveLength(2);
+  });
+
+  it('throttles password guessing whichever instance each guess reaches', async () => {
+    const [a, b] = await fleet();
+    const login = (gw: FlowGateway, password: string) =>
+      request(gw.app)
+        .post(`${BASE}/login`)
+        .set('Accept', 'application/json')
+        .send({ username: 'alice', password });
+    const guesses = await Promise.all(
+      Array.from({ length: 16 }, (_, i) =>
+        login(i % 2 === 0 ? a : b, `guess ${i}`).then((res) => res.status),
+      ),
+    );
+    expect(guesses.filter((status) => status === 401)).toHaveLength(10);
+    expect(guesses.filter((status) => status === 429)).toHaveLength(6);
+    for (const gw of [a, b]) {
+      const right = await login(gw, TEST_PASSWORD);
+      expect(right.status).toBe(429);
+      expect(right.body.error).toBe('sign_in_throttled');
+    }
   });
 });

@@ -3,16 +3,16 @@
  * A failed sign-in says the same thing whatever was wrong.
  */
 import { Router, type Request, type Response } from 'express';
-import type { GatewayError } from '../../errors.js';
-import { errors } from '../../errors.js';
+import { GatewayError, errors } from '../../errors.js';
 import { sendError } from '../../http/error-handler.js';
 import { wantsJson } from '../../http/negotiate.js';
 import { safeReturnTo } from '../../http/redirects.js';
 import { destroySession, signedIn } from '../../sessions.js';
-import type { GatewayContext } from '../../context.js';
+import { clientOf, type GatewayContext } from '../../context.js';
 import type { PasswordAuthenticator } from './authenticate.js';
 import { completeSignIn } from './complete.js';
 import { loginPage, signedOutPage } from './pages.js';
+import { SignInThrottle, THROTTLED_CODE } from './throttle.js';
 import { nextStep } from '../next-step.js';
 import { field } from '../guards.js';
 
@@ -21,6 +21,8 @@ const MAX_FIELD = 1024;
 export function loginRoutes(ctx: GatewayContext, authenticate: PasswordAuthenticator): Router {
   const router = Router();
   const loginPath = `${ctx.basePath}/login`;
+  const { limiter, clock, store } = ctx.ports;
+  const throttle = new SignInThrottle({ limiter, clock, store, policy: ctx.policy });
   const samlLoginUrl = (returnTo: string) =>
     ctx.ports.saml ? `${ctx.basePath}/saml/login?return_to=${encodeURIComponent(returnTo)}` : undefined;
 
@@ -53,7 +55,21 @@ export function loginRoutes(ctx: GatewayContext, authenticate: PasswordAuthentic
     }
     if (username.length > MAX_FIELD || password.length > MAX_FIELD) throw errors.invalidCredentials();
 
-    const identity = await authenticate(username, password);
+    const client = clientOf(req);
+    const attempt = {
+      username,
+      ip: client.ip,
+      entryPoint: client.entryPoint,
+      userAgent: req.get('user-agent') ?? null,
+    };
+    let identity;
+    try {
+      identity = await throttle.guard(attempt, () => authenticate(username, password));
+    } catch (error) {
+      if (error instanceof GatewayError && error.code === THROTTLED_CODE)
+        return refuse(req, res, error, username, returnTo);
+      throw error;
+    }
     if (!identity) return refuse(req, res, errors.invalidCredentials(), username, returnTo);
     if (!(await completeSignIn(ctx, req, res, identity, returnTo))) {
       return refuse(req, res, errors.accessDenied(), username, returnTo);

@@ -30,7 +30,7 @@ import {
 } from '../../sessions.js';
 import type { GatewayContext } from '../../context.js';
 import type { UpstreamProxy } from './proxy.js';
-import { isPublicPath, ownPaths, pathOf } from './public-paths.js';
+import { ownPaths, pathOf, publicPaths } from './public-paths.js';
 
 /** Lets the Express app answer the request, with `error` as its answer when there is one. */
 export type HandOver = (req: IncomingMessage, res: ServerResponse, error?: GatewayError) => void;
@@ -47,6 +47,7 @@ export function proxyFastPath(
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const { config, ports, metrics } = ctx;
   const isOwnPath = ownPaths(ctx.basePath);
+  const isPublic = publicPaths(config.upstream.public_paths);
   const { cookie_name: cookieName, secret, absolute_timeout: absoluteTimeout, max_sessions } = config.session;
   const renewEvery = renewalInterval(config.session.idle_timeout);
   const cookies = new SessionCookieReader(cookieName, secret, max_sessions);
@@ -83,7 +84,7 @@ export function proxyFastPath(
   return (req, res) => {
     const path = pathOf(req.url);
     if (path === undefined || isOwnPath(path)) return handOver(req, res);
-    if (isPublicPath(path, config.upstream.public_paths)) return forward(req, res, undefined);
+    if (isPublic(path)) return forward(req, res, undefined);
     const sid = cookies.sessionId(req.headers.cookie);
     if (sid === undefined) return handOver(req, res);
     ports.sessions.get(sid, (error: unknown, data?: SessionData | null) => {

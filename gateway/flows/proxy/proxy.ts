@@ -14,7 +14,7 @@ import { wantsJson } from '../../http/negotiate.js';
 import { isForwardable, type SignedInUser } from '../../sessions.js';
 import { clientOf, type GatewayContext } from '../../context.js';
 import { addIdentity, setForwarded, stripClientIdentity, stripCookie } from './headers.js';
-import { isPublicPath, pathOf } from './public-paths.js';
+import { pathOf, publicPaths } from './public-paths.js';
 import { nextStep } from '../next-step.js';
 
 export interface UpstreamProxy {
@@ -55,6 +55,7 @@ export function upstreamProxy(ctx: GatewayContext): UpstreamProxy {
     ws: true,
   });
   const proto = new URL(config.server.public_url).protocol.replace(':', '');
+  const isPublic = publicPaths(config.upstream.public_paths);
 
   function prepare(req: IncomingMessage, auth: SignedInUser | undefined): void {
     stripClientIdentity(req.headers);
@@ -85,8 +86,10 @@ export function upstreamProxy(ctx: GatewayContext): UpstreamProxy {
     });
   }
 
+  // Decided on the request target as it came, as the fast path does: Express's req.path is also
+  // the path of an absolute-URI target ('GET http://host/public/x'), which is never public.
   const forwardPublic: RequestHandler = (req, res, next) => {
-    if (!isPublicPath(req.path, config.upstream.public_paths)) return next();
+    if (!isPublic(pathOf(req.originalUrl))) return next();
     forwardRequest(req, res, undefined, next);
   };
 
@@ -107,9 +110,7 @@ export function upstreamProxy(ctx: GatewayContext): UpstreamProxy {
     head: Buffer,
     auth: SignedInUser | undefined,
   ) {
-    const path = pathOf(req.url);
-    const allowed =
-      isForwardable(auth) || (path !== undefined && isPublicPath(path, config.upstream.public_paths));
+    const allowed = isForwardable(auth) || isPublic(pathOf(req.url));
     if (!allowed) {
       socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
