@@ -35,6 +35,7 @@ export async function openStore(config: Config, logger: Logger): Promise<Store> 
   try {
     if (config.store.type !== 'postgres') return SqliteStore.open(config.store.path);
     return await PostgresStore.open(config.store.url, {
+      queryTimeoutMs: config.store.query_timeout,
       onIdleError: (error) =>
         logger.warn('store: an idle PostgreSQL connection failed; the next query opens a new one', {
           error: error.message,

@@ -55,6 +55,12 @@ export const errors = {
     ),
   unavailable: (what: string) =>
     new GatewayError(503, 'unavailable', `${what} is unavailable right now. Try again shortly.`),
+  storeUnavailable: () =>
+    new GatewayError(
+      503,
+      'store_unavailable',
+      'Sign-in is unavailable right now because its database is not answering. Try again shortly.',
+    ),
   internal: () =>
     new GatewayError(
       500,

@@ -21,13 +21,21 @@ export interface Clock {
  * with a 503, never a 500 and never a pass-through. `dependency` names the system for the log.
  */
 export class DependencyUnavailableError extends Error {
-  override readonly name = 'DependencyUnavailableError';
+  override readonly name: string = 'DependencyUnavailableError';
   readonly dependency: string;
 
   constructor(dependency: string, options?: { cause?: unknown }) {
     super(`${dependency} is unavailable`, options);
     this.dependency = dependency;
   }
+}
+
+/**
+ * The store (PostgreSQL) refused, dropped or did not answer a query within store.query_timeout:
+ * a 503 `store_unavailable`, never a 500 with a stack trace.
+ */
+export class StoreUnavailableError extends DependencyUnavailableError {
+  override readonly name = 'StoreUnavailableError';
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -21,11 +21,14 @@ import { PostgresNetworks } from './networks.js';
 import { PostgresPermissionSets } from './permission-sets.js';
 import { PostgresSettings } from './settings.js';
 import { PostgresTemporaryCodes } from './temporary-codes.js';
+import { reportUnavailability } from './unavailable.js';
 
 export interface PostgresStoreOptions {
   /** Connections in the pool; default 10. */
   maxConnections?: number | undefined;
-  /** How long to wait for a new connection before failing; default 5000. */
+  /** How long a query may take before it fails (store.query_timeout); default 2000. */
+  queryTimeoutMs?: number | undefined;
+  /** How long to wait for a connection (a new one, or a free one of the pool); default queryTimeoutMs. */
   connectTimeoutMs?: number | undefined;
   /**
    * Called when an idle pooled connection fails (the server restarted, the network dropped). The
@@ -61,23 +64,35 @@ export class PostgresStore implements Store {
     this.history = new PostgresHistory(pool);
   }
 
-  /** Connects to `url` and migrates the database; throws when it cannot be reached or is too new. */
+  /**
+   * Connects to `url` and migrates the database; throws when it cannot be reached or is too new.
+   * Migrations run on a connection of their own without the query timeout (a migration may take
+   * its time once); the pool that serves requests gives up on a query or a new connection after
+   * `queryTimeoutMs`, and its failures to reach the database are StoreUnavailableErrors.
+   */
   static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+    const migrator = new Pool({ connectionString: url, max: 1, application_name: 'stepgate migrations' });
+    migrator.on('error', () => undefined);
+    try {
+      await migrate(migrator);
+    } finally {
+      await migrator.end().catch(() => undefined);
+    }
+    const timeout = options.queryTimeoutMs ?? 2_000;
     const pool = new Pool({
       connectionString: url,
       max: options.maxConnections ?? 10,
-      connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? timeout,
+      // Client-side: a server that hangs (paused, partitioned) still answers the caller in time,
+      // and the connection the query was on is discarded. Server-side: the server stops working
+      // on a query nobody waits for any more.
+      query_timeout: timeout,
+      statement_timeout: timeout,
       keepAlive: true,
       application_name: 'stepgate',
     });
     pool.on('error', options.onIdleError ?? (() => undefined));
-    try {
-      await migrate(pool);
-      return new PostgresStore(pool);
-    } catch (error) {
-      await pool.end().catch(() => undefined);
-      throw error;
-    }
+    return reportUnavailability(new PostgresStore(pool));
   }
 
   async ping(): Promise<void> {

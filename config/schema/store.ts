@@ -30,6 +30,11 @@ export const storeSchema = z
       .describe(
         "Key that encrypts authenticator secrets and phone numbers at rest, and sessions kept in Redis: 32 random bytes as base64 or hex ('openssl rand -base64 32'); set it from the environment. Without it they are stored unencrypted. To change it, use 'stepgate admin rotate-key'.",
       ),
+    query_timeout: duration()
+      .prefault('2s')
+      .describe(
+        'A PostgreSQL query, or a new connection to it, that takes longer fails; the request gets 503 store_unavailable instead of waiting.',
+      ),
     history_retention: duration()
       .prefault('180d')
       .describe('Verification history older than this is deleted (checked at start and every hour).'),

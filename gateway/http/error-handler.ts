@@ -6,6 +6,7 @@ import {
   DependencyUnavailableError,
   DirectoryUnavailableError,
   SamlRejectedError,
+  StoreUnavailableError,
   type Logger,
 } from '../ports.js';
 import { html, page } from './html.js';
@@ -23,6 +24,7 @@ export function deliveryFailure(error: DeliveryError): GatewayError {
 /** Body-parser and CSRF errors carry a status and a type; turn them into our own codes. */
 function fromLibraryError(error: unknown): GatewayError | undefined {
   if (error instanceof DirectoryUnavailableError) return errors.unavailable('The directory');
+  if (error instanceof StoreUnavailableError) return errors.storeUnavailable();
   // Redis (sessions, limits) not answering: fail closed, whatever the request needed it for.
   if (error instanceof DependencyUnavailableError) return errors.unavailable('Sign-in');
   if (error instanceof DeliveryError) return deliveryFailure(error);

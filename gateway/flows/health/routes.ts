@@ -17,22 +17,19 @@ export function healthRoutes(ctx: GatewayContext): Router {
     res.set('Cache-Control', 'no-store').json({ status: 'ok' });
   });
   router.get('/readyz', async (_req, res) => {
-    const checks: Record<string, 'ok' | 'unavailable'> = {};
     const probes: Record<string, () => Promise<void>> = {
       store: () => ctx.ports.store.ping(),
       limiter: () => ctx.ports.limiter.ping(),
       ...ctx.ports.health,
     };
-    for (const [name, probe] of Object.entries(probes)) {
-      try {
-        await probe();
-        checks[name] = 'ok';
-      } catch (error) {
-        checks[name] = 'unavailable';
-        ctx.ports.logger.warn(`${name} not ready`, {
-          error: error instanceof Error ? error.message : String(error),
-        });
-      }
+    // All at once, each bounded: a hung dependency makes readyz say so, not hang with it.
+    const results = await Promise.all(
+      Object.entries(probes).map(async ([name, probe]) => [name, await probeWithin(name, probe)] as const),
+    );
+    const checks: Record<string, 'ok' | 'unavailable'> = {};
+    for (const [name, error] of results) {
+      checks[name] = error === undefined ? 'ok' : 'unavailable';
+      if (error !== undefined) ctx.ports.logger.warn(`${name} not ready`, { error });
     }
     const ready = Object.values(checks).every((state) => state === 'ok');
     res
@@ -51,4 +48,25 @@ export function healthRoutes(ctx: GatewayContext): Router {
     }
   });
   return router;
+}
+
+/** A readiness check that has not answered within this long counts as unavailable. */
+export const READY_PROBE_TIMEOUT_MS = 3_000;
+
+/** Runs one check; resolves to why it failed, or undefined when it answered in time. */
+async function probeWithin(name: string, probe: () => Promise<void>): Promise<string | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<string>((resolve) => {
+    timer = setTimeout(
+      () => resolve(`${name} did not answer within ${READY_PROBE_TIMEOUT_MS} ms`),
+      READY_PROBE_TIMEOUT_MS,
+    );
+  });
+  try {
+    return await Promise.race([probe().then(() => undefined), late]);
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  } finally {
+    clearTimeout(timer);
+  }
 }
