@@ -19,7 +19,7 @@ import type { OutboxEntry } from '../../adapters/outbox/outbox.js';
 import { KEY_PREFIX, connectRedis, type RedisConnection } from '../../adapters/redis/client.js';
 import { SESSION_PREFIX } from '../../adapters/redis/session-store.js';
 import { silentLogger } from '../../bin/logger.js';
-import { BASE, BOB_MOBILE, RATE_LIMITED } from '../helpers/flow.js';
+import { BASE, BOB_MOBILE, LOCKED, RATE_LIMITED } from '../helpers/flow.js';
 import { TEST_HASH, TEST_PASSWORD } from '../helpers/gateway.js';
 import { call, CookieJar } from '../helpers/http-client.js';
 import { startStepgate, type StepgateProcess } from '../helpers/processes.js';
@@ -40,6 +40,8 @@ const run = randomBytes(6).toString('hex');
 const SMS_USER = `fleet-sms-${run}`;
 const EMAIL_USER = `fleet-email-${run}`;
 const EMAIL_ADDRESS = `${EMAIL_USER}@example.com`;
+/** Locked out on one instance, refused on the other. */
+const LOCK_USER = `fleet-lock-${run}`;
 const database = `stepgate_fleet_${run}`;
 
 function withPath(serverUrl: string, path: string): string {
@@ -114,6 +116,7 @@ function writeConfig(upstreamUrl: string): string {
     [
       `${SMS_USER}: { password_hash: '${TEST_HASH}', email: ${SMS_USER}@example.com, mobile: '${BOB_MOBILE}' }`,
       `${EMAIL_USER}: { password_hash: '${TEST_HASH}', email: ${EMAIL_ADDRESS} }`,
+      `${LOCK_USER}: { password_hash: '${TEST_HASH}', email: ${LOCK_USER}@example.com }`,
       '',
     ].join('\n'),
   );
@@ -253,6 +256,37 @@ describe('two stepgate processes sharing one Redis and one PostgreSQL', { timeou
     }
     const texts = outbox().filter((entry) => entry.channel === 'sms' && entry.to === BOB_MOBILE);
     expect(texts).toHaveLength(5);
+  });
+
+  it('refuses on one instance a user locked out on the other (SPEC §2: 10 failures lock for an hour)', async () => {
+    showLogsOnFailure();
+    const onA = await signIn(a, LOCK_USER);
+    const statuses: number[] = [];
+    // Two codes, five wrong answers each (a code is void after five): ten consecutive failures.
+    for (let round = 0; round < 2; round += 1) {
+      const sent = await call(a, onA, 'POST', `${BASE}/confirm/send`, { method: 'email' });
+      expect(sent.status, JSON.stringify(sent.body)).toBe(200);
+      for (let attempt = 0; attempt < 5; attempt += 1) {
+        const wrong = await call(a, onA, 'POST', `${BASE}/confirm/verify`, {
+          method: 'email',
+          code: '000000',
+        });
+        statuses.push(wrong.status);
+      }
+    }
+    expect(statuses.slice(0, 9).every((status) => status === 400)).toBe(true);
+    expect(statuses[9]).toBe(423);
+
+    // A fresh sign-in on the other instance: the right code changes nothing while the lock holds.
+    const onB = await signIn(b, LOCK_USER);
+    const send = await call(b, onB, 'POST', `${BASE}/confirm/send`, { method: 'email' });
+    expect(send.status, JSON.stringify(send.body)).toBe(423);
+    expect(send.body).toMatchObject({ error: 'locked', message: LOCKED });
+    const body = outbox().findLast((entry) => entry.to === `${LOCK_USER}@example.com`)?.body ?? '';
+    const code = /\d{6}/.exec(body)?.[0] ?? '';
+    const verify = await call(b, onB, 'POST', `${BASE}/confirm/verify`, { method: 'email', code });
+    expect(verify.status, JSON.stringify(verify.body)).toBe(423);
+    expect((await call(b, onB, 'GET', '/reports')).status).toBe(401);
   });
 
   it('finishes on one instance a challenge started on the other, and both then proxy the user', async () => {
