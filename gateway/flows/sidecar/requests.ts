@@ -1,22 +1,56 @@
-/** What the IdP sends to evaluate a sign-in, checked field by field with messages that name the field. */
-import { isIP } from 'node:net';
+/**
+ * What the IdP sends to evaluate a sign-in, checked field by field with messages that name the
+ * field. It takes what a real Keycloak sends: an IPv6 address as Java writes it, an email address
+ * its realm accepted, a browser's User-Agent of any length. Refusing those would refuse the
+ * person's sign-in, because the IdP's authenticator fails closed.
+ */
 import { z } from 'zod';
+import { normalizeIp } from '../../../policies/index.js';
 import { GatewayError } from '../../errors.js';
 
 const name = z.string().trim().min(1).max(256);
 
+/** The history keeps this much of a User-Agent; a longer one is cut, not refused. */
+const USER_AGENT_KEPT = 512;
+
+/**
+ * Any IPv4 or IPv6 text (Java's `0:0:0:0:0:0:0:1%0`, an IPv4-mapped address), recorded and
+ * remembered in its canonical form, as the gateway records the addresses it sees itself.
+ */
+const clientIp = z.string().transform((ip, ctx) => {
+  const canonical = normalizeIp(ip.trim());
+  if (canonical === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'must be an IPv4 or IPv6 address' });
+    return z.NEVER;
+  }
+  return canonical;
+});
+
+/**
+ * One `@` between two parts without spaces: Keycloak accepts addresses such as `alice@intranet`
+ * that stricter patterns refuse, and the mail system is the judge of where it delivers.
+ */
+const email = z
+  .string()
+  .trim()
+  .max(320)
+  .regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address');
+
 export const evaluateRequest = z.strictObject({
   user: name,
   login: z.enum(['direct', 'delegated', 'saml']),
-  client_ip: z.string().refine((ip) => isIP(ip) !== 0, { message: 'must be an IPv4 or IPv6 address' }),
+  client_ip: clientIp,
   entry_point: z.string().trim().min(1).max(64).optional(),
   user_type: z.enum(['standard', 'portal', 'external']).optional(),
   profile: name.optional(),
   permission_sets: z.array(name).max(100).optional(),
   groups: z.array(z.string().max(1024)).max(1000).optional(),
-  email: z.email().optional(),
+  email: email.optional(),
   mobile: z.string().max(32).optional(),
-  user_agent: z.string().max(512).optional(),
+  user_agent: z
+    .string()
+    .transform((agent) => agent.slice(0, USER_AGENT_KEPT))
+    .optional(),
 });
 
 export type EvaluateRequest = z.output<typeof evaluateRequest>;
