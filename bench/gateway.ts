@@ -45,6 +45,8 @@ export interface GatewayOptions {
   /** store.encryption_key, which also seals Redis sessions; none when absent. */
   encryptionKey?: string;
   users: Record<string, object>;
+  /** More of the policy document, e.g. `methods` with a higher send limit. */
+  policyExtras?: Record<string, unknown>;
   cookieName?: string;
   /** Node options for the gateway process, e.g. --cpu-prof. */
   nodeArgs?: string[];
@@ -88,6 +90,7 @@ export async function startGateway(workspace: Workspace, options: GatewayOptions
     // Nobody is asked for a mobile number: a confirming sign-in goes straight to its email code.
     mobile_registration: { prompt: false },
     rules: [{ name: 'benchmark', then: options.policy }],
+    ...options.policyExtras,
   };
   writeFileSync(join(dir, 'stepgate.yaml'), JSON.stringify(config, null, 1));
   writeFileSync(join(dir, 'policy.yaml'), JSON.stringify(policy, null, 1));

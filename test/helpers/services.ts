@@ -28,6 +28,14 @@ export interface Service {
   stop(): Promise<void>;
 }
 
+/** A server this helper started, which it can also stop and start again on the same port and data. */
+export interface StartedService extends Service {
+  /** Stops it as an operator would (SIGTERM for Redis, a fast shutdown for PostgreSQL) and starts it again. */
+  restart(): Promise<void>;
+  /** The process id now (it changes on restart). */
+  pid(): number | undefined;
+}
+
 /** Whether a Redis answers PING at `url` (a password in the URL is sent first). */
 export async function redisAnswers(url: string, timeoutMs = 2_000): Promise<boolean> {
   const { hostname, port, password, username } = new URL(url);
@@ -158,26 +166,47 @@ export async function ensureRedis(configured = process.env.STEPGATE_TEST_REDIS_U
   return startRedis();
 }
 
-/** A fresh `redis-server` that keeps nothing on disk, on a free loopback port. */
-export async function startRedis(): Promise<Service> {
+/**
+ * A fresh `redis-server` on a free loopback port. It keeps nothing on disk unless `persistent`,
+ * where it appends every write to a file in a temporary directory (appendfsync everysec, as
+ * production does), so a restart keeps what was written.
+ */
+export async function startRedis(options: { persistent?: boolean } = {}): Promise<StartedService> {
   const port = await freePort();
-  const child = spawnKept(findBinary('redis-server'), [
+  const dir = options.persistent ? mkdtempSync(join(tmpdir(), 'stepgate-redis-')) : undefined;
+  const args = [
     '--port',
     String(port),
     '--bind',
     '127.0.0.1',
     '--save',
     '',
-    '--appendonly',
-    'no',
     '--daemonize',
     'no',
     '--loglevel',
     'warning',
-  ]);
+    ...(dir ? ['--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', dir] : ['--appendonly', 'no']),
+  ];
   const url = `redis://127.0.0.1:${port}`;
-  await waitUntil(`redis-server on port ${port}`, child, () => redisAnswers(url, 500));
-  return { url, started: true, stop: () => stopChild(child.process, 'SIGTERM') };
+  const launch = async () => {
+    const child = spawnKept(findBinary('redis-server'), args);
+    await waitUntil(`redis-server on port ${port}`, child, () => redisAnswers(url, 500));
+    return child;
+  };
+  let child = await launch();
+  return {
+    url,
+    started: true,
+    pid: () => child.process.pid,
+    restart: async () => {
+      await stopChild(child.process, 'SIGTERM');
+      child = await launch();
+    },
+    stop: async () => {
+      await stopChild(child.process, 'SIGTERM');
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** The `postgres` system user (Debian's package makes it): PostgreSQL will not run as root. */
@@ -209,7 +238,7 @@ export async function ensurePostgres(configured = process.env.STEPGATE_TEST_POST
  * fsync: the data is thrown away), then `postgres` on a free port with its socket in that
  * directory. PostgreSQL refuses to run as root, so as root both run as the `postgres` user.
  */
-export async function startPostgres(): Promise<Service> {
+export async function startPostgres(): Promise<StartedService> {
   const dirs = postgresBinDirs();
   const initdb = findBinary('initdb', dirs);
   const postgres = findBinary('postgres', dirs);
@@ -250,14 +279,23 @@ export async function startPostgres(): Promise<Service> {
     '-c',
     'max_connections=300',
   ];
-  const child = spawnKept(postgres, args, user);
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-  await waitUntil(`PostgreSQL on port ${port}`, child, () => postgresAnswers(url, 1_000));
+  const launch = async () => {
+    const child = spawnKept(postgres, args, user);
+    await waitUntil(`PostgreSQL on port ${port}`, child, () => postgresAnswers(url, 1_000));
+    return child;
+  };
+  let child = await launch();
+  // SIGINT is PostgreSQL's fast shutdown: it ends the connections clients left open.
   return {
     url,
     started: true,
+    pid: () => child.process.pid,
+    restart: async () => {
+      await stopChild(child.process, 'SIGINT');
+      child = await launch();
+    },
     stop: async () => {
-      // SIGINT is PostgreSQL's fast shutdown: it ends the connections tests left open.
       await stopChild(child.process, 'SIGINT');
       rmSync(dir, { recursive: true, force: true });
     },
