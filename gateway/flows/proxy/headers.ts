@@ -1,21 +1,49 @@
 /**
- * Identity headers for the upstream. Whatever a client sent under our prefix is removed first,
- * so the upstream can trust every X-Stepgate-* header it sees.
+ * Headers the upstream must be able to trust (SPEC §4). Whatever a client sent under the names the
+ * gateway owns is removed first, in any spelling that reads the same once '_' is taken for '-':
+ * CGI, Rack, WSGI and PHP turn 'X_Stepgate_User' and 'X-Stepgate-User' alike into
+ * HTTP_X_STEPGATE_USER. The gateway owns X-Stepgate-* (the identity), X-Forwarded-*, Forwarded and
+ * X-Real-IP (who the client is: written again from what the gateway resolved), and X-Original-URL
+ * and X-Rewrite-URL (which IIS and Symfony take as the path, past any check made on the real one).
+ *
+ * This runs on every proxied request: names are compared in place, without lowercased copies.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { SignedInUser } from '../../sessions.js';
 
-const PREFIX = 'x-stepgate-';
+const OWNED_PREFIXES = ['x-stepgate-', 'x-forwarded-'];
+const OWNED_NAMES = ['forwarded', 'x-real-ip', 'x-original-url', 'x-rewrite-url'];
+
+const HYPHEN = 0x2d;
+const UNDERSCORE = 0x5f;
+
+/** Whether `name` reads as `owned` (lowercase) from its start, with any letter case and '_' for '-'. */
+function readsAs(name: string, owned: string): boolean {
+  for (let i = 0; i < owned.length; i++) {
+    let code = name.charCodeAt(i);
+    if (code >= 0x41 && code <= 0x5a) code += 0x20;
+    else if (code === UNDERSCORE) code = HYPHEN;
+    if (code !== owned.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/** Whether a client's header `name` is one the gateway owns: removed before forwarding. */
+export function isOwnedHeader(name: string): boolean {
+  const first = name.charCodeAt(0) | 0x20;
+  if (first !== 0x78 /* x */ && first !== 0x66 /* f */) return false;
+  for (const prefix of OWNED_PREFIXES) if (name.length >= prefix.length && readsAs(name, prefix)) return true;
+  for (const owned of OWNED_NAMES) if (name.length === owned.length && readsAs(name, owned)) return true;
+  return false;
+}
+
+export function stripClientHeaders(headers: IncomingHttpHeaders): void {
+  for (const name in headers) if (isOwnedHeader(name)) delete headers[name];
+}
 
 /** Header values must be visible ASCII; anything else is percent-encoded rather than dropped. */
 function headerValue(value: string): string {
   return /^[\x20-\x7e]*$/.test(value) ? value : encodeURIComponent(value);
-}
-
-export function stripClientIdentity(headers: IncomingHttpHeaders): void {
-  for (const name of Object.keys(headers)) {
-    if (name.toLowerCase().startsWith(PREFIX)) delete headers[name];
-  }
 }
 
 /** Our session cookie is ours: the upstream never sees it. */
@@ -37,7 +65,10 @@ export function addIdentity(headers: IncomingHttpHeaders, auth: SignedInUser): v
   headers['x-stepgate-confirmation'] = headerValue(auth.confirmation ?? 'none');
 }
 
-/** The forwarded chain as we resolved it: the upstream sees the client, not whatever the client claimed. */
+/**
+ * Who the client is, as the gateway resolved it: the upstream sees the client, not whatever the
+ * client claimed. `host` is the Host header the client sent, which is what the upstream gets too.
+ */
 export function setForwarded(
   headers: IncomingHttpHeaders,
   clientIp: string,
@@ -45,6 +76,21 @@ export function setForwarded(
   host?: string,
 ): void {
   headers['x-forwarded-for'] = clientIp;
+  headers['x-real-ip'] = clientIp;
   headers['x-forwarded-proto'] = proto;
   if (host) headers['x-forwarded-host'] = host;
+  headers.forwarded = forwardedElement(clientIp, proto, host);
+}
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** A Forwarded value's parameter: a token as it is, anything else quoted (RFC 7239 §4). */
+function parameter(value: string): string {
+  return TOKEN.test(value) ? value : `"${value.replace(/["\\]/g, '\\$&')}"`;
+}
+
+/** One RFC 7239 element, 'for=192.0.2.1;host=app.example.org;proto=https'; IPv6 in brackets. */
+export function forwardedElement(clientIp: string, proto: string, host?: string): string {
+  const node = clientIp === '' ? 'unknown' : clientIp.includes(':') ? `"[${clientIp}]"` : clientIp;
+  return host ? `for=${node};host=${parameter(host)};proto=${proto}` : `for=${node};proto=${proto}`;
 }

@@ -13,7 +13,7 @@ import { sendError } from '../../http/error-handler.js';
 import { wantsJson } from '../../http/negotiate.js';
 import { isForwardable, type SignedInUser } from '../../sessions.js';
 import { clientOf, type GatewayContext } from '../../context.js';
-import { addIdentity, setForwarded, stripClientIdentity, stripCookie } from './headers.js';
+import { addIdentity, setForwarded, stripClientHeaders, stripCookie } from './headers.js';
 import { pathOf, publicPaths } from './public-paths.js';
 import { nextStep } from '../next-step.js';
 
@@ -58,7 +58,7 @@ export function upstreamProxy(ctx: GatewayContext): UpstreamProxy {
   const isPublic = publicPaths(config.upstream.public_paths);
 
   function prepare(req: IncomingMessage, auth: SignedInUser | undefined): void {
-    stripClientIdentity(req.headers);
+    stripClientHeaders(req.headers);
     stripCookie(req.headers, config.session.cookie_name);
     setForwarded(req.headers, clientOf(req).ip, proto, req.headers.host);
     if (auth) addIdentity(req.headers, auth);
