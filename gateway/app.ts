@@ -6,12 +6,12 @@ import type { IncomingMessage, RequestListener, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import express, { type RequestHandler } from 'express';
 import session from 'express-session';
-import { csrfSync } from 'csrf-sync';
 import type { Config } from '../config/schema.js';
 import type { PolicySource, GatewayContext } from './context.js';
 import { setClient } from './context.js';
 import { errors, type GatewayError } from './errors.js';
 import { clientIp, requestHost } from './http/client.js';
+import { csrfProtection } from './http/csrf.js';
 import { errorHandler, logUnexpected } from './http/error-handler.js';
 import type { Ports } from './ports.js';
 import { NetworkSet } from '../policies/cidr.js';
@@ -100,16 +100,18 @@ export async function createGateway(options: {
     for (const host of entry.hosts) entryPointByHost.set(host.toLowerCase(), name);
   }
 
-  const csrf = csrfSync({
-    getTokenFromRequest: (req) => {
-      const fromBody = (req.body as Record<string, unknown> | undefined)?._csrf;
-      return typeof fromBody === 'string' ? fromBody : req.get('x-csrf-token');
-    },
+  const isTrustedProxy = (ip: string) => trustedProxies.has(ip);
+  // Stores nothing per visitor: an anonymous page load costs no session (see http/csrf.ts).
+  const csrf = csrfProtection({
+    secret: config.session.secret,
+    cookieName: `${config.session.cookie_name}_csrf`,
+    cookiePath: basePath,
+    secure: !isLocalhost(config.server.public_url),
     // SPEC §4: a JSON body cannot be sent cross-site without CORS, which we never allow.
     // The SAML ACS is posted by the IdP from its own origin; the signed response protects it.
     // A bearer token for the token APIs is no ambient credential: no other site can set that header.
     // The sidecar API never reads a session: a request without its token is refused there, as a 401.
-    skipCsrfProtection: (req) =>
+    skip: (req) =>
       Boolean(req.is('application/json')) ||
       req.path === ACS_PATH ||
       req.path.startsWith('/sidecar/v1/') ||
@@ -122,7 +124,7 @@ export async function createGateway(options: {
     ports,
     metrics,
     basePath,
-    csrfToken: (req) => csrf.generateToken(req),
+    csrfToken: (req) => csrf.token(req),
     recordSignIn: (auth) => recordSignIn(ports, auth),
   };
 
@@ -132,7 +134,6 @@ export async function createGateway(options: {
   app.set('query parser', 'simple');
 
   /** The client's address and entry point, worked out once per request (or upgrade) for every flow. */
-  const isTrustedProxy = (ip: string) => trustedProxies.has(ip);
   const learnClient = (req: IncomingMessage) =>
     setClient(req, {
       ip: clientIp(req, isTrustedProxy),
@@ -164,7 +165,7 @@ export async function createGateway(options: {
       limit: '16kb',
     }),
   );
-  own.use(csrf.csrfSynchronisedProtection);
+  own.use(csrf.protect);
   // Code hashes are keyed by a key derived from the session secret: both must stay secret together.
   const factors = buildFactors(ports, policy, config.session.secret);
   own.use(loginRoutes(ctx, await passwordAuthenticator(ports.directUsers, ports.directory)));
