@@ -13,6 +13,7 @@ import { errors, type GatewayError } from './errors.js';
 import { clientIp, requestHost } from './http/client.js';
 import { csrfProtection } from './http/csrf.js';
 import { errorHandler, logUnexpected } from './http/error-handler.js';
+import { securityHeaders, securityHeadersOnError } from './http/security-headers.js';
 import type { Ports } from './ports.js';
 import { NetworkSet } from '../policies/cidr.js';
 import { healthRoutes } from './flows/health/routes.js';
@@ -33,6 +34,7 @@ import { adminApiRoutes } from './flows/admin/api.js';
 import { GatewayMetrics, countingHistory } from './metrics.js';
 import { adminPageRoutes } from './flows/admin/routes.js';
 import {
+  isForwardable,
   pastAbsoluteTimeout,
   regenerateSession,
   sessionStoreUnavailable,
@@ -101,6 +103,7 @@ export async function createGateway(options: {
   }
 
   const isTrustedProxy = (ip: string) => trustedProxies.has(ip);
+  const headers = securityHeaders({ publicUrl: config.server.public_url, isTrustedProxy });
   // Stores nothing per visitor: an anonymous page load costs no session (see http/csrf.ts).
   const csrf = csrfProtection({
     secret: config.session.secret,
@@ -149,6 +152,8 @@ export async function createGateway(options: {
   const sessions = sessionMiddleware(config, ports, metrics);
   const absoluteTimeout = absoluteTimeoutMiddleware(config, ports);
 
+  // Before anything under base_path answers; never on the proxied paths, whose answers are the upstream's.
+  app.use(basePath, headers);
   app.use(basePath, healthRoutes(ctx));
   app.use(proxy.forwardPublic);
   app.use(sessions, absoluteTimeout);
@@ -182,8 +187,10 @@ export async function createGateway(options: {
   own.use(errorHandler(ports.logger));
   app.use(basePath, own);
 
+  // A request the upstream will not see is answered by stepgate itself (401, or to the sign-in page).
+  app.use((req, res, next) => (isForwardable(req.session?.auth) ? next() : headers(req, res, next)));
   app.use(proxy.forward);
-  app.use(errorHandler(ports.logger));
+  app.use(securityHeadersOnError(headers), errorHandler(ports.logger));
 
   const handOver: HandOver = (req, res, error) => {
     if (error) answeredWith.set(req, error);

@@ -1,7 +1,10 @@
 /**
  * Server-rendered pages: a tagged template that escapes every interpolation unless it is
- * explicitly marked safe, and one plain, accessible layout.
+ * explicitly marked safe, and one plain, accessible layout. No page has a script, an inline
+ * event handler or a style attribute: the Content-Security-Policy allows none.
  */
+import { createHash } from 'node:crypto';
+
 const ESCAPES: Record<string, string> = {
   '&': '&amp;',
   '<': '&lt;',
@@ -36,7 +39,11 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): SafeH
   return new SafeHtml(out);
 }
 
-const STYLE = `
+/**
+ * The pages' styles, inline so every page (an error page too) stands alone, and allowed by the
+ * Content-Security-Policy by their hashes (see security-headers.ts): no 'unsafe-inline'.
+ */
+const BASE_STYLE = `
 body{font:16px/1.5 system-ui,sans-serif;margin:0;background:#f5f6f8;color:#1d2330}
 main{max-width:26rem;margin:4rem auto;background:#fff;padding:2rem;border-radius:8px;box-shadow:0 1px 3px #0002}
 h1{font-size:1.4rem;margin-top:0}
@@ -53,22 +60,40 @@ button.secondary{background:#e4e8ef;color:#1d2330}
 .muted{color:#5a6473;font-size:.9rem}
 `;
 
+/** The help-desk pages: wide tables, and a temporary code shown large. */
+const WIDE_STYLE = `
+main{max-width:64rem}
+table{border-collapse:collapse;width:100%;font-size:.95rem}
+th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #dde2ea;vertical-align:top}
+td form,td button{margin:0}
+input[type=number],select{padding:.5rem;font-size:1rem;border:1px solid #9aa3b2;border-radius:4px}
+.code{font:700 2.6rem/1.2 ui-monospace,monospace;letter-spacing:.15em;user-select:all;margin:1rem 0}
+`;
+
+/** The CSP source of every style block a page may hold: the hash of its exact text. */
+export const STYLE_HASHES: readonly string[] = [BASE_STYLE, WIDE_STYLE].map(
+  (css) => `'sha256-${createHash('sha256').update(css).digest('base64')}'`,
+);
+
+// Built as a string, not through the template: the text between the tags must be exactly the
+// hashed text, with no indentation added by a formatter.
+const styleElement = (css: string) => new SafeHtml(`<style>${css}</style>`);
+
 export interface PageOptions {
   title: string;
   body: SafeHtml;
+  /** The help-desk layout: wider, for tables. */
+  wide?: boolean;
 }
 
-export function page({ title, body }: PageOptions): string {
+export function page({ title, body, wide = false }: PageOptions): string {
   return html`<!doctype html>
     <html lang="en">
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="same-origin" />
         <title>${title} · stepgate</title>
-        <style>
-          ${new SafeHtml(STYLE)}
-        </style>
+        ${styleElement(BASE_STYLE)}${wide ? styleElement(WIDE_STYLE) : ''}
       </head>
       <body>
         <main>${body}</main>

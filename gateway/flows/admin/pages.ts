@@ -3,17 +3,9 @@
  * every form with its CSRF token, tables with header cells a screen reader can follow.
  */
 import type { UserPermissionSets, UserSummary } from '../../admin/service.js';
-import { csrfField, html, page, SafeHtml } from '../../http/html.js';
+import type { SafeHtml } from '../../http/html.js';
+import { csrfField, html, page } from '../../http/html.js';
 import type { RememberedNetwork, StoredHistoryEntry } from '../../ports.js';
-
-const WIDE = new SafeHtml(`<style>
-main{max-width:64rem}
-table{border-collapse:collapse;width:100%;font-size:.95rem}
-th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #dde2ea;vertical-align:top}
-td form,td button{margin:0}
-input[type=number],select{padding:.5rem;font-size:1rem;border:1px solid #9aa3b2;border-radius:4px}
-.code{font:700 2.6rem/1.2 ui-monospace,monospace;letter-spacing:.15em;user-select:all;margin:1rem 0}
-</style>`);
 
 function userUrl(basePath: string, user: string): string {
   return `${basePath}/admin/users/${encodeURIComponent(user)}`;
@@ -35,8 +27,8 @@ function findForm(basePath: string, value = ''): SafeHtml {
 export function findPage(options: { basePath: string; user?: string; error?: string }): string {
   return page({
     title: 'Help desk',
-    body: html`${WIDE}
-      <h1>Help desk: identity confirmation</h1>
+    wide: true,
+    body: html`<h1>Help desk: identity confirmation</h1>
       ${messages(undefined, options.error)}
       <p>Find the person who needs help by their username.</p>
       ${findForm(options.basePath, options.user)}`,
@@ -269,8 +261,8 @@ export function userPage(options: {
   const user = view.summary.user;
   return page({
     title: `Help desk: ${user}`,
-    body: html`${WIDE}
-      <p><a href="${basePath}/admin">Find another user</a></p>
+    wide: true,
+    body: html` <p><a href="${basePath}/admin">Find another user</a></p>
       <h1>${user}</h1>
       ${messages(options.notice, options.error)} ${methodsSection(view.summary)}
       ${actionsSection(basePath, csrf, view.summary)} ${setsSection(basePath, csrf, user, view.sets)}
@@ -289,8 +281,8 @@ export function issuedCodePage(options: {
   const { basePath, user } = options;
   return page({
     title: `Temporary code for ${user}`,
-    body: html`${WIDE}
-      <h1>Temporary code for ${user}</h1>
+    wide: true,
+    body: html`<h1>Temporary code for ${user}</h1>
       <p class="notice" role="status">Give this code to ${user} now. It is shown only this once.</p>
       <p class="code" id="temporary-code" aria-label="Temporary code">${options.code}</p>
       <p>

@@ -1,0 +1,73 @@
+/**
+ * The security headers of stepgate's own responses (pages, JSON, error pages), through helmet.
+ * Never on a proxied upstream response: the application behind the gateway keeps its own.
+ *
+ * - Content-Security-Policy: nothing loads but the pages' own style blocks (by hash); no script
+ *   at all, no frame may hold a page (`frame-ancestors 'none'`, SPEC §4), forms post only to us.
+ * - X-Frame-Options: DENY, for browsers that predate frame-ancestors.
+ * - X-Content-Type-Options: nosniff; Referrer-Policy: no-referrer (a page's URL may hold a
+ *   return_to or a username, and is nobody else's business).
+ * - Strict-Transport-Security only for a request that arrived over HTTPS: public_url is https,
+ *   the socket is TLS, or a trusted proxy says so in X-Forwarded-Proto. Over plain HTTP it would
+ *   be ignored anyway, and on a localhost demo it would pin the browser to HTTPS for a year.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import helmet, { strictTransportSecurity } from 'helmet';
+import { normalizeIp } from './client.js';
+import { STYLE_HASHES } from './html.js';
+
+export interface SecurityHeaderOptions {
+  publicUrl: string;
+  isTrustedProxy(ip: string): boolean;
+}
+
+const ONE_YEAR_S = 365 * 24 * 3600;
+
+/** The policy every page carries; exported for the tests that check it word for word. */
+export const CONTENT_SECURITY_POLICY = {
+  'default-src': ["'none'"],
+  'base-uri': ["'none'"],
+  'form-action': ["'self'"],
+  'frame-ancestors': ["'none'"],
+  'style-src': [...STYLE_HASHES],
+};
+
+/** Whether the request reached us over HTTPS, as far as we can know. */
+export function arrivedOverHttps(req: IncomingMessage, options: SecurityHeaderOptions): boolean {
+  if (options.publicUrl.startsWith('https:')) return true;
+  if ((req.socket as Partial<TLSSocket>).encrypted) return true;
+  if (!options.isTrustedProxy(normalizeIp(req.socket.remoteAddress ?? ''))) return false;
+  const header = req.headers['x-forwarded-proto'];
+  const first = (Array.isArray(header) ? header[0] : header)?.split(',')[0]?.trim().toLowerCase();
+  return first === 'https';
+}
+
+export function securityHeaders(options: SecurityHeaderOptions): RequestHandler {
+  const common = helmet({
+    contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
+    strictTransportSecurity: false,
+    xFrameOptions: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+  });
+  const hsts = strictTransportSecurity({ maxAge: ONE_YEAR_S, includeSubDomains: true });
+  return (req, res, next) =>
+    common(req, res, (error?: unknown) => {
+      if (error) return next(error);
+      if (arrivedOverHttps(req, options)) return hsts(req, res, next);
+      next();
+    });
+}
+
+/**
+ * For the gateway's error answers outside base_path (sign-in required, upstream unreachable):
+ * they are stepgate's own pages, unlike the proxied responses on the same paths.
+ */
+export function securityHeadersOnError(headers: RequestHandler): ErrorRequestHandler {
+  return (error, req, res, next) => {
+    // An error after a response began (a session saved after a proxied answer) only ends it.
+    if (res.headersSent) return next(error);
+    headers(req, res, () => next(error));
+  };
+}
