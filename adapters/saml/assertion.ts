@@ -1,8 +1,10 @@
 /**
- * Reads a SamlIdentity out of what node-saml returns for a response whose signatures verified.
- * node-saml checks the signatures, Conditions times and the audience; it checks the bearer
- * SubjectConfirmation (time, Recipient) only for responses carrying InResponseTo, and the
- * assertion's Issuer never. Those checks are made here, for every response.
+ * Reads a SamlIdentity out of what node-saml returns for a response whose signatures verified:
+ * the signed assertion, decrypted when it came encrypted. node-saml checks the signatures,
+ * Conditions times and the audience; it checks the bearer SubjectConfirmation's times only for
+ * responses carrying InResponseTo, its Recipient and the assertion's Issuer never. Those checks
+ * are made here, for every response. Attributes are matched by Name or FriendlyName, which
+ * node-saml's profile (keyed by Name) cannot do.
  */
 import type { Profile } from '@node-saml/passport-saml';
 import { SamlRejectedError, type SamlIdentity } from '../../gateway/ports.js';
@@ -41,11 +43,28 @@ function time(value: string | undefined, what: string): number | undefined {
   return ms;
 }
 
-/** String values of one attribute; an AttributeValue with child elements is not a string and is left out. */
-function values(attributes: unknown, name: string): string[] {
-  const value = isNode(attributes) ? attributes[name] : undefined;
-  const list = Array.isArray(value) ? (value as unknown[]) : [value];
-  return list.filter((item): item is string => typeof item === 'string' && item.trim() !== '');
+/** The text of an AttributeValue; one with child elements (a NameID, say) is not a string: undefined. */
+function text(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (!isNode(value) || Object.keys(value).some((key) => key !== '_' && key !== '$')) return undefined;
+  return typeof value._ === 'string' ? value._ : undefined;
+}
+
+/**
+ * String values of the attributes named `name`: by their Name (often a URN or OID) and, when no
+ * Name matches, by their FriendlyName, so `email` finds `urn:oid:0.9.2342.19200300.100.1.3`
+ * sent with FriendlyName="email" while a Name of its own always wins.
+ */
+function values(assertion: Node, name: string): string[] {
+  const attributes = children(assertion, 'AttributeStatement').flatMap((statement) =>
+    children(statement, 'Attribute'),
+  );
+  let matching = attributes.filter((item) => attribute(item, 'Name') === name);
+  if (matching.length === 0) matching = attributes.filter((item) => attribute(item, 'FriendlyName') === name);
+  return matching
+    .flatMap((item) => (Array.isArray(item.AttributeValue) ? (item.AttributeValue as unknown[]) : []))
+    .map(text)
+    .filter((value): value is string => value !== undefined && value.trim() !== '');
 }
 
 /**
@@ -64,10 +83,12 @@ function bearerConfirmation(assertion: Node, expect: AssertionExpectations): num
     const notOnOrAfter = time(attribute(data, 'NotOnOrAfter'), 'SubjectConfirmationData NotOnOrAfter');
     const recipient = attribute(data, 'Recipient');
     if (notOnOrAfter === undefined) reason = 'bearer subject confirmation without NotOnOrAfter';
+    // Required by the Web SSO profile: without it the assertion could be presented to any SP.
+    else if (recipient === undefined) reason = 'bearer subject confirmation without Recipient';
     else if (now - expect.clockSkewMs >= notOnOrAfter) reason = 'bearer subject confirmation expired';
     else if (notBefore !== undefined && now + expect.clockSkewMs < notBefore)
       reason = 'bearer subject confirmation not yet valid';
-    else if (recipient !== undefined && recipient !== expect.acsUrl)
+    else if (recipient !== expect.acsUrl)
       reason = `bearer subject confirmation for another recipient (${recipient})`;
     else return notOnOrAfter;
   }
@@ -94,14 +115,13 @@ export function identityOf(profile: Profile, expect: AssertionExpectations): Sam
   );
   if (conditionsEnd !== undefined) validUntil = Math.min(validUntil, conditionsEnd);
 
-  const { attributes } = profile;
   return {
     nameId,
     assertionId,
     // node-saml accepts it until NotOnOrAfter plus the clock skew: the replay cache keeps it as long.
     validUntil: new Date(validUntil + expect.clockSkewMs),
-    email: values(attributes, expect.attributes.email)[0],
-    userType: values(attributes, expect.attributes.user_type)[0],
-    groups: values(attributes, expect.attributes.groups),
+    email: values(assertion, expect.attributes.email)[0],
+    userType: values(assertion, expect.attributes.user_type)[0],
+    groups: values(assertion, expect.attributes.groups),
   };
 }

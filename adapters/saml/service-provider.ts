@@ -4,12 +4,14 @@
  * way passport drives it — on a copy given its own success/fail/error/redirect — so no passport
  * session or middleware is involved; the gateway keeps its own session and replay cache.
  *
- * Both the Response and the Assertion must be signed by a configured IdP certificate. Times come
- * from the real clock, as inside node-saml. Every refused response is a SamlRejectedError with a
- * short reason for the log; no library error leaves validate().
+ * Both the Response and the Assertion must be signed by a configured IdP certificate. node-saml
+ * checks those signatures, times, the audience and InResponseTo; response.ts and assertion.ts check
+ * what it leaves out. Times come from the real clock, as inside node-saml. Every refused response is
+ * a SamlRejectedError with a short reason for the log; no library error leaves validate().
  */
 import type { Request } from 'express';
 import {
+  SamlStatusError,
   Strategy,
   ValidateInResponseTo,
   type CacheProvider,
@@ -28,6 +30,7 @@ import {
 import { identityOf } from './assertion.js';
 import { loadIdpCertificates } from './certificates.js';
 import { BoundedRequestIdCache } from './request-ids.js';
+import { checkResponse, parseResponse } from './response.js';
 
 export { SamlConfigError } from './certificates.js';
 
@@ -85,6 +88,7 @@ export class PassportSamlServiceProvider implements SamlServiceProvider {
       issuer: saml.issuer,
       audience: saml.issuer,
       callbackUrl: this.acsUrl,
+      // response.ts relies on it: what it reads of the Response element is what the IdP signed.
       wantAuthnResponseSigned: true,
       wantAssertionsSigned: true,
       signatureAlgorithm: 'sha256',
@@ -93,6 +97,7 @@ export class PassportSamlServiceProvider implements SamlServiceProvider {
       // stepgate does not care how the IdP authenticated the person, and an 'exact'
       // PasswordProtectedTransport request is refused by IdPs when the user signed in otherwise.
       disableRequestedAuthnContext: true,
+      // A response without InResponseTo is refused by response.ts unless allow_idp_initiated.
       validateInResponseTo: ValidateInResponseTo.ifPresent,
       requestIdExpirationPeriodMs: requestLifetimeMs,
       cacheProvider:
@@ -124,15 +129,23 @@ export class PassportSamlServiceProvider implements SamlServiceProvider {
   async validate(body: Record<string, string>): Promise<SamlIdentity> {
     const { SAMLResponse } = body;
     if (!SAMLResponse) throw new SamlRejectedError('no SAMLResponse');
+    const response = parseResponse(Buffer.from(SAMLResponse, 'base64').toString('utf8'));
     const outcome = await this.drive({ query: {}, body: { SAMLResponse } });
     if (outcome.kind === 'error') {
       // Not the response's fault: the request ids could not be looked up. A 503, not a refusal.
       if (outcome.error instanceof DependencyUnavailableError) throw outcome.error;
-      throw new SamlRejectedError(reasonOf(outcome.error));
+      // node-saml's answer to an error status without an assertion: the IdP did not sign them in.
+      const refusal = outcome.error instanceof SamlStatusError ? 'idp_refused' : 'rejected';
+      throw new SamlRejectedError(reasonOf(outcome.error), refusal);
     }
     if (outcome.kind !== 'success')
       throw new SamlRejectedError(`no sign-in in the response (${outcome.kind})`);
     try {
+      checkResponse(response, {
+        idpIssuer: this.saml.idp_issuer,
+        acsUrl: this.acsUrl,
+        allowIdpInitiated: this.saml.allow_idp_initiated,
+      });
       return identityOf(outcome.user as Profile, {
         idpIssuer: this.saml.idp_issuer,
         acsUrl: this.acsUrl,

@@ -78,7 +78,15 @@ const samlSchema = z
         groups: z.string().prefault('groups').describe('Assertion attribute holding the groups.'),
       })
       .prefault({ email: 'email', user_type: 'userType', groups: 'groups' })
-      .describe('Which assertion attributes stepgate reads.'),
+      .describe(
+        'Which assertion attributes stepgate reads, each matched by its Name or, when no Name matches, its FriendlyName.',
+      ),
+    allow_idp_initiated: z
+      .boolean()
+      .prefault(false)
+      .describe(
+        'Accept responses that answer no AuthnRequest of ours (IdP-initiated sign-in). Off by default: anyone can make a browser post such a response, signing it in as someone else (login CSRF).',
+      ),
   })
   .describe('Federated sign-in as a SAML service provider; these users are never challenged.');
 

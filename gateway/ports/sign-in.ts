@@ -68,9 +68,22 @@ export interface SamlIdentity {
   groups: string[];
 }
 
-/** Thrown for any response that does not validate: the ACS answers 401, never 500. */
+/**
+ * Why a SAML response was refused, as far as the person may be told: the IdP said it did not sign
+ * them in, the sign-in did not start here (IdP-initiated, not allowed), or anything else.
+ */
+export type SamlRefusal = 'rejected' | 'idp_refused' | 'unsolicited';
+
+/** Thrown for any response that does not validate: the ACS answers 401, never 500. The message is for the log. */
 export class SamlRejectedError extends Error {
   override readonly name = 'SamlRejectedError';
+
+  constructor(
+    message: string,
+    readonly refusal: SamlRefusal = 'rejected',
+  ) {
+    super(message);
+  }
 }
 
 export interface SamlServiceProvider {

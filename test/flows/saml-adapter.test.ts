@@ -1,12 +1,24 @@
 /**
  * The passport-saml adapter on its own: how `logins.saml.idp_cert` is read (path, inline PEM, a
  * list for rollover), what a configuration mistake says at start-up, and what a validated
- * response tells the gateway (the assertion id and lifetime the replay cache keys on, attributes).
+ * response tells the gateway (the assertion id and lifetime the replay cache keys on,
+ * attributes by Name or FriendlyName).
  */
 import { describe, expect, it } from 'vitest';
 import { SamlConfigError } from '../../adapters/saml/service-provider.js';
+import { loginsSchema } from '../../config/schema.js';
 import { SamlRejectedError } from '../../gateway/ports.js';
-import { decode, fixture, fixturePath, samlResponse, serviceProvider } from '../helpers/saml-idp.js';
+import {
+  IDP_ENTITY_ID,
+  IDP_SSO_URL,
+  answerTo,
+  decode,
+  fixture,
+  fixturePath,
+  serviceProvider,
+} from '../helpers/saml-idp.js';
+
+const SAML = { entry_point: IDP_SSO_URL, idp_issuer: IDP_ENTITY_ID, idp_cert: fixturePath('idp.crt') };
 
 const ADA = {
   nameId: 'ada@example.org',
@@ -19,7 +31,7 @@ async function accepts(
   sp: ReturnType<typeof serviceProvider>,
   signedBy: 'idp' | 'attacker' = 'idp',
 ): Promise<boolean> {
-  const SAMLResponse = await samlResponse(ADA, { metadata: sp.metadata(), signedBy });
+  const SAMLResponse = await answerTo(sp, ADA, { signedBy });
   try {
     await sp.validate({ SAMLResponse });
     return true;
@@ -69,7 +81,7 @@ describe('a validated response', () => {
   it('gives the assertion id and keeps it until NotOnOrAfter plus the clock skew', async () => {
     const sp = serviceProvider({}, { clockSkewMs: 5_000 });
     const notOnOrAfter = new Date(Math.floor(Date.now() / 1000) * 1000 + 3 * 60_000);
-    const SAMLResponse = await samlResponse(ADA, { metadata: sp.metadata(), notOnOrAfter });
+    const SAMLResponse = await answerTo(sp, ADA, { notOnOrAfter });
     const assertionId = /<saml:Assertion [^>]*ID="([^"]+)"/.exec(decode(SAMLResponse))?.[1];
     const responseId = /<samlp:Response [^>]*ID="([^"]+)"/.exec(decode(SAMLResponse))?.[1];
     const identity = await sp.validate({ SAMLResponse });
@@ -80,9 +92,7 @@ describe('a validated response', () => {
 
   it('maps the configured attributes, groups with all their values', async () => {
     const sp = serviceProvider();
-    const identity = await sp.validate({
-      SAMLResponse: await samlResponse(ADA, { metadata: sp.metadata() }),
-    });
+    const identity = await sp.validate({ SAMLResponse: await answerTo(sp, ADA) });
     expect(identity).toMatchObject({
       nameId: 'ada@example.org',
       email: 'ada@example.org',
@@ -91,11 +101,53 @@ describe('a validated response', () => {
     expect(identity.groups).toEqual(['a', 'b & c']);
 
     const renamed = serviceProvider({ attributes: { email: 'mail', user_type: 'kind', groups: 'groups' } });
-    const other = await renamed.validate({
-      SAMLResponse: await samlResponse(ADA, { metadata: renamed.metadata() }),
-    });
+    const other = await renamed.validate({ SAMLResponse: await answerTo(renamed, ADA) });
     expect(other.email).toBeUndefined();
     expect(other.userType).toBeUndefined();
     expect(other.groups).toEqual(['a', 'b & c']);
+  });
+});
+
+describe('logins.saml.allow_idp_initiated', () => {
+  it('is false unless the config says otherwise', () => {
+    expect(loginsSchema.parse({ saml: SAML }).saml?.allow_idp_initiated).toBe(false);
+    expect(
+      loginsSchema.parse({ saml: { ...SAML, allow_idp_initiated: true } }).saml?.allow_idp_initiated,
+    ).toBe(true);
+  });
+});
+
+describe('attributes matched by Name or FriendlyName', () => {
+  const MAIL_OID = 'urn:oid:0.9.2342.19200300.100.1.3';
+
+  it('finds an attribute by its FriendlyName when no Name matches', async () => {
+    const sp = serviceProvider({
+      attributes: { email: 'mail', user_type: 'employeeType', groups: 'memberOf' },
+    });
+    const identity = await sp.validate({
+      SAMLResponse: await answerTo(sp, {
+        nameId: 'ada',
+        attributes: [
+          { name: MAIL_OID, friendlyName: 'mail', values: ['ada@example.org'] },
+          { name: 'urn:oid:2.16.840.1.113730.3.1.4', friendlyName: 'employeeType', values: ['external'] },
+          { name: 'urn:oid:1.2.840.113556.1.2.102', friendlyName: 'memberOf', values: ['g1', 'g2'] },
+        ],
+      }),
+    });
+    expect(identity).toMatchObject({ email: 'ada@example.org', userType: 'external', groups: ['g1', 'g2'] });
+  });
+
+  it("finds an attribute by its Name, which wins over another one's FriendlyName", async () => {
+    const sp = serviceProvider({ attributes: { email: MAIL_OID, user_type: 'userType', groups: 'groups' } });
+    const byName = await sp.validate({
+      SAMLResponse: await answerTo(sp, {
+        nameId: 'ada',
+        attributes: [
+          { name: 'urn:example:other', friendlyName: MAIL_OID, values: ['wrong@example.org'] },
+          { name: MAIL_OID, friendlyName: 'mail', values: ['ada@example.org'] },
+        ],
+      }),
+    });
+    expect(byName.email).toBe('ada@example.org');
   });
 });

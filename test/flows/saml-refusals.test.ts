@@ -1,7 +1,9 @@
 /**
  * SAML responses that must not sign anyone in: unsigned, edited, meant for someone else, out of
- * date, forged, wrapped, or replayed. Each is a 401 (JSON or a page), never a 500, and leaves
- * the browser signed out.
+ * date, forged, wrapped, refused by the IdP, unsolicited, or replayed. Each is a 401 (JSON or a
+ * page) with a stable code, never a 500, and leaves the browser signed out. Each bad response
+ * answers a real AuthnRequest and is made by the IdP with the one thing under test changed before
+ * it is signed, so the refusal proves the check rather than a broken signature.
  */
 import request from 'supertest';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
@@ -9,6 +11,7 @@ import { BASE, flowGateway, jsonAgent, type Agent } from '../helpers/flow.js';
 import {
   ACS_URL,
   IDP_ENTITY_ID,
+  answerTo,
   assertionOf,
   decode,
   encode,
@@ -21,9 +24,12 @@ import {
 
 const sp = serviceProvider();
 const metadata = sp.metadata();
+/** Where the replay cache is the only guard: responses that answer no request of ours. */
+const unsolicitedSp = serviceProvider({ allow_idp_initiated: true });
 const ADA = { nameId: 'ada@example.org', email: 'ada@example.org', groups: ['engineering'] };
 
-const good = (knobs: Partial<ResponseKnobs> = {}) => samlResponse(ADA, { metadata, ...knobs });
+const good = (knobs: Partial<ResponseKnobs> = {}) => answerTo(sp, ADA, knobs);
+const unsolicited = () => samlResponse(ADA, { metadata });
 const minutesFromNow = (minutes: number) => new Date(Date.now() + minutes * 60_000);
 
 function postToAcs(agent: Agent | ReturnType<typeof request>, SAMLResponse: string, RelayState = '/app') {
@@ -68,6 +74,75 @@ async function editedNameId(): Promise<string> {
   return encode(edited);
 }
 
+/** A signed response with a DTD put before it: the signature covers the element, not the prologue. */
+async function withDoctype(): Promise<string> {
+  const xml = decode(await good());
+  return encode(`<!DOCTYPE samlp:Response [<!ENTITY who "mallory">]>${xml}`);
+}
+
+const REJECTED = {
+  error: 'saml_rejected',
+  message: "Your identity provider's answer could not be accepted. Try signing in again.",
+};
+const IDP_REFUSED = {
+  error: 'saml_idp_refused',
+  message: 'Your identity provider did not sign you in. Try again, or ask your administrator.',
+};
+const UNSOLICITED = {
+  error: 'saml_unsolicited',
+  message: 'Sign-in must start here, not at your identity provider. Start signing in again.',
+};
+
+const RESPONDER = 'urn:oasis:names:tc:SAML:2.0:status:Responder';
+const AUTHN_FAILED = 'urn:oasis:names:tc:SAML:2.0:status:AuthnFailed';
+
+/** The responses refused by stepgate's own checks, what the person is told, and why the log says. */
+const REFUSED_BY_OUR_CHECKS: [string, () => Promise<string>, typeof REJECTED, string][] = [
+  [
+    'a top-level StatusCode of Responder, though the response carries a signed assertion',
+    () => good({ statusCode: RESPONDER, secondLevelStatusCode: AUTHN_FAILED }),
+    IDP_REFUSED,
+    `the IdP answered '${RESPONDER}' (${AUTHN_FAILED}), not Success`,
+  ],
+  [
+    'a Destination other than our ACS URL',
+    () => good({ destination: 'https://other-sp.example/saml/acs' }),
+    REJECTED,
+    "the response is for 'https://other-sp.example/saml/acs', not our ACS URL",
+  ],
+  [
+    'a signed response without a Destination',
+    () => good({ destination: null }),
+    REJECTED,
+    'the response has no Destination',
+  ],
+  [
+    'a bearer SubjectConfirmationData without a Recipient',
+    () => good({ recipient: null }),
+    REJECTED,
+    'bearer subject confirmation without Recipient',
+  ],
+  [
+    'a Response issued by another entity around an assertion of our IdP',
+    () => good({ responseIssuer: 'https://other-idp.example' }),
+    REJECTED,
+    "the response was issued by 'https://other-idp.example', not the configured IdP",
+  ],
+  [
+    'a signed Response without an Issuer',
+    () => good({ responseIssuer: null }),
+    REJECTED,
+    'the response has no Issuer',
+  ],
+  [
+    'an unsolicited (IdP-initiated) response, while allow_idp_initiated is false',
+    unsolicited,
+    UNSOLICITED,
+    'an IdP-initiated response (no InResponseTo) and logins.saml.allow_idp_initiated is false',
+  ],
+  ['a signed response behind a DTD', withDoctype, REJECTED, 'the response has a DTD'],
+];
+
 const REFUSED: [string, () => Promise<string>][] = [
   ['a response nobody signed', async () => encode(withoutSignatures(decode(await good())))],
   ['a NameID edited after signing', editedNameId],
@@ -105,12 +180,42 @@ describe('refused SAML responses', () => {
     const agent = jsonAgent(gw);
     const res = await postToAcs(agent, await craft());
     expect(res.status).toBe(401);
-    expect(res.body).toEqual({
-      error: 'saml_rejected',
-      message: "Your identity provider's answer could not be accepted. Try signing in again.",
-    });
+    expect(res.body).toEqual(REJECTED);
     expect((await agent.get('/app')).status).toBe(401);
     expect(gw.upstream.received).toHaveLength(0);
+  });
+
+  it.each(REFUSED_BY_OUR_CHECKS)(
+    'refuses %s with 401, a stable code and the reason in the log',
+    async (_name, craft, answer, reason) => {
+      const gw = await flowGateway({ saml: sp });
+      const warn = vi.spyOn(gw.ports.logger, 'warn');
+      onTestFinished(() => warn.mockRestore());
+      const agent = jsonAgent(gw);
+      const res = await postToAcs(agent, await craft());
+      expect(res.status).toBe(401);
+      expect(res.body).toEqual(answer);
+      expect(warn).toHaveBeenCalledWith('SAML response refused', { code: answer.error, reason });
+      expect((await agent.get('/app')).status).toBe(401);
+      expect(gw.upstream.received).toHaveLength(0);
+    },
+  );
+
+  it('tells a browser that its IdP did not sign it in, on a page', async () => {
+    const gw = await flowGateway({ saml: sp });
+    const res = await postToAcs(request(gw.app), await good({ statusCode: RESPONDER }));
+    expect(res.status).toBe(401);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expect(res.text).toContain('Your identity provider did not sign you in.');
+    expect(res.text).toContain('saml_idp_refused');
+  });
+
+  it('refuses an error response without an assertion as the IdP refusing', async () => {
+    const gw = await flowGateway({ saml: sp });
+    const refusal = await good({ statusCode: RESPONDER, withoutAssertion: true, signing: 'response' });
+    const res = await postToAcs(jsonAgent(gw), refusal);
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual(IDP_REFUSED);
   });
 
   it('shows a browser a page, not a stack trace', async () => {
@@ -129,6 +234,7 @@ describe('refused SAML responses', () => {
     onTestFinished(() => warn.mockRestore());
     await postToAcs(request(gw.app), await good({ audience: 'https://other-sp.example' }));
     expect(warn).toHaveBeenCalledWith('SAML response refused', {
+      code: 'saml_rejected',
       reason: expect.stringContaining('audience mismatch'),
     });
   });
@@ -140,10 +246,42 @@ describe('refused SAML responses', () => {
   });
 });
 
+describe('IdP-initiated responses (logins.saml.allow_idp_initiated)', () => {
+  it('signs in with a response that answers no request only when allowed', async () => {
+    const allowed = await flowGateway({ saml: unsolicitedSp });
+    const res = await postToAcs(jsonAgent(allowed), await unsolicited());
+    expect(res.status).toBe(200);
+    expect(res.body.next).toBe('done');
+
+    const refused = await flowGateway({ saml: sp });
+    const agent = jsonAgent(refused);
+    const again = await postToAcs(agent, await unsolicited());
+    expect(again.status).toBe(401);
+    expect(again.body).toEqual(UNSOLICITED);
+    expect((await agent.get('/app')).status).toBe(401);
+  });
+
+  it('still refuses, when allowed, a response that answers a request we never made', async () => {
+    const gw = await flowGateway({ saml: unsolicitedSp });
+    const res = await postToAcs(jsonAgent(gw), await good({ inResponseTo: '_never-asked' }));
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual(REJECTED);
+  });
+});
+
 describe('replayed SAML responses', () => {
-  it('accepts a response once: posting it again is saml_replayed, whatever the RelayState', async () => {
+  it('accepts the answer to a request once: the request is used up with it', async () => {
     const gw = await flowGateway({ saml: sp });
     const response = await good();
+    expect((await postToAcs(request(gw.app), response)).status).toBe(303);
+    const replayed = await postToAcs(jsonAgent(gw), response);
+    expect(replayed.status).toBe(401);
+    expect(replayed.body).toEqual(REJECTED);
+  });
+
+  it('accepts an unsolicited response once: posting it again is saml_replayed, whatever the RelayState', async () => {
+    const gw = await flowGateway({ saml: unsolicitedSp });
+    const response = await unsolicited();
     const first = await postToAcs(request(gw.app), response, '/docs');
     expect(first.status).toBe(303);
 
@@ -155,8 +293,8 @@ describe('replayed SAML responses', () => {
   });
 
   it('refuses a replay in another browser with a page', async () => {
-    const gw = await flowGateway({ saml: sp });
-    const response = await good();
+    const gw = await flowGateway({ saml: unsolicitedSp });
+    const response = await unsolicited();
     expect((await postToAcs(request.agent(gw.app), response)).status).toBe(303);
     const thief = request.agent(gw.app);
     const replayed = await postToAcs(thief, response);
@@ -166,8 +304,8 @@ describe('replayed SAML responses', () => {
   });
 
   it('accepts a new response for the same person', async () => {
-    const gw = await flowGateway({ saml: sp });
-    expect((await postToAcs(request(gw.app), await good())).status).toBe(303);
-    expect((await postToAcs(request(gw.app), await good())).status).toBe(303);
+    const gw = await flowGateway({ saml: unsolicitedSp });
+    expect((await postToAcs(request(gw.app), await unsolicited())).status).toBe(303);
+    expect((await postToAcs(request(gw.app), await unsolicited())).status).toBe(303);
   });
 });

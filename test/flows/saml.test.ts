@@ -1,6 +1,6 @@
 /**
- * SPEC §1.6, §1.7, §4: federated sign-in through SAML, with a real IdP (samlify) signing the
- * responses and passport-saml checking them. Refused responses are in saml-refusals.test.ts.
+ * SPEC §1.6, §1.7, §4: federated sign-in through SAML, with a real IdP (samlify) answering our
+ * AuthnRequests and passport-saml checking the answers. Refused responses are in saml-refusals.test.ts.
  */
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import {
   ACS_URL,
   IDP_SSO_URL,
   SP_ENTITY_ID,
+  answerTo,
   authnRequestOf,
   samlResponse,
   serviceProvider,
@@ -38,7 +39,7 @@ async function signInWithSaml(
   user: SamlUser = ADA,
   knobs: Partial<ResponseKnobs> = {},
 ): Promise<{ next: string; redirect: string }> {
-  const res = await postToAcs(agent, await samlResponse(user, { metadata, ...knobs }), '/');
+  const res = await postToAcs(agent, await answerTo(sp, user, knobs), '/');
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return res.body as { next: string; redirect: string };
 }
@@ -47,7 +48,7 @@ describe('signing in through SAML (SPEC §1.6)', () => {
   it('signs a federated user in without a challenge or a mobile prompt, and goes back to RelayState', async () => {
     const gw = await flowGateway({ saml: sp });
     const browser = request.agent(gw.app);
-    const res = await postToAcs(browser, await samlResponse(ADA, { metadata }), '/docs/intro?page=2');
+    const res = await postToAcs(browser, await answerTo(sp, ADA), '/docs/intro?page=2');
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe('/docs/intro?page=2');
 
@@ -64,11 +65,7 @@ describe('signing in through SAML (SPEC §1.6)', () => {
   it('accepts a large response, such as one carrying many group claims', async () => {
     const gw = await flowGateway({ saml: sp });
     const groups = Array.from({ length: 60 }, (_, i) => `CN=Group number ${i},OU=Groups,DC=example,DC=org`);
-    const res = await postToAcs(
-      request.agent(gw.app),
-      await samlResponse({ ...ADA, groups }, { metadata }),
-      '/',
-    );
+    const res = await postToAcs(request.agent(gw.app), await answerTo(sp, { ...ADA, groups }), '/');
     expect(res.status).toBe(303);
   });
 
@@ -93,7 +90,7 @@ describe('signing in through SAML (SPEC §1.6)', () => {
   it('keeps RelayState on our own origin', async () => {
     const gw = await flowGateway({ saml: sp });
     for (const relayState of ['https://evil.example/x', '//evil.example/x', 'javascript:alert(1)']) {
-      const res = await postToAcs(request(gw.app), await samlResponse(ADA, { metadata }), relayState);
+      const res = await postToAcs(request(gw.app), await answerTo(sp, ADA), relayState);
       expect(res.status).toBe(303);
       expect(res.headers.location).toBe('/');
     }
@@ -155,6 +152,8 @@ describe('SAML service-provider routes (SPEC §4)', () => {
       '<NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified</NameIDFormat>',
     );
     expect(xml).toContain('WantAssertionsSigned="true"');
+    expect(xml).toContain('AuthnRequestsSigned="false"');
+    expect(xml).not.toContain('<KeyDescriptor');
   });
 
   it('offers the identity provider on the sign-in page only where SAML is configured', async () => {

@@ -2,7 +2,8 @@
  * A real SAML identity provider for the flow tests, played by samlify: it signs login responses
  * with the fixture key (test/fixtures/saml), both the Response and the Assertion, for the SP that
  * our own metadata describes. Knobs make the bad responses an attacker or a misconfigured IdP
- * would send; the XML helpers edit a response after it was signed.
+ * would send, each changing one thing before the response is signed, so a refusal proves the
+ * check and not a broken signature; the XML helpers edit a response after it was signed.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -34,6 +35,8 @@ const RSA_SHA256 = samlify.Constants.algorithms.signature.RSA_SHA256;
 const UNSPECIFIED = 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified';
 const BASIC = 'urn:oasis:names:tc:SAML:2.0:attrname-format:basic';
 
+const SUCCESS = 'urn:oasis:names:tc:SAML:2.0:status:Success';
+
 /** `logins.saml` as stepgate.yaml would give it, resolved by the config schema. */
 export function samlSettings(overrides: Record<string, unknown> = {}): SamlSettings {
   const saml = loginsSchema.parse({
@@ -56,16 +59,15 @@ export function serviceProvider(
   return new PassportSamlServiceProvider(samlSettings(overrides), SERVER, options);
 }
 
-// The groups attribute is multi-valued, which samlify's attribute builder is not: its values are
-// put in place of {GroupValues} before samlify fills the other tags (escaping them).
-const ATTRIBUTE_STATEMENT =
-  '<saml:AttributeStatement>{Attributes}<saml:Attribute Name="groups" NameFormat="' +
-  BASIC +
-  '">{GroupValues}</saml:Attribute></saml:AttributeStatement>';
+// Multi-valued attributes (groups) and FriendlyNames are beyond samlify's attribute builder: they
+// are put in place of {MoreAttributes} before samlify fills the other tags (escaping them).
+const ATTRIBUTE_STATEMENT = '<saml:AttributeStatement>{Attributes}{MoreAttributes}</saml:AttributeStatement>';
 
+// Placeholders given no value are left out by samlify, attribute or element: how the knobs that
+// take null omit InResponseTo, Destination, the Response's Issuer or the Recipient.
 const RESPONSE_TEMPLATE =
   '<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="{ID}" Version="2.0" IssueInstant="{IssueInstant}" Destination="{Destination}" InResponseTo="{InResponseTo}">' +
-  '<saml:Issuer>{Issuer}</saml:Issuer><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>' +
+  '<saml:Issuer>{ResponseIssuer}</saml:Issuer><samlp:Status><samlp:StatusCode Value="{StatusCode}">{SecondLevelStatus}</samlp:StatusCode></samlp:Status>' +
   '<saml:Assertion xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xs="http://www.w3.org/2001/XMLSchema" ID="{AssertionID}" Version="2.0" IssueInstant="{IssueInstant}">' +
   '<saml:Issuer>{Issuer}</saml:Issuer>' +
   '<saml:Subject><saml:NameID Format="{NameIDFormat}">{NameID}</saml:NameID>' +
@@ -100,15 +102,36 @@ const attackerIdp = identityProvider('attacker');
 
 export type Signing = 'both' | 'assertion' | 'response';
 
+/** With no Issuer in the Response, its signature goes first, where the Issuer would have been. */
+const SIGNATURE_FIRST = {
+  prefix: 'ds',
+  location: { reference: "/*[local-name(.)='Response']", action: 'prepend' as const },
+};
+
 /** samlify signs what the SP asks for: both from our metadata, or one part from plain settings. */
-function samlifyServiceProvider(signing: Signing, metadata: string): samlify.ServiceProviderInstance {
-  if (signing === 'both') return samlify.ServiceProvider({ metadata, wantMessageSigned: true });
+function samlifyServiceProvider(
+  signing: Signing,
+  metadata: string,
+  signatureFirst: boolean,
+): samlify.ServiceProviderInstance {
+  const signatureConfig = signatureFirst ? { signatureConfig: SIGNATURE_FIRST } : {};
+  if (signing === 'both') {
+    return samlify.ServiceProvider({ metadata, wantMessageSigned: true, ...signatureConfig });
+  }
   return samlify.ServiceProvider({
     entityID: SP_ENTITY_ID,
     assertionConsumerService: [{ Binding: binding.post, Location: ACS_URL }],
     wantAssertionsSigned: signing === 'assertion',
     wantMessageSigned: signing === 'response',
+    ...signatureConfig,
   });
+}
+
+/** One more attribute of the assertion, matched by Name or FriendlyName. */
+export interface SamlAttribute {
+  name: string;
+  friendlyName?: string;
+  values: string[];
 }
 
 export interface SamlUser {
@@ -116,6 +139,8 @@ export interface SamlUser {
   email?: string;
   userType?: string;
   groups?: string[];
+  /** Attributes besides email, userType and groups, e.g. one known by its FriendlyName. */
+  attributes?: SamlAttribute[];
 }
 
 export interface ResponseKnobs {
@@ -123,10 +148,22 @@ export interface ResponseKnobs {
   metadata: string;
   signing?: Signing;
   signedBy?: 'idp' | 'attacker';
+  /** The assertion's Issuer. */
   issuer?: string;
+  /** The Response's own Issuer; null leaves it out. */
+  responseIssuer?: string | null;
+  /** The Response's Destination; null leaves it out. */
+  destination?: string | null;
+  /** The top-level StatusCode, Success unless given, and a second-level one inside it. */
+  statusCode?: string;
+  secondLevelStatusCode?: string;
   audience?: string;
-  recipient?: string;
+  /** The bearer SubjectConfirmationData's Recipient; null leaves it out. */
+  recipient?: string | null;
+  /** The AuthnRequest answered; without it the response is IdP-initiated. */
   inResponseTo?: string;
+  /** No assertion at all, as in an IdP's error response; sign it with signing: 'response'. */
+  withoutAssertion?: boolean;
   /** Issue time; NotBefore is this time, NotOnOrAfter five minutes later unless given. */
   issuedAt?: Date;
   notOnOrAfter?: Date;
@@ -139,39 +176,60 @@ const escapeXml = (text: string) =>
 
 const newId = () => `_${randomUUID()}`;
 
+/** null leaves the placeholder's attribute or element out; undefined takes the default. */
+const orDefault = <T>(value: T | null | undefined, fallback: T): T | undefined =>
+  value === null ? undefined : (value ?? fallback);
+
+function attributeXml({ name, friendlyName, values }: SamlAttribute): string {
+  const friendly = friendlyName === undefined ? '' : ` FriendlyName="${escapeXml(friendlyName)}"`;
+  const valueXml = values
+    .map((value) => `<saml:AttributeValue xsi:type="xs:string">${escapeXml(value)}</saml:AttributeValue>`)
+    .join('');
+  return `<saml:Attribute Name="${escapeXml(name)}"${friendly} NameFormat="${BASIC}">${valueXml}</saml:Attribute>`;
+}
+
 /** A base64 SAMLResponse for the HTTP-POST binding, made by samlify's createLoginResponse. */
 export async function samlResponse(user: SamlUser, knobs: ResponseKnobs): Promise<string> {
   const issuedAt = knobs.issuedAt ?? new Date();
   const notOnOrAfter = knobs.notOnOrAfter ?? new Date(issuedAt.getTime() + 5 * 60_000);
   const responseId = newId();
-  const groupValues = (user.groups ?? [])
-    .map((group) => `<saml:AttributeValue xsi:type="xs:string">${escapeXml(group)}</saml:AttributeValue>`)
+  const moreAttributes = [{ name: 'groups', values: user.groups ?? [] }, ...(user.attributes ?? [])]
+    .map(attributeXml)
     .join('');
+  const secondLevel = knobs.secondLevelStatusCode
+    ? `<samlp:StatusCode Value="${escapeXml(knobs.secondLevelStatusCode)}"/>`
+    : '';
   const fill = (template: string) => ({
     id: responseId,
-    context: samlify.SamlLib.replaceTagsByValue(template.replace('{GroupValues}', groupValues), {
-      ID: responseId,
-      AssertionID: newId(),
-      IssueInstant: issuedAt.toISOString(),
-      Destination: ACS_URL,
-      InResponseTo: knobs.inResponseTo,
-      Issuer: knobs.issuer ?? IDP_ENTITY_ID,
-      NameIDFormat: UNSPECIFIED,
-      NameID: user.nameId,
-      Recipient: knobs.recipient ?? ACS_URL,
-      NotBefore: issuedAt.toISOString(),
-      NotOnOrAfter: notOnOrAfter.toISOString(),
-      ConfirmationNotOnOrAfter:
-        knobs.confirmationNotOnOrAfter === null
-          ? undefined
-          : (knobs.confirmationNotOnOrAfter ?? notOnOrAfter).toISOString(),
-      Audience: knobs.audience ?? SP_ENTITY_ID,
-      attrEmail: user.email,
-      attrUserType: user.userType,
-    }),
+    context: samlify.SamlLib.replaceTagsByValue(
+      template
+        .replace(knobs.withoutAssertion ? /<saml:Assertion[\s\S]*<\/saml:Assertion>/ : '', '')
+        .replace('{MoreAttributes}', moreAttributes)
+        .replace('{SecondLevelStatus}', secondLevel),
+      {
+        ID: responseId,
+        AssertionID: newId(),
+        IssueInstant: issuedAt.toISOString(),
+        Destination: orDefault(knobs.destination, ACS_URL),
+        InResponseTo: knobs.inResponseTo,
+        ResponseIssuer: orDefault(knobs.responseIssuer, IDP_ENTITY_ID),
+        StatusCode: knobs.statusCode ?? SUCCESS,
+        Issuer: knobs.issuer ?? IDP_ENTITY_ID,
+        NameIDFormat: UNSPECIFIED,
+        NameID: user.nameId,
+        Recipient: orDefault(knobs.recipient, ACS_URL),
+        NotBefore: issuedAt.toISOString(),
+        NotOnOrAfter: notOnOrAfter.toISOString(),
+        ConfirmationNotOnOrAfter: orDefault(knobs.confirmationNotOnOrAfter, notOnOrAfter)?.toISOString(),
+        Audience: knobs.audience ?? SP_ENTITY_ID,
+        attrEmail: user.email,
+        attrUserType: user.userType,
+      },
+    ),
   });
   const signer = knobs.signedBy === 'attacker' ? attackerIdp : idp;
-  const sp = samlifyServiceProvider(knobs.signing ?? 'both', knobs.metadata);
+  const signatureFirst = knobs.responseIssuer === null;
+  const sp = samlifyServiceProvider(knobs.signing ?? 'both', knobs.metadata, signatureFirst);
   const { context } = await signer.createLoginResponse(
     sp,
     { extract: {} },
@@ -180,6 +238,17 @@ export async function samlResponse(user: SamlUser, knobs: ResponseKnobs): Promis
     { customTagReplacement: fill },
   );
   return context;
+}
+
+/** A response answering a fresh AuthnRequest of `sp`, as the IdP answers an SP-initiated sign-in. */
+export async function answerTo(
+  sp: Pick<PassportSamlServiceProvider, 'loginUrl' | 'metadata'>,
+  user: SamlUser,
+  knobs: Partial<ResponseKnobs> = {},
+): Promise<string> {
+  const metadata = sp.metadata();
+  const { id } = await authnRequestOf(await sp.loginUrl('/'), metadata);
+  return samlResponse(user, { metadata, inResponseTo: id, ...knobs });
 }
 
 export const decode = (samlResponse: string): string => Buffer.from(samlResponse, 'base64').toString('utf8');

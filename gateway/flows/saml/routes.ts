@@ -1,13 +1,18 @@
 /**
  * SAML federation (SPEC §1.6, §4): SP metadata, SP-initiated login, and the assertion consumer.
- * A response that does not validate, or that was seen before, is a 401 page — never a 500.
- * RelayState is only ever a path on our own origin.
+ * A response that does not validate, or that was seen before, is a 401 page or JSON with a stable
+ * code — never a 500 — and the reason goes to the log. RelayState is only ever a path on our own origin.
  */
 import express, { Router } from 'express';
 import { GatewayError, errors } from '../../errors.js';
 import { safeReturnTo } from '../../http/redirects.js';
 import type { GatewayContext } from '../../context.js';
-import { SamlRejectedError, type SamlIdentity, type SamlServiceProvider } from '../../ports.js';
+import {
+  SamlRejectedError,
+  type SamlIdentity,
+  type SamlRefusal,
+  type SamlServiceProvider,
+} from '../../ports.js';
 import type { UserType } from '../../../policies/types.js';
 import { completeSignIn } from '../login/complete.js';
 import type { Identity } from '../login/decide.js';
@@ -31,6 +36,24 @@ function toIdentity(assertion: SamlIdentity): Identity {
 const replayed = () =>
   new GatewayError(401, 'saml_replayed', 'This sign-in response was already used. Start signing in again.');
 
+/** What the person is told of a refused response; why it was refused is only in the log. */
+const REFUSALS: Record<SamlRefusal, [code: string, message: string]> = {
+  rejected: ['saml_rejected', "Your identity provider's answer could not be accepted. Try signing in again."],
+  idp_refused: [
+    'saml_idp_refused',
+    'Your identity provider did not sign you in. Try again, or ask your administrator.',
+  ],
+  unsolicited: [
+    'saml_unsolicited',
+    'Sign-in must start here, not at your identity provider. Start signing in again.',
+  ],
+};
+
+function refused(error: SamlRejectedError): GatewayError {
+  const [code, message] = REFUSALS[error.refusal];
+  return new GatewayError(401, code, message);
+}
+
 export function samlRoutes(ctx: GatewayContext, sp: SamlServiceProvider): Router {
   const router = Router();
   const { config, ports } = ctx;
@@ -52,10 +75,11 @@ export function samlRoutes(ctx: GatewayContext, sp: SamlServiceProvider): Router
     if (!fields.SAMLResponse) throw errors.badRequest('invalid_request', 'The sign-in response is missing.');
 
     const assertion = await sp.validate(fields).catch((error: unknown) => {
-      // The page says nothing of why; the log must, or a misconfigured IdP cannot be diagnosed.
-      if (error instanceof SamlRejectedError)
-        ports.logger.warn('SAML response refused', { reason: error.message });
-      throw error;
+      if (!(error instanceof SamlRejectedError)) throw error;
+      // The page says little of why; the log must, or a misconfigured IdP cannot be diagnosed.
+      const answer = refused(error);
+      ports.logger.warn('SAML response refused', { code: answer.code, reason: error.message });
+      throw answer;
     });
     if (!(await ports.replayCache.remember(`saml:${assertion.assertionId}`, assertion.validUntil))) {
       ports.logger.warn('replayed SAML assertion refused', { user: assertion.nameId });
