@@ -2,15 +2,11 @@
  * A session is stored only once there is something to keep (a sign-in): anonymous page loads,
  * however many, store nothing, so they cannot evict signed-in users from the bounded memory
  * store. Sign-in forms are still protected against CSRF, by a token bound to a cookie of the
- * visitor's own rather than to a stored session.
+ * visitor's own rather than to a stored session. (Redis: redis-fleet.test.ts.)
  */
-import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BoundedMemorySessionStore } from '../../adapters/memory/session-store.js';
-import { connectRedis, deleteKeysUnder, type RedisConnection } from '../../adapters/redis/client.js';
-import { redisSessionStore } from '../../adapters/redis/session-store.js';
-import { silentLogger } from '../../bin/logger.js';
 import type { Ports } from '../../gateway/ports.js';
 import { BASE, csrfTokenOf, flowGateway, sessionCookie } from '../helpers/flow.js';
 import { TEST_PASSWORD } from '../helpers/gateway.js';
@@ -160,31 +156,5 @@ describe('CSRF on the sign-in form without a stored session', () => {
       .type('form')
       .send({ _csrf: csrfTokenOf(settings.text) });
     expect(stolen.status).toBe(403);
-  });
-});
-
-describe('with sessions in Redis', () => {
-  const url = process.env.STEPGATE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const prefix = `stepgate-test:${randomUUID()}:`;
-  let redis: RedisConnection;
-
-  beforeAll(async () => {
-    redis = connectRedis(url, { logger: silentLogger });
-    if (!(await redis.waitUntilReady(5_000))) throw new Error(`no Redis answers at ${url}`);
-  });
-  afterAll(async () => {
-    await deleteKeysUnder(redis.client, prefix);
-    await redis.close();
-  });
-
-  it('writes no key for anonymous page loads, and one for a sign-in', async () => {
-    const gw = await flowGateway({
-      policy: SKIP_ALL,
-      sessions: redisSessionStore(redis.client, { prefix: `${prefix}sess:` }),
-    });
-    for (const [path, headers] of ANONYMOUS_LOADS) await request(gw.app).get(path).set(headers);
-    expect(await redis.client.keys(`${prefix}*`)).toEqual([]);
-    await request(gw.app).post(`${BASE}/login`).send({ username: 'alice', password: TEST_PASSWORD });
-    expect(await redis.client.keys(`${prefix}*`)).toHaveLength(1);
   });
 });

@@ -242,3 +242,19 @@ describe('a users-file user and a directory user of the same name', () => {
     expect(spy.asked).toEqual(['mira']);
   });
 });
+
+describe('password guessing against the directory is throttled like any other', () => {
+  it('refuses the right directory password after 10 wrong ones, however the name is written', async () => {
+    const gw = await flowGateway({ directory, policy: SKIP_ALL });
+    for (const name of ['mira', 'MIRA']) {
+      for (let i = 0; i < 5; i += 1) expect((await signIn(gw, name, `wrong ${i}`)).status).toBe(401);
+    }
+    const res = await signIn(gw, 'Mira');
+    expect(res.status).toBe(429);
+    expect(res.body).toEqual({
+      error: 'sign_in_throttled',
+      message: 'Too many sign-in attempts have failed. Wait a while, then try again.',
+    });
+    expect((await signIn(gw, 'nico')).status).toBe(200);
+  });
+});

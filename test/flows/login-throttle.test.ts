@@ -1,28 +1,24 @@
 /**
  * Password guessing is throttled (policy `sign_in_throttle`): failed sign-ins per username, however
  * it is typed, and per source network, in a rolling window. A throttled sign-in gets 429 whatever
- * the password and whether the name exists; direct and LDAP sign-ins alike; a limiter that cannot
- * answer fails closed.
+ * the password and whether the name exists; direct and LDAP sign-ins alike (the LDAP case is in
+ * ldap-login.test.ts, with its directory); a limiter that cannot answer fails closed.
  */
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LdapDirectory } from '../../adapters/ldap/directory.js';
+import { describe, expect, it } from 'vitest';
 import { MemoryLimiter } from '../../adapters/memory/limiter.js';
 import {
   DependencyUnavailableError,
   DirectoryUnavailableError,
   type Directory,
 } from '../../gateway/ports.js';
-import { DIRECTORY_PASSWORD } from '../fixtures/ldap/people.js';
 import { BASE, MINUTE, csrfTokenOf, flowGateway, sessionCookie, type FlowGateway } from '../helpers/flow.js';
 import { TEST_PASSWORD } from '../helpers/gateway.js';
-import { ldapConfig, startSlapd, type Slapd } from '../helpers/slapd.js';
 
 const THROTTLED = {
   error: 'sign_in_throttled',
   message: 'Too many sign-in attempts have failed. Wait a while, then try again.',
 };
-const INVALID = { error: 'invalid_credentials', message: 'The username or password is incorrect.' };
 const SKIP_ALL = { version: 1, rules: [{ name: 'let everyone through', then: 'skip' }] };
 const LOOPBACK = ['127.0.0.1', '::1', '::ffff:127.0.0.1'];
 
@@ -223,27 +219,5 @@ describe('when the limiter or the directory cannot answer', () => {
     for (let i = 0; i < 12; i += 1) expect((await login(gw, 'dora', 'dora password')).status).toBe(503);
     up = true;
     expect((await login(gw, 'dora', 'dora password')).status).toBe(200);
-  });
-});
-
-describe('throttling directory (LDAP) sign-ins', () => {
-  let slapd: Slapd;
-  let directory: LdapDirectory;
-
-  beforeAll(async () => {
-    slapd = await startSlapd();
-    directory = new LdapDirectory(ldapConfig(slapd.url));
-  });
-  afterAll(async () => slapd?.stop());
-
-  it('refuses the right directory password after 10 wrong ones, and the case of the name does not matter', async () => {
-    const gw = await throttledGateway({ directory });
-    await failTimes(gw, 5, 'mira');
-    await failTimes(gw, 5, 'MIRA');
-    const res = await login(gw, 'Mira', DIRECTORY_PASSWORD);
-    expect(res.status).toBe(429);
-    expect(res.body).toEqual(THROTTLED);
-    expect((await login(gw, 'nico', DIRECTORY_PASSWORD)).status).toBe(200);
-    expect((await login(gw, 'nico', 'wrong')).body).toEqual(INVALID);
   });
 });

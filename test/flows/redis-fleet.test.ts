@@ -1,7 +1,8 @@
 /**
  * Two gateway instances sharing one Redis (each with its own connection), as a fleet behind a
  * load balancer: a session signed in on one is honoured by the other, and the SMS limit holds
- * across both (SPEC §1.5: "The limit must hold across several gateway instances sharing one Redis").
+ * across both (SPEC §1.5: "The limit must hold across several gateway instances sharing one Redis"),
+ * as does the sign-in throttle. Anonymous visitors write no session key.
  */
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
@@ -110,6 +111,28 @@ describe('a fleet sharing one Redis', () => {
     expect(sixthOnA.body.message).toBe(RATE_LIMITED);
     expect(messagesTo(a, 'sms', BOB_MOBILE)).toHaveLength(3);
     expect(messagesTo(b, 'sms', BOB_MOBILE)).toHaveLength(2);
+  });
+
+  it('stores no session key for anonymous page loads, and one for a sign-in', async () => {
+    const own = `${prefix}anonymous:${randomUUID()}:`;
+    const redis = connections[0];
+    if (!redis) throw new Error('no Redis connection');
+    const gw = await flowGateway({
+      policy: NO_PROMPT,
+      sessions: redisSessionStore(redis.client, { prefix: own }),
+    });
+    for (const [path, accept] of [
+      [`${BASE}/login`, 'text/html'],
+      [`${BASE}/login`, 'application/json'],
+      [`${BASE}/confirm`, 'text/html'],
+      ['/reports', 'text/html'],
+      ['/api/data', 'application/json'],
+    ] as const) {
+      expect(sessionCookie(await request(gw.app).get(path).set('Accept', accept))).toBeUndefined();
+    }
+    expect(await redis.client.keys(`${own}*`)).toEqual([]);
+    await signIn(gw, 'alice');
+    expect(await redis.client.keys(`${own}*`)).toHaveLength(1);
   });
 
   it('throttles password guessing whichever instance each guess reaches', async () => {
