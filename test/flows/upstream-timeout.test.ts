@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { TEST_PASSWORD, startGateway } from '../helpers/gateway.js';
 
 describe('an upstream that accepts but never answers', () => {
-  it('gets a 502 after upstream.timeout instead of hanging the client', async () => {
+  it('gets a 504 after upstream.timeout instead of hanging the client', async () => {
     const silent = createServer(() => undefined); // holds every request open
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const gw = await startGateway({
@@ -16,8 +16,8 @@ describe('an upstream that accepts but never answers', () => {
     const agent = request.agent(gw.app);
     await agent.post('/_stepgate/login').send({ username: 'alice', password: TEST_PASSWORD });
     const res = await agent.get('/slow').set('Accept', 'application/json');
-    expect(res.status).toBe(502);
-    expect(res.body.error).toBe('upstream_unavailable');
+    expect(res.status).toBe(504);
+    expect(res.body.error).toBe('upstream_timeout');
     await gw.close();
     silent.closeAllConnections();
     silent.close();

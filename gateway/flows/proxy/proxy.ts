@@ -17,6 +17,14 @@ import { addIdentity, setForwarded, stripClientHeaders, stripCookie } from './he
 import { pathOf, publicPaths } from './public-paths.js';
 import { nextStep } from '../next-step.js';
 
+/** The upstream said nothing for upstream.timeout. */
+class UpstreamTimeoutError extends Error {
+  override readonly name = 'UpstreamTimeoutError';
+  constructor() {
+    super('the upstream did not answer within upstream.timeout');
+  }
+}
+
 export interface UpstreamProxy {
   /** Express handler for proxied HTTP requests; runs after the session middleware. */
   forward: RequestHandler;
@@ -47,12 +55,22 @@ export function upstreamProxy(ctx: GatewayContext): UpstreamProxy {
   const agent = config.upstream.url.startsWith('https:')
     ? new HttpsAgent(agentOptions)
     : new HttpAgent(agentOptions);
-  const proxy = createProxyServer({
-    target: config.upstream.url,
-    agent,
-    proxyTimeout: config.upstream.timeout,
-    xfwd: false,
-    ws: true,
+  const proxy = createProxyServer({ target: config.upstream.url, agent, xfwd: false, ws: true });
+  // upstream.timeout: an upstream silent for this long, before or during its answer, is given
+  // up on. http-proxy-3's own proxyTimeout destroys the request without saying why, which would
+  // make a timeout look like any lost connection; this one names it, so it is answered 504.
+  proxy.on('proxyReq', (proxyReq) => {
+    proxyReq.setTimeout(config.upstream.timeout, () => proxyReq.destroy(new UpstreamTimeoutError()));
+  });
+  // An upstream that closes its connection in the middle of a response: the client must not wait
+  // for the rest (a pipe would leave it open), and the operators must hear of it.
+  proxy.on('proxyRes', (proxyRes, req, res) => {
+    proxyRes.once('close', () => {
+      if (proxyRes.complete || res.destroyed) return; // finished, or the client left first
+      ctx.metrics.upstreamFailure();
+      ctx.ports.logger.warn('upstream response cut off', { path: pathOf(req.url) ?? req.url });
+      res.destroy();
+    });
   });
   const proto = new URL(config.server.public_url).protocol.replace(':', '');
   const isPublic = publicPaths(config.upstream.public_paths);
@@ -73,8 +91,9 @@ export function upstreamProxy(ctx: GatewayContext): UpstreamProxy {
     prepare(req, auth);
     ctx.metrics.proxiedRequest();
     proxy.web(req, res, {}, (error: unknown) => {
+      const timedOut = error instanceof UpstreamTimeoutError;
       ctx.metrics.upstreamFailure();
-      ctx.ports.logger.warn('upstream unreachable', {
+      ctx.ports.logger.warn(timedOut ? 'upstream timed out' : 'upstream unreachable', {
         path: pathOf(req.url) ?? req.url,
         error: error instanceof Error ? error.message : String(error),
       });
@@ -82,7 +101,7 @@ export function upstreamProxy(ctx: GatewayContext): UpstreamProxy {
         res.destroy();
         return;
       }
-      failed(errors.badGateway());
+      failed(timedOut ? errors.gatewayTimeout() : errors.badGateway());
     });
   }
 
