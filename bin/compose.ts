@@ -73,18 +73,22 @@ async function openSharedState(config: Config, logger: Logger): Promise<SharedSt
     };
   }
   // Loaded only here: node-redis would slow down the start of every other command.
-  const { openRedisAdapters } = await import('../adapters/redis/open.js');
+  const [{ openRedisAdapters }, { redisTargetOf }] = await Promise.all([
+    import('../adapters/redis/open.js'),
+    import('../adapters/redis/target.js'),
+  ]);
   const sealer = await sessionSealer(config, logger);
   let redis: RedisAdapters;
   try {
-    redis = openRedisAdapters(config.session.redis_url, {
+    // One node (redis_url or redis.url), Redis Sentinel or Redis Cluster: docs/redis.md.
+    redis = openRedisAdapters(redisTargetOf(config.session), {
       logger,
       clock: systemClock,
       sealer,
       samlRequestLifetimeMs: DEFAULT_REQUEST_LIFETIME_MS,
     });
   } catch (error) {
-    throw new StartupError(`session.redis_url ${(error as Error).message}`);
+    throw new StartupError((error as Error).message);
   }
   const { connection } = redis;
   if (!(await connection.waitUntilReady(redisStartupWaitMs))) {

@@ -37,12 +37,7 @@ export function crossCheck(config: Config): CrossProblem[] {
       message: 'must configure at least one of direct, delegated or saml, or nobody can sign in',
     });
   }
-  if (session.store === 'redis' && !hasScheme(session.redis_url, ['redis:', 'rediss:'])) {
-    problems.push({
-      path: ['session', 'redis_url'],
-      message: `must be a redis:// or rediss:// URL when session.store is redis but it is '${session.redis_url}'`,
-    });
-  }
+  // session.redis_url and session.redis are checked with the session (config/schema/session.ts).
   if (store.type === 'postgres' && !hasScheme(store.url, ['postgres:', 'postgresql:'])) {
     problems.push({
       path: ['store', 'url'],

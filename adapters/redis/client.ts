@@ -1,24 +1,28 @@
 /**
- * One node-redis (v5) connection shared by the Redis session store, limiter and replay cache.
+ * The node-redis (v5) connection shared by the Redis session store, limiter and replay cache:
+ * one node (`createClient`), Redis Sentinel (`createSentinel`, which asks the sentinels for the
+ * master and follows failovers) or Redis Cluster (`createCluster`); see topologies.ts.
  *
  * Fail closed, recover by itself: while Redis is unreachable every command is refused at once
  * (`disableOfflineQueue`, so nothing waits in a queue and nothing is let through), the adapters
  * turn that into a DependencyUnavailableError (a 503), and the client keeps reconnecting with a
  * bounded backoff for as long as the process lives, so the gateway works again as soon as Redis
- * is back, without a restart. A Redis that is connected but answers nothing fails each operation
- * after `commandTimeoutMs` (guarded()).
- *
- * Supported URLs: `redis://[[user]:password@]host[:port][/db]` and `rediss://...` (TLS).
- * Sentinel and Cluster need node-redis's other factories, not a URL, and are not wired yet:
- * - Sentinel: `createSentinel({ name, sentinelRootNodes: [{ host, port }], nodeClientOptions })`,
- *   which follows failovers; the options below go into `nodeClientOptions`.
- * - Cluster: `createCluster({ rootNodes: [{ url }], defaults: { ...the options below } })`.
- *   Every limiter script touches one key, so the scripts already run on a cluster; the session
- *   store (connect-redis 9) accepts a cluster client as it is.
- * Both would need a config shape of their own (a list of nodes, a master name): see docs/redis.md.
+ * (or, after a failover, the new master) is back, without a restart. A Redis that is connected
+ * but answers nothing fails each operation after `commandTimeoutMs` (guarded()); so does a
+ * command the Sentinel client holds while it looks for a new master.
  */
-import { createClient, type RedisClientType } from 'redis';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { RedisClientType, RedisClusterType } from 'redis';
 import { DependencyUnavailableError, type Logger } from '../../gateway/ports.js';
+import {
+  openTopology,
+  type NodeOptions,
+  type RedisTarget,
+  type Topology,
+  type TopologyEvents,
+} from './topologies.js';
+
+export type { RedisTarget } from './topologies.js';
 
 /** Every key stepgate writes starts with this, so it can share a Redis with other programs. */
 export const KEY_PREFIX = 'stepgate:';
@@ -26,7 +30,17 @@ export const KEY_PREFIX = 'stepgate:';
 /** The name DependencyUnavailableError carries, for logs. */
 export const REDIS = 'redis';
 
+/** A client of one Redis node. */
 export type RedisClient = RedisClientType;
+
+/**
+ * The commands the adapters use: what a one-node, a Sentinel and a Cluster client all have.
+ * Each takes one key, so on a cluster every command goes to the one master of its key's slot.
+ */
+export type RedisCommands = Pick<
+  RedisClientType,
+  'get' | 'set' | 'getDel' | 'del' | 'expire' | 'pTTL' | 'evalSha' | 'eval' | 'ping'
+>;
 
 export interface RedisOptions {
   logger: Logger;
@@ -47,7 +61,7 @@ const defaults = { connectTimeoutMs: 5_000, commandTimeoutMs: 2_000, maxReconnec
  * Each client's operation timeout, set by connectRedis, so the adapters built over a client use
  * the timeout its connection was configured with (a client made elsewhere gets the default).
  */
-const operationTimeouts = new WeakMap<RedisClient, number>();
+const operationTimeouts = new WeakMap<object, number>();
 
 /**
  * Commands waiting for replies from a Redis that hangs stay queued in node-redis until it answers
@@ -77,31 +91,26 @@ export function checkRedisUrl(url: string): void {
   }
   if (protocol !== 'redis:' && protocol !== 'rediss:') {
     throw new Error(
-      `must start with redis:// or rediss://, not ${protocol}// (Sentinel and Cluster: see docs/redis.md)`,
+      `must start with redis:// or rediss://, not ${protocol}// (for Sentinel or Cluster use session.redis, see docs/redis.md)`,
     );
   }
 }
 
-export interface RedisConnection {
-  readonly client: RedisClient;
+export interface RedisConnection<C extends RedisCommands = RedisClient> {
+  readonly client: C;
   /** True once connected; false when `timeoutMs` passes first (the client keeps trying). */
   waitUntilReady(timeoutMs: number): Promise<boolean>;
-  /** PING; throws DependencyUnavailableError when Redis does not answer (for /readyz). */
+  /**
+   * PING the node, the master, or every master of a cluster; throws DependencyUnavailableError
+   * when one does not answer (for /readyz).
+   */
   ping(): Promise<void>;
   /** Stops reconnecting and drops the connection. */
   close(): Promise<void>;
 }
 
-/**
- * Creates the client and starts connecting in the background: Redis being down at start-up
- * delays readiness (/readyz says so) instead of stopping the gateway from starting.
- */
-export function connectRedis(url: string, options: RedisOptions): RedisConnection {
-  checkRedisUrl(url);
-  const settings = { ...defaults, ...options };
-  const { logger } = options;
-  const client: RedisClient = createClient({
-    url,
+function nodeOptions(settings: typeof defaults): NodeOptions {
+  return {
     disableOfflineQueue: true,
     // Keeps idle connections alive through NATs and proxies that drop silent ones.
     pingInterval: 30_000,
@@ -115,35 +124,75 @@ export function connectRedis(url: string, options: RedisOptions): RedisConnectio
       connectTimeout: settings.connectTimeoutMs,
       reconnectStrategy: (retries) => reconnectDelay(retries, settings.maxReconnectDelayMs),
     },
-  });
+  };
+}
 
-  operationTimeouts.set(client, settings.commandTimeoutMs);
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-  // Without an 'error' listener a lost connection would crash the process. One line per outage,
-  // not one per reconnection attempt, so a long outage does not flood the log.
+/** One log line per outage, not one per reconnection attempt, so a long outage does not flood the log. */
+function outageLog(logger: Logger): TopologyEvents {
   let down = false;
-  client.on('error', (error: unknown) => {
-    if (down) return;
-    down = true;
-    logger.error('redis unavailable; requests that need it get 503 until it is back', {
-      error: error instanceof Error ? error.message : String(error),
-    });
-  });
-  client.on('ready', () => {
-    if (down) logger.info('redis available again');
-    down = false;
-  });
-
-  const ready = client.connect().then(
-    () => true,
-    (error: unknown) => {
-      // Only when closed before the first connection: the reconnect strategy never gives up.
-      logger.warn('redis connection abandoned', {
-        error: error instanceof Error ? error.message : String(error),
+  return {
+    down: (error) => {
+      if (down) return;
+      down = true;
+      logger.error('redis unavailable; requests that need it get 503 until it is back', {
+        error: messageOf(error),
       });
-      return false;
     },
-  );
+    up: (master) => {
+      if (down) logger.info('redis available again', master === undefined ? {} : { master });
+      down = false;
+    },
+  };
+}
+
+/**
+ * The first connection, retried until it succeeds or the connection is closed: a Sentinel or
+ * Cluster client gives up on a first connection that fails (a one-node client never does).
+ */
+async function keepConnecting(
+  topology: Topology,
+  settings: typeof defaults,
+  logger: Logger,
+  isClosed: () => boolean,
+): Promise<boolean> {
+  for (let retries = 0; ; retries += 1) {
+    try {
+      await topology.connect();
+      return true;
+    } catch (error) {
+      if (isClosed()) {
+        logger.warn('redis connection abandoned', { error: messageOf(error) });
+        return false;
+      }
+      await sleep(reconnectDelay(retries, settings.maxReconnectDelayMs));
+      if (isClosed()) return false;
+      await topology.reset();
+    }
+  }
+}
+
+/**
+ * Creates the client and starts connecting in the background: Redis being down at start-up
+ * delays readiness (/readyz says so) instead of stopping the gateway from starting. A URL is one
+ * node; a RedisTarget names a node, a Sentinel set or a Cluster.
+ */
+export function connectRedis(target: string, options: RedisOptions): RedisConnection<RedisClient>;
+export function connectRedis(target: RedisTarget, options: RedisOptions): RedisConnection<RedisCommands>;
+export function connectRedis(
+  target: string | RedisTarget,
+  options: RedisOptions,
+): RedisConnection<RedisCommands> {
+  const resolved: RedisTarget = typeof target === 'string' ? { kind: 'node', url: target } : target;
+  if (resolved.kind === 'node') checkRedisUrl(resolved.url);
+  const settings = { ...defaults, ...options };
+  const { logger } = options;
+  const topology = openTopology(resolved, nodeOptions(settings), outageLog(logger));
+  const { client } = topology;
+  operationTimeouts.set(client, settings.commandTimeoutMs);
+  let closed = false;
+  const ready = keepConnecting(topology, settings, logger, () => closed);
 
   return {
     client,
@@ -158,10 +207,10 @@ export function connectRedis(url: string, options: RedisOptions): RedisConnectio
         clearTimeout(timer);
       }
     },
-    ping: () => pingRedis(client),
+    ping: () => guarded(client, () => topology.ping()),
     close: async () => {
-      // destroy, not close: close waits for replies a hung Redis would never send.
-      if (client.isOpen) client.destroy();
+      closed = true;
+      await topology.destroy();
       await ready;
     },
   };
@@ -178,7 +227,7 @@ export class RedisTimeoutError extends Error {
  * replica that is read-only during a failover) is treated the same: the request cannot be
  * decided, and the cause is kept for the log. A reply that comes after the timeout is ignored.
  */
-export function guarded<T>(client: RedisClient, operation: () => Promise<T>): Promise<T> {
+export function guarded<T>(client: object, operation: () => Promise<T>): Promise<T> {
   const timeoutMs = operationTimeouts.get(client) ?? defaults.commandTimeoutMs;
   const unavailable = (error: unknown) =>
     error instanceof DependencyUnavailableError
@@ -206,7 +255,7 @@ export function guarded<T>(client: RedisClient, operation: () => Promise<T>): Pr
   });
 }
 
-export async function pingRedis(client: RedisClient): Promise<void> {
+export async function pingRedis(client: RedisCommands): Promise<void> {
   await guarded(client, () => client.ping());
 }
 
@@ -215,12 +264,29 @@ function globLiteral(text: string): string {
   return text.replace(/[*?[\]\\]/g, (character) => `\\${character}`);
 }
 
-/** Deletes every key under `prefix` (SCAN, then DEL in batches); returns how many. For tests and operators. */
-export async function deleteKeysUnder(client: RedisClient, prefix: string): Promise<number> {
+/**
+ * Deletes every key under `prefix`; returns how many. For tests and operators. On a cluster each
+ * master is scanned (a SCAN sees the keys of one node only) and keys are deleted one by one, as
+ * keys of different slots cannot share a DEL.
+ */
+export async function deleteKeysUnder(
+  client: RedisClient | RedisClusterType,
+  prefix: string,
+): Promise<number> {
   if (prefix === '') throw new RangeError('redis: refusing to delete every key: the prefix is empty');
+  const match = { MATCH: `${globLiteral(prefix)}*`, COUNT: 500 };
   let deleted = 0;
-  for await (const keys of client.scanIterator({ MATCH: `${globLiteral(prefix)}*`, COUNT: 500 })) {
-    if (keys.length > 0) deleted += await client.del(keys);
+  if (!('masters' in client)) {
+    for await (const keys of client.scanIterator(match)) {
+      if (keys.length > 0) deleted += await client.del(keys);
+    }
+    return deleted;
+  }
+  for (const master of client.masters) {
+    const node = await client.nodeClient(master);
+    for await (const keys of node.scanIterator(match)) {
+      for (const key of keys) deleted += await client.del(key);
+    }
   }
   return deleted;
 }

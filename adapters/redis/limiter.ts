@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock, type LimitOutcome, type Limiter } from '../../gateway/ports.js';
 import { checkLimit, checkWindow } from '../limiter/arguments.js';
-import { KEY_PREFIX, guarded, pingRedis, type RedisClient } from './client.js';
+import { KEY_PREFIX, guarded, pingRedis, type RedisCommands } from './client.js';
 import { LuaScript } from './script.js';
 
 /** As in the memory adapter: past this many failures per key the count stays here. */
@@ -96,7 +96,7 @@ export class RedisLimiter implements Limiter {
   private readonly clock: Clock;
 
   constructor(
-    private readonly client: RedisClient,
+    private readonly client: RedisCommands,
     options: RedisLimiterOptions = {},
   ) {
     this.prefix = options.prefix ?? KEY_PREFIX;

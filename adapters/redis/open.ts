@@ -1,17 +1,23 @@
 /**
- * Everything stepgate keeps in Redis, over one connection: what bin/compose.ts wires when
+ * Everything stepgate keeps in Redis, over one connection (one node, Sentinel or Cluster): what bin/compose.ts wires when
  * `session.store` is `redis`. A module of its own so the composition root can load node-redis
  * only then: importing it costs every CLI command about a second of start-up.
  */
 import type { Clock } from '../../gateway/ports.js';
-import { connectRedis, type RedisConnection, type RedisOptions } from './client.js';
+import {
+  connectRedis,
+  type RedisCommands,
+  type RedisConnection,
+  type RedisOptions,
+  type RedisTarget,
+} from './client.js';
 import { RedisLimiter } from './limiter.js';
 import { RedisReplayCache } from './replay-cache.js';
 import { RedisRequestIdCache } from './saml-request-ids.js';
 import { redisSessionStore, type SessionSealer } from './session-store.js';
 
 export interface RedisAdapters {
-  connection: RedisConnection;
+  connection: RedisConnection<RedisCommands>;
   limiter: RedisLimiter;
   replayCache: RedisReplayCache;
   /** The ids of the SAML AuthnRequests sent, for responses that come back to another instance. */
@@ -19,9 +25,9 @@ export interface RedisAdapters {
   sessions: ReturnType<typeof redisSessionStore>;
 }
 
-/** Throws (before connecting) when the URL is not one node-redis can use; see checkRedisUrl. */
+/** Throws (before connecting) when a URL is not one node-redis can use; see checkRedisUrl. */
 export function openRedisAdapters(
-  url: string,
+  target: RedisTarget,
   options: RedisOptions & {
     clock: Clock;
     sealer?: SessionSealer | undefined;
@@ -29,7 +35,7 @@ export function openRedisAdapters(
     samlRequestLifetimeMs: number;
   },
 ): RedisAdapters {
-  const connection = connectRedis(url, options);
+  const connection = connectRedis(target, options);
   const { client } = connection;
   return {
     connection,

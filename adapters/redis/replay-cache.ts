@@ -3,13 +3,13 @@
  * accepted by one instance of a fleet is refused by every other. One SET NX: atomic.
  */
 import type { Clock, ReplayCache } from '../../gateway/ports.js';
-import { KEY_PREFIX, guarded, type RedisClient } from './client.js';
+import { KEY_PREFIX, guarded, type RedisCommands } from './client.js';
 
 export class RedisReplayCache implements ReplayCache {
   private readonly prefix: string;
 
   constructor(
-    private readonly client: RedisClient,
+    private readonly client: RedisCommands,
     private readonly clock: Clock,
     options: { prefix?: string } = {},
   ) {

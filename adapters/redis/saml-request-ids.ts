@@ -7,14 +7,14 @@
  * pass this check: the assertion replay cache (RedisReplayCache) is what refuses the second.
  */
 import type { CacheItem, CacheProvider } from '@node-saml/passport-saml';
-import { KEY_PREFIX, guarded, type RedisClient } from './client.js';
+import { KEY_PREFIX, guarded, type RedisCommands } from './client.js';
 
 export class RedisRequestIdCache implements CacheProvider {
   private readonly prefix: string;
   private readonly ttlMs: number;
 
   constructor(
-    private readonly client: RedisClient,
+    private readonly client: RedisCommands,
     options: { ttlMs: number; prefix?: string },
   ) {
     this.ttlMs = options.ttlMs;

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ErrorReply } from 'redis';
-import type { RedisClient } from './client.js';
+import type { RedisCommands } from './client.js';
 
 /** Redis error replies start with an error code; NOSCRIPT is the one EVALSHA answers for an unknown script. */
 function isUnknownScript(error: unknown): boolean {
@@ -19,7 +19,7 @@ export class LuaScript {
     this.sha = createHash('sha1').update(source).digest('hex');
   }
 
-  async run(client: RedisClient, keys: string[], args: string[]): Promise<unknown> {
+  async run(client: RedisCommands, keys: string[], args: string[]): Promise<unknown> {
     const options = { keys, arguments: args };
     try {
       return await client.evalSha(this.sha, options);

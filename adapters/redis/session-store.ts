@@ -16,7 +16,7 @@ import { LRUCache } from 'lru-cache';
 import type { SessionData } from 'express-session';
 import { bindingOf, parseSealed, type SealingKey } from '../crypto/key.js';
 import type { Logger } from '../../gateway/ports.js';
-import { KEY_PREFIX, guarded, type RedisClient } from './client.js';
+import { KEY_PREFIX, guarded, type RedisCommands } from './client.js';
 
 // connect-redis's own callback type: (err, data) with data of any shape.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -28,7 +28,7 @@ type Callback = (err?: unknown, data?: any) => any;
  * even if connect-redis calls its own callback late or twice) and by the returned promise.
  */
 function failClosed(
-  client: RedisClient,
+  client: RedisCommands,
   operation: (cb: Callback) => Promise<unknown>,
   cb: Callback | undefined,
 ): Promise<unknown> {
@@ -115,10 +115,10 @@ export class SessionSealer {
 }
 
 class FailClosedRedisStore extends RedisStore {
-  private readonly redis: RedisClient;
+  private readonly redis: RedisCommands;
   private readonly sealer: SessionSealer | undefined;
 
-  constructor(options: { client: RedisClient; prefix: string; sealer: SessionSealer | undefined }) {
+  constructor(options: { client: RedisCommands; prefix: string; sealer: SessionSealer | undefined }) {
     super(options);
     this.redis = options.client;
     this.sealer = options.sealer;
@@ -156,7 +156,7 @@ export const SESSION_PREFIX = `${KEY_PREFIX}sess:`;
  * `sealer` seals sessions at rest (store.encryption_key).
  */
 export function redisSessionStore(
-  client: RedisClient,
+  client: RedisCommands,
   options: { prefix?: string; sealer?: SessionSealer } = {},
 ): RedisStore {
   return new FailClosedRedisStore({

@@ -1,16 +1,41 @@
 /** stepgate.yaml `session:`. */
 import { z } from 'zod';
 import { duration } from '../duration.js';
+import { DEFAULT_REDIS_URL, redisSchema } from './redis.js';
+
+/** Where Redis is: one way of saying it, and a URL node-redis can use. */
+function checkRedisPlace(
+  session: { store: string; redis_url?: string | undefined; redis?: unknown },
+  ctx: z.RefinementCtx<unknown>,
+): void {
+  if (session.redis_url !== undefined && session.redis !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['redis'],
+      message: 'must not be set together with session.redis_url: move the URL to session.redis.url',
+    });
+  }
+  const url = session.redis_url ?? DEFAULT_REDIS_URL;
+  const redisScheme = URL.canParse(url) && /^rediss?:$/.test(new URL(url).protocol);
+  if (session.store === 'redis' && session.redis === undefined && !redisScheme) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['redis_url'],
+      message: `must be a redis:// or rediss:// URL when session.store is redis but it is '${url}'`,
+    });
+  }
+}
 
 export const sessionSchema = z
   .strictObject({
     store: z.enum(['memory', 'redis']).prefault('memory').describe('Where sessions are kept.'),
     redis_url: z
       .string()
-      .prefault('redis://127.0.0.1:6379')
+      .optional()
       .describe(
-        'Redis URL when store is redis; several instances sharing it share sessions and send limits.',
+        `Redis URL when store is redis (${DEFAULT_REDIS_URL} when neither this nor redis is set); several instances sharing it share sessions and send limits.`,
       ),
+    redis: redisSchema.optional(),
     secret: z
       .string()
       .min(32, 'must be at least 32 characters (use a long random value)')
@@ -33,4 +58,5 @@ export const sessionSchema = z
       .prefault(100_000)
       .describe('Upper bound of the in-memory store; the least recently used session is dropped beyond it.'),
   })
+  .superRefine(checkRedisPlace)
   .describe('Browser sessions.');

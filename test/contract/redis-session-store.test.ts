@@ -1,43 +1,36 @@
 /** The Redis session store (connect-redis) on the shared test server, and how it fails. */
 import { randomUUID } from 'node:crypto';
-import type { SessionData, Store } from 'express-session';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis, deleteKeysUnder, type RedisConnection } from '../../adapters/redis/client.js';
-import { SESSION_PREFIX, SessionSealer, redisSessionStore } from '../../adapters/redis/session-store.js';
-import { SealingKey } from '../../adapters/crypto/key.js';
+import { SESSION_PREFIX, redisSessionStore } from '../../adapters/redis/session-store.js';
 import { silentLogger } from '../../bin/logger.js';
 import { DependencyUnavailableError } from '../../gateway/ports.js';
+import { describeRedisSessionStore, destroy, get, sessionData, set } from './redis-session-store-contract.js';
 
 const url = process.env.STEPGATE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `stepgate-test:${randomUUID()}:sess:`;
 
 let redis: RedisConnection;
+let other: RedisConnection;
 
 beforeAll(async () => {
   redis = connectRedis(url, { logger: silentLogger });
-  if (!(await redis.waitUntilReady(5_000))) throw new Error(`no Redis answers at ${url}`);
+  other = connectRedis(url, { logger: silentLogger });
+  for (const connection of [redis, other]) {
+    if (!(await connection.waitUntilReady(5_000))) throw new Error(`no Redis answers at ${url}`);
+  }
 });
 
 afterAll(async () => {
   await deleteKeysUnder(redis.client, prefix);
-  await redis.close();
+  await Promise.all([redis.close(), other.close()]);
 });
 
-function sessionData(user: string, maxAgeMs = 30 * 60_000): SessionData {
-  return {
-    cookie: { originalMaxAge: maxAgeMs, expires: new Date(Date.now() + maxAgeMs), httpOnly: true, path: '/' },
-    returnTo: `/for/${user}`,
-  } as SessionData;
-}
-
-const get = (store: Store, sid: string) =>
-  new Promise<SessionData | null | undefined>((resolve, reject) =>
-    store.get(sid, (err, data) => (err ? reject(err) : resolve(data))),
-  );
-const set = (store: Store, sid: string, data: SessionData) =>
-  new Promise<void>((resolve, reject) => store.set(sid, data, (err) => (err ? reject(err) : resolve())));
-const destroy = (store: Store, sid: string) =>
-  new Promise<void>((resolve, reject) => store.destroy(sid, (err) => (err ? reject(err) : resolve())));
+describeRedisSessionStore('one node', {
+  here: () => redis.client,
+  there: () => other.client,
+  prefix,
+});
 
 describe('Redis session store', () => {
   it('keeps sessions under stepgate:sess: by default', () => {
@@ -45,29 +38,11 @@ describe('Redis session store', () => {
     expect(redisSessionStore(redis.client).prefix).toBe('stepgate:sess:');
   });
 
-  it('stores, shares between clients, and forgets a session; it expires with its cookie', async () => {
-    const other = connectRedis(url, { logger: silentLogger });
-    expect(await other.waitUntilReady(5_000)).toBe(true);
-    try {
-      const here = redisSessionStore(redis.client, { prefix });
-      const there = redisSessionStore(other.client, { prefix });
-      await set(here, 'sid-1', sessionData('alice'));
-      expect((await get(there, 'sid-1'))?.returnTo).toBe('/for/alice');
-      const ttlMs = await redis.client.pTTL(`${prefix}sid-1`);
-      expect(ttlMs).toBeGreaterThan(29 * 60_000);
-      expect(ttlMs).toBeLessThanOrEqual(30 * 60_000);
-      await destroy(there, 'sid-1');
-      expect(await get(here, 'sid-1')).toBeNull();
-    } finally {
-      await other.close();
-    }
-  });
-
   it('hands every failure on as DependencyUnavailableError, by callback or by promise', async () => {
-    const other = connectRedis(url, { logger: silentLogger });
-    expect(await other.waitUntilReady(5_000)).toBe(true);
-    const store = redisSessionStore(other.client, { prefix });
-    await other.close();
+    const closed = connectRedis(url, { logger: silentLogger });
+    expect(await closed.waitUntilReady(5_000)).toBe(true);
+    const store = redisSessionStore(closed.client, { prefix });
+    await closed.close();
     await expect(get(store, 'sid-2')).rejects.toBeInstanceOf(DependencyUnavailableError);
     await expect(set(store, 'sid-2', sessionData('bob'))).rejects.toBeInstanceOf(DependencyUnavailableError);
     await expect(destroy(store, 'sid-2')).rejects.toBeInstanceOf(DependencyUnavailableError);
@@ -77,60 +52,5 @@ describe('Redis session store', () => {
       ),
     ).rejects.toBeInstanceOf(DependencyUnavailableError);
     await expect(store.get('sid-2')).rejects.toBeInstanceOf(DependencyUnavailableError);
-  });
-});
-
-describe('Redis session store, sealed with store.encryption_key', () => {
-  const sealer = (fill: number) => new SessionSealer(new SealingKey(Buffer.alloc(32, fill)), silentLogger);
-  const secrets = {
-    auth: { user: 'alice', sourceMobile: '+14155550123', pendingMobile: '+447400123456' },
-    pendingAuthenticatorSecret: 'JBSWY3DPEHPK3PXP',
-  };
-  const withSecrets = (): SessionData => ({ ...sessionData('alice'), ...secrets }) as unknown as SessionData;
-
-  it('keeps nothing but the expiry readable in Redis, and reads back what it wrote', async () => {
-    const store = redisSessionStore(redis.client, { prefix, sealer: sealer(7) });
-    await set(store, 'sid-s1', withSecrets());
-    const raw = (await redis.client.get(`${prefix}sid-s1`)) ?? '';
-    for (const secret of ['alice', '+14155550123', '+447400123456', 'JBSWY3DPEHPK3PXP']) {
-      expect(raw).not.toContain(secret);
-    }
-    const stored = JSON.parse(raw) as { cookie: object };
-    expect(Object.keys(stored).sort()).toEqual(['cookie', 'sealed']);
-    expect(Object.keys(stored.cookie)).toEqual(['expires']);
-    // connect-redis still reads the expiry from the cookie.
-    expect(await redis.client.pTTL(`${prefix}sid-s1`)).toBeGreaterThan(29 * 60_000);
-    expect(await get(store, 'sid-s1')).toMatchObject({ ...secrets, returnTo: '/for/alice' });
-  });
-
-  it("treats a value that does not open as no session: another session's, another key's, a changed one", async () => {
-    const store = redisSessionStore(redis.client, { prefix, sealer: sealer(7) });
-    await set(store, 'sid-s2', withSecrets());
-    const raw = (await redis.client.get(`${prefix}sid-s2`)) ?? '';
-
-    await redis.client.set(`${prefix}sid-s3`, raw, { PX: 60_000 });
-    expect(await get(store, 'sid-s3')).toBeNull();
-    expect(await get(redisSessionStore(redis.client, { prefix, sealer: sealer(8) }), 'sid-s2')).toBeNull();
-    const sealed = (JSON.parse(raw) as { sealed: string }).sealed;
-    const changed = JSON.stringify({ ...(JSON.parse(raw) as object), sealed: `${sealed.slice(0, -4)}AAAA` });
-    await redis.client.set(`${prefix}sid-s2`, changed, { PX: 60_000 });
-    expect(await get(store, 'sid-s2')).toBeNull();
-  });
-
-  it('believes nothing outside the seal: not an unsealed session, not a changed cookie', async () => {
-    // Written without the key, or by anyone who can write to Redis: not a session.
-    await set(redisSessionStore(redis.client, { prefix }), 'sid-s4', sessionData('bob'));
-    const sealing = redisSessionStore(redis.client, { prefix, sealer: sealer(7) });
-    expect(await get(sealing, 'sid-s4')).toBeNull();
-
-    // The readable expiry sets the key's lifetime only; the session's cookie comes from the seal.
-    await set(sealing, 'sid-s5', sessionData('bob', 60_000));
-    const raw = JSON.parse((await redis.client.get(`${prefix}sid-s5`)) ?? '{}') as { sealed: string };
-    const forged = {
-      cookie: { expires: '2099-01-01T00:00:00.000Z', originalMaxAge: 1e12, httpOnly: false },
-      sealed: raw.sealed,
-    };
-    await redis.client.set(`${prefix}sid-s5`, JSON.stringify(forged), { PX: 60_000 });
-    expect((await get(sealing, 'sid-s5'))?.cookie).toMatchObject({ originalMaxAge: 60_000, httpOnly: true });
   });
 });

@@ -10,19 +10,27 @@
  * is a failure, never a skip: CI provides both.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import type { OutboxEntry } from '../../adapters/outbox/outbox.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEY_PREFIX, connectRedis, type RedisConnection } from '../../adapters/redis/client.js';
 import { SESSION_PREFIX } from '../../adapters/redis/session-store.js';
 import { silentLogger } from '../../bin/logger.js';
 import { BASE, BOB_MOBILE, LOCKED, RATE_LIMITED } from '../helpers/flow.js';
-import { TEST_HASH, TEST_PASSWORD } from '../helpers/gateway.js';
-import { call, CookieJar } from '../helpers/http-client.js';
-import { startStepgate, type StepgateProcess } from '../helpers/processes.js';
+import {
+  readOutbox,
+  runCleanups,
+  showLogsOnFailure as showLogsOf,
+  signInToChallenge,
+  startPair,
+  writeFleetFiles,
+  type Cleanups,
+} from '../helpers/fleet.js';
+import { TEST_HASH } from '../helpers/gateway.js';
+import { call } from '../helpers/http-client.js';
+import type { StepgateProcess } from '../helpers/processes.js';
 import { startEchoUpstream, type EchoUpstream } from '../helpers/upstream.js';
 
 const redisServerUrl = process.env.STEPGATE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -63,7 +71,7 @@ const dir = mkdtempSync(join(tmpdir(), 'stepgate-two-instances-'));
 const outboxPath = join(dir, 'outbox.jsonl');
 
 /** What afterAll undoes, newest first, each even when another failed or beforeAll stopped half way. */
-const cleanups: (() => Promise<unknown> | unknown)[] = [() => rmSync(dir, { recursive: true, force: true })];
+const cleanups: Cleanups = [() => rmSync(dir, { recursive: true, force: true })];
 let redis: RedisConnection;
 let upstream: EchoUpstream;
 let a: StepgateProcess;
@@ -110,54 +118,18 @@ async function deleteRunKeys(client: RedisConnection['client']): Promise<void> {
 
 /** One stepgate.yaml for both instances: only $STEPGATE_PORT differs between them. */
 function writeConfig(upstreamUrl: string): string {
-  const users = join(dir, 'users.yaml');
-  writeFileSync(
-    users,
-    [
+  return writeFleetFiles({
+    dir,
+    users: [
       `${SMS_USER}: { password_hash: '${TEST_HASH}', email: ${SMS_USER}@example.com, mobile: '${BOB_MOBILE}' }`,
       `${EMAIL_USER}: { password_hash: '${TEST_HASH}', email: ${EMAIL_ADDRESS} }`,
       `${LOCK_USER}: { password_hash: '${TEST_HASH}', email: ${LOCK_USER}@example.com }`,
-      '',
-    ].join('\n'),
-  );
-  const policy = join(dir, 'policy.yaml');
-  // The SMS send limit is left at its default, 5 per rolling hour (SPEC §2).
-  writeFileSync(
-    policy,
-    [
-      'version: 1',
-      'mobile_registration: { prompt: false }',
-      'rules:',
-      '  - { name: everyone confirms, then: confirm }',
-      '',
-    ].join('\n'),
-  );
-  const config = join(dir, 'stepgate.yaml');
-  writeFileSync(
-    config,
-    [
-      'server:',
-      "  listen: '127.0.0.1:${STEPGATE_PORT}'",
-      "  public_url: 'http://localhost:${STEPGATE_PORT}'",
-      `upstream: { url: ${JSON.stringify(upstreamUrl)} }`,
-      'session:',
-      '  store: redis',
-      `  redis_url: ${JSON.stringify(redisUrl)}`,
-      "  secret: '${STEPGATE_SESSION_SECRET}'",
-      'store:',
-      '  type: postgres',
-      `  url: ${JSON.stringify(databaseUrl)}`,
-      "  encryption_key: '${STEPGATE_ENCRYPTION_KEY}'",
-      `logins: { direct: { users_file: ${JSON.stringify(users)} } }`,
-      'notifications:',
-      '  sms: { provider: outbox }',
-      '  email: { provider: outbox }',
-      `  outbox_path: ${JSON.stringify(outboxPath)}`,
-      `policy_file: ${JSON.stringify(policy)}`,
-      '',
-    ].join('\n'),
-  );
-  return config;
+    ],
+    upstreamUrl,
+    session: ['store: redis', `redis_url: ${JSON.stringify(redisUrl)}`],
+    databaseUrl,
+    outboxPath,
+  });
 }
 
 beforeAll(async () => {
@@ -179,57 +151,16 @@ beforeAll(async () => {
   const config = writeConfig(upstream.url);
   const env = { STEPGATE_SESSION_SECRET: SESSION_SECRET, STEPGATE_ENCRYPTION_KEY: ENCRYPTION_KEY };
   // Both at once, as a fleet starts: they migrate the new database together.
-  const started = await Promise.allSettled([0, 1].map(() => startStepgate({ config, env, cwd: dir })));
-  for (const result of started) {
-    if (result.status === 'fulfilled') cleanups.push(() => result.value.stop());
-  }
-  const [first, second] = started;
-  if (first?.status !== 'fulfilled') throw first?.reason;
-  if (second?.status !== 'fulfilled') throw second?.reason;
-  [a, b] = [first.value, second.value];
+  [a, b] = await startPair({ config, env, cwd: dir }, cleanups);
 }, SLOW);
 
-afterAll(async () => {
-  const problems: unknown[] = [];
-  for (const cleanup of cleanups.reverse()) {
-    try {
-      await cleanup();
-    } catch (error) {
-      problems.push(error);
-    }
-  }
-  if (problems.length > 0) throw new AggregateError(problems, 'cleaning up after the two instances failed');
-}, SLOW);
+afterAll(() => runCleanups(cleanups, 'the two instances'), SLOW);
 
 /** When a test fails, what both gateways logged is the first thing to read. */
-function showLogsOnFailure(): void {
-  onTestFailed(() => {
-    for (const [name, instance] of [
-      ['A', a],
-      ['B', b],
-    ] as const) {
-      process.stderr.write(`\n--- stepgate ${name} (${instance.url}) ---\n${instance.output()}\n`);
-    }
-  });
-}
-
-async function signIn(instance: StepgateProcess, user: string): Promise<CookieJar> {
-  const jar = new CookieJar();
-  const res = await call(instance, jar, 'POST', `${BASE}/login`, { username: user, password: TEST_PASSWORD });
-  expect(res.status, JSON.stringify(res.body)).toBe(200);
-  // Policy says confirm, and 127.0.0.1 is a network neither user has confirmed before.
-  expect(res.body.next).toBe('confirm');
-  return jar;
-}
-
+const showLogsOnFailure = () => showLogsOf(() => ({ A: a, B: b }));
+const signIn = signInToChallenge;
 /** What both instances appended to the shared outbox, oldest first. */
-function outbox(): OutboxEntry[] {
-  if (!existsSync(outboxPath)) return [];
-  return readFileSync(outboxPath, 'utf8')
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as OutboxEntry);
-}
+const outbox = () => readOutbox(outboxPath);
 
 describe('two stepgate processes sharing one Redis and one PostgreSQL', { timeout: SLOW }, () => {
   it('sends exactly 5 of 20 simultaneous SMS requests for one user, split across both (SPEC §1.5)', async () => {

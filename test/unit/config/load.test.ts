@@ -34,7 +34,6 @@ describe('stepgate.yaml', () => {
         upstream: { url: 'http://127.0.0.1:3000', public_paths: [], timeout: 30_000 },
         session: {
           store: 'memory',
-          redis_url: 'redis://127.0.0.1:6379',
           secret: SECRET,
           cookie_name: 'stepgate_session',
           idle_timeout: 30 * 60_000,
