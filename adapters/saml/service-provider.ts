@@ -8,12 +8,16 @@
  * checks those signatures, times, the audience and InResponseTo; response.ts and assertion.ts check
  * what it leaves out. Times come from the real clock, as inside node-saml. Every refused response is
  * a SamlRejectedError with a short reason for the log; no library error leaves validate().
+ *
+ * With an SP key pair, AuthnRequests are signed (redirect-signing.ts) and assertions encrypted to
+ * our certificate are decrypted; the metadata then publishes the certificate for both uses.
  */
 import type { Request } from 'express';
 import {
   SamlStatusError,
   Strategy,
   ValidateInResponseTo,
+  generateServiceProviderMetadata,
   type CacheProvider,
   type PassportSamlConfig,
   type Profile,
@@ -28,7 +32,8 @@ import {
   type SamlServiceProvider,
 } from '../../gateway/ports.js';
 import { identityOf } from './assertion.js';
-import { loadIdpCertificates } from './certificates.js';
+import { loadIdpCertificates, loadSpKeyPair, type SpKeyPair } from './certificates.js';
+import { signRedirect } from './redirect-signing.js';
 import { BoundedRequestIdCache } from './request-ids.js';
 import { checkResponse, parseResponse } from './response.js';
 
@@ -67,11 +72,13 @@ export class PassportSamlServiceProvider implements SamlServiceProvider {
   private readonly acsUrl: string;
   private readonly clockSkewMs: number;
   private readonly spMetadata: string;
+  private readonly spKey: SpKeyPair | undefined;
 
   /**
    * @param saml the resolved `logins.saml` section
    * @param server `server.public_url` and `server.base_path`: the ACS URL is `${public_url}${base_path}/saml/acs`
-   * @throws SamlConfigError when an `idp_cert` file cannot be read or holds no certificate
+   * @throws SamlConfigError when an `idp_cert` file cannot be read or holds no certificate, or the
+   *   SP key or certificate cannot be read or do not belong together
    */
   constructor(
     private readonly saml: SamlSettings,
@@ -81,6 +88,10 @@ export class PassportSamlServiceProvider implements SamlServiceProvider {
     this.acsUrl = `${server.public_url.replace(/\/+$/, '')}${server.base_path}${ACS_PATH}`;
     this.clockSkewMs = options.clockSkewMs ?? 5_000;
     const requestLifetimeMs = options.requestLifetimeMs ?? DEFAULT_REQUEST_LIFETIME_MS;
+    this.spKey =
+      saml.sp_private_key !== undefined && saml.sp_certificate !== undefined
+        ? loadSpKeyPair(saml.sp_private_key, saml.sp_certificate)
+        : undefined;
     const config: PassportSamlConfig = {
       entryPoint: saml.entry_point,
       idpIssuer: saml.idp_issuer,
@@ -91,7 +102,8 @@ export class PassportSamlServiceProvider implements SamlServiceProvider {
       // response.ts relies on it: what it reads of the Response element is what the IdP signed.
       wantAuthnResponseSigned: true,
       wantAssertionsSigned: true,
-      signatureAlgorithm: 'sha256',
+      // No privateKey: node-saml would sign the request in a form IdPs can refuse (redirect-signing.ts).
+      ...(this.spKey && { decryptionPvk: this.spKey.privateKey }),
       acceptedClockSkewMs: this.clockSkewMs,
       identifierFormat: NAME_ID_FORMAT,
       // stepgate does not care how the IdP authenticated the person, and an 'exact'
@@ -108,7 +120,19 @@ export class PassportSamlServiceProvider implements SamlServiceProvider {
     const refuseLogout = (_profile: Profile | null, done: VerifiedCallback) =>
       done(new Error('single logout is not supported'));
     this.strategy = new Strategy(config, acceptProfile, refuseLogout);
-    this.spMetadata = this.strategy.generateServiceProviderMetadata(null);
+    this.spMetadata = generateServiceProviderMetadata({
+      issuer: config.issuer,
+      callbackUrl: config.callbackUrl,
+      identifierFormat: config.identifierFormat,
+      wantAssertionsSigned: true,
+      ...(this.spKey && {
+        // privateKey makes the metadata say AuthnRequestsSigned="true" with the signing certificate.
+        privateKey: this.spKey.privateKey,
+        publicCerts: this.spKey.certificate,
+        decryptionPvk: this.spKey.privateKey,
+        decryptionCert: this.spKey.certificate,
+      }),
+    });
   }
 
   metadata(): string {
@@ -117,7 +141,9 @@ export class PassportSamlServiceProvider implements SamlServiceProvider {
 
   async loginUrl(relayState: string): Promise<string> {
     const outcome = await this.drive({ query: { RelayState: relayState }, body: {} });
-    if (outcome.kind === 'redirect') return outcome.url;
+    if (outcome.kind === 'redirect') {
+      return this.spKey ? signRedirect(outcome.url, this.spKey.privateKey) : outcome.url;
+    }
     // The shared store of request ids (Redis) could not keep this one: a 503, as for sessions.
     if (outcome.kind === 'error' && outcome.error instanceof DependencyUnavailableError) throw outcome.error;
     // Building a request from our own settings should not fail; if it does, it is a 500.

@@ -87,7 +87,30 @@ const samlSchema = z
       .describe(
         'Accept responses that answer no AuthnRequest of ours (IdP-initiated sign-in). Off by default: anyone can make a browser post such a response, signing it in as someone else (login CSRF).',
       ),
+    sp_private_key: z
+      .string()
+      .optional()
+      .describe(
+        `Our SP private key (unencrypted PEM): a path or inline PEM. With sp_certificate, AuthnRequests are signed and assertions encrypted to sp_certificate are accepted. ${RELATIVE}`,
+      ),
+    sp_certificate: z
+      .string()
+      .optional()
+      .describe(
+        `The certificate of sp_private_key, published in the SP metadata for signing and encryption: a path or inline PEM. ${RELATIVE}`,
+      ),
   })
+  .superRefine(
+    (saml, ctx) => {
+      if (typeof saml !== 'object' || saml === null) return;
+      const { sp_private_key: key, sp_certificate: certificate } = saml as Record<string, unknown>;
+      if ((key === undefined) === (certificate === undefined)) return;
+      const missing = key === undefined ? 'sp_private_key' : 'sp_certificate';
+      const other = key === undefined ? 'sp_certificate' : 'sp_private_key';
+      ctx.addIssue({ code: 'custom', path: [missing], message: `is required when ${other} is set` });
+    },
+    { when: () => true },
+  )
   .describe('Federated sign-in as a SAML service provider; these users are never challenged.');
 
 export const loginsSchema = z

@@ -1,7 +1,7 @@
 /**
- * The passport-saml adapter on its own: how `logins.saml.idp_cert` is read (path, inline PEM, a
- * list for rollover), what a configuration mistake says at start-up, and what a validated
- * response tells the gateway (the assertion id and lifetime the replay cache keys on,
+ * The passport-saml adapter on its own: how `logins.saml.idp_cert` and the SP key pair are read
+ * (path, inline PEM, a list for rollover), what a configuration mistake says at start-up, and what
+ * a validated response tells the gateway (the assertion id and lifetime the replay cache keys on,
  * attributes by Name or FriendlyName).
  */
 import { describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { SamlRejectedError } from '../../gateway/ports.js';
 import {
   IDP_ENTITY_ID,
   IDP_SSO_URL,
+  SP_KEY,
   answerTo,
   decode,
   fixture,
@@ -149,5 +150,45 @@ describe('attributes matched by Name or FriendlyName', () => {
       }),
     });
     expect(byName.email).toBe('ada@example.org');
+  });
+});
+
+describe('the SP key pair (sp_private_key, sp_certificate)', () => {
+  it('reads a key and certificate from files or inline PEM', () => {
+    expect(serviceProvider(SP_KEY).metadata()).toContain('AuthnRequestsSigned="true"');
+    const inline = { sp_private_key: fixture('sp.key'), sp_certificate: fixture('sp.crt') };
+    expect(serviceProvider(inline).metadata()).toContain('AuthnRequestsSigned="true"');
+  });
+
+  it('refuses a key and a certificate that do not belong together', () => {
+    expect(() => serviceProvider({ ...SP_KEY, sp_certificate: fixturePath('idp.crt') })).toThrow(
+      "logins.saml: options 'sp_private_key' and 'sp_certificate' do not belong together: the certificate is for another key",
+    );
+  });
+
+  it('names a key or certificate that cannot be read', () => {
+    const missing = '/nonexistent/sp.key';
+    expect(() => serviceProvider({ ...SP_KEY, sp_private_key: missing })).toThrow(SamlConfigError);
+    expect(() => serviceProvider({ ...SP_KEY, sp_private_key: missing })).toThrow(
+      `logins.saml: option 'sp_private_key' names the file '${missing}', which cannot be read (ENOENT)`,
+    );
+    expect(() => serviceProvider({ ...SP_KEY, sp_private_key: fixturePath('sp.crt') })).toThrow(
+      `logins.saml: option 'sp_private_key' file '${fixturePath('sp.crt')}' holds no unencrypted PEM private key`,
+    );
+    expect(() => serviceProvider({ ...SP_KEY, sp_certificate: fixturePath('sp.key') })).toThrow(
+      `logins.saml: option 'sp_certificate' file '${fixturePath('sp.key')}' holds no PEM certificate`,
+    );
+    const broken = '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----';
+    expect(() => serviceProvider({ ...SP_KEY, sp_certificate: broken })).toThrow(
+      "logins.saml: option 'sp_certificate' inline PEM holds a certificate that cannot be parsed",
+    );
+  });
+
+  it('asks for both halves of the pair in the config', () => {
+    const half = loginsSchema.safeParse({ saml: { ...SAML, sp_private_key: fixturePath('sp.key') } });
+    expect(half.success).toBe(false);
+    expect(half.error?.issues.map((issue) => [issue.path.join('.'), issue.message])).toEqual([
+      ['saml.sp_certificate', 'is required when sp_private_key is set'],
+    ]);
   });
 });

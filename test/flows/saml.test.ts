@@ -1,16 +1,19 @@
 /**
  * SPEC §1.6, §1.7, §4: federated sign-in through SAML, with a real IdP (samlify) answering our
- * AuthnRequests and passport-saml checking the answers. Refused responses are in saml-refusals.test.ts.
+ * AuthnRequests and passport-saml checking the answers; with an SP key, signed AuthnRequests and
+ * encrypted assertions. Refused responses are in saml-refusals.test.ts.
  */
 import request from 'supertest';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { BASE, NO_PROMPT, flowGateway, jsonAgent, offered, signIn, type Agent } from '../helpers/flow.js';
 import {
   ACS_URL,
   IDP_SSO_URL,
   SP_ENTITY_ID,
+  SP_KEY,
   answerTo,
   authnRequestOf,
+  fixture,
   samlResponse,
   serviceProvider,
   type ResponseKnobs,
@@ -19,6 +22,7 @@ import {
 
 const sp = serviceProvider();
 const metadata = sp.metadata();
+const keyedSp = serviceProvider(SP_KEY);
 
 const ADA: SamlUser = {
   nameId: 'ada@example.org',
@@ -208,5 +212,84 @@ describe('SAML users by user type and group (SPEC §1.7, policy)', () => {
     expect((await finance.get('/app')).status).toBe(401);
 
     expect((await signInWithSaml(jsonAgent(gw), ADA)).next).toBe('done');
+  });
+});
+
+/** The base64 body of a PEM certificate, on one line, as metadata carries it. */
+const certificateBody = (pem: string) => pem.replace(/-----[^-]+-----|\s/g, '');
+
+describe('with an SP key (logins.saml.sp_private_key, sp_certificate)', () => {
+  it('publishes the certificate for signing and encryption, and says AuthnRequests are signed', async () => {
+    const gw = await flowGateway({ saml: keyedSp });
+    const xml = (await request(gw.app).get(`${BASE}/saml/metadata`)).text;
+    expect(xml).toContain('AuthnRequestsSigned="true"');
+    const published = [...xml.matchAll(/<KeyDescriptor use="(\w+)">[\s\S]*?<ds:X509Certificate>([^<]+)</g)];
+    expect(published.map(([, use, body]) => [use, body!.replace(/\s/g, '')])).toEqual([
+      ['signing', certificateBody(fixture('sp.crt'))],
+      ['encryption', certificateBody(fixture('sp.crt'))],
+    ]);
+  });
+
+  it('signs the AuthnRequest so that the IdP verifies it over the query as it arrives', async () => {
+    const gw = await flowGateway({ saml: keyedSp });
+    const keyedMetadata = keyedSp.metadata();
+    // Characters that Node's querystring and URLSearchParams (or a browser) encode differently.
+    const returnTo = "/~ada/notes/(draft)!*'s";
+    const res = await request(gw.app).get(`${BASE}/saml/login?return_to=${encodeURIComponent(returnTo)}`);
+    expect(res.status).toBe(302);
+    const location = res.headers.location as string;
+    const url = new URL(location);
+    expect(url.searchParams.get('SigAlg')).toBe('http://www.w3.org/2001/04/xmldsig-more#rsa-sha256');
+    const authnRequest = await authnRequestOf(location, keyedMetadata);
+    expect(authnRequest.relayState).toBe(returnTo);
+    expect(authnRequest.xml).toContain(`AssertionConsumerServiceURL="${ACS_URL}"`);
+
+    // The IdP refuses a request whose signed part was changed on the way, and an unsigned one.
+    const tampered = location.replace(/RelayState=[^&]*/, 'RelayState=%2Fother');
+    await expect(authnRequestOf(tampered, keyedMetadata)).rejects.toThrow(/SIGNATURE_VERIFICATION/);
+    const unsigned = location.replace(/&Signature=[^&]*/, '');
+    await expect(authnRequestOf(unsigned, keyedMetadata)).rejects.toThrow(/MISSING_SIG_ALG/);
+  });
+
+  it('sends no signature without a key', async () => {
+    const gw = await flowGateway({ saml: sp });
+    const res = await request(gw.app).get(`${BASE}/saml/login?return_to=/docs`);
+    const url = new URL(res.headers.location as string);
+    expect(url.searchParams.has('Signature')).toBe(false);
+    expect(url.searchParams.has('SigAlg')).toBe(false);
+  });
+
+  it('signs in with an assertion the IdP encrypted to our certificate', async () => {
+    const gw = await flowGateway({ saml: keyedSp });
+    const browser = request.agent(gw.app);
+    const response = await answerTo(keyedSp, ADA, { encrypted: true });
+    const xml = Buffer.from(response, 'base64').toString('utf8');
+    expect(xml).toContain('EncryptedAssertion');
+    expect(xml).not.toContain('ada@example.org');
+
+    const res = await postToAcs(browser, response, '/docs');
+    expect(res.status).toBe(303);
+    const app = await browser.get('/docs');
+    expect(app.body.headers['x-stepgate-user']).toBe('ada@example.org');
+    expect(app.body.headers['x-stepgate-email']).toBe('ada@example.org');
+  });
+
+  it('refuses, without a 500, an encrypted assertion when it has no key to read it', async () => {
+    const gw = await flowGateway({ saml: sp });
+    const warn = vi.spyOn(gw.ports.logger, 'warn');
+    onTestFinished(() => warn.mockRestore());
+    // Our request answered, but encrypted to a certificate this SP has no key for.
+    const unreadable = await samlResponse(ADA, {
+      metadata: keyedSp.metadata(),
+      encrypted: true,
+      inResponseTo: (await authnRequestOf(await sp.loginUrl('/'), metadata)).id,
+    });
+    const res = await postToAcs(jsonAgent(gw), unreadable);
+    expect(res.status).toBe(401);
+    expect(res.body.error).toBe('saml_rejected');
+    expect(warn).toHaveBeenCalledWith('SAML response refused', {
+      code: 'saml_rejected',
+      reason: expect.stringContaining('No decryption key'),
+    });
   });
 });

@@ -1,9 +1,11 @@
 /**
  * A real SAML identity provider for the flow tests, played by samlify: it signs login responses
  * with the fixture key (test/fixtures/saml), both the Response and the Assertion, for the SP that
- * our own metadata describes. Knobs make the bad responses an attacker or a misconfigured IdP
- * would send, each changing one thing before the response is signed, so a refusal proves the
- * check and not a broken signature; the XML helpers edit a response after it was signed.
+ * our own metadata describes, and encrypts the assertion to the SP's certificate when asked. Knobs
+ * make the bad responses an attacker or a misconfigured IdP would send, each changing one thing
+ * before the response is signed, so a refusal proves the check and not a broken signature; the
+ * XML helpers edit a response after it was signed. Reading our AuthnRequest, it checks the
+ * redirect signature over the query as it arrived whenever our metadata says requests are signed.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -36,6 +38,8 @@ const UNSPECIFIED = 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified';
 const BASIC = 'urn:oasis:names:tc:SAML:2.0:attrname-format:basic';
 
 const SUCCESS = 'urn:oasis:names:tc:SAML:2.0:status:Success';
+/** The SP key pair of the fixtures, as `logins.saml` names it. */
+export const SP_KEY = { sp_private_key: fixturePath('sp.key'), sp_certificate: fixturePath('sp.crt') };
 
 /** `logins.saml` as stepgate.yaml would give it, resolved by the config schema. */
 export function samlSettings(overrides: Record<string, unknown> = {}): SamlSettings {
@@ -76,12 +80,16 @@ const RESPONSE_TEMPLATE =
   '<saml:AuthnStatement AuthnInstant="{IssueInstant}" SessionIndex="{AssertionID}"><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>' +
   '{AttributeStatement}</saml:Assertion></samlp:Response>';
 
-function identityProvider(key: 'idp' | 'attacker'): samlify.IdentityProviderInstance {
+function identityProvider(
+  key: 'idp' | 'attacker',
+  options: { encrypts?: boolean; wantsSignedRequests?: boolean } = {},
+): samlify.IdentityProviderInstance {
   return samlify.IdentityProvider({
     entityID: IDP_ENTITY_ID,
     privateKey: fixture(`${key}.key`),
     signingCert: fixture(`${key}.crt`),
-    isAssertionEncrypted: false,
+    isAssertionEncrypted: options.encrypts ?? false,
+    wantAuthnRequestsSigned: options.wantsSignedRequests ?? false,
     requestSignatureAlgorithm: RSA_SHA256,
     nameIDFormat: [UNSPECIFIED],
     singleSignOnService: [{ Binding: binding.redirect, Location: IDP_SSO_URL }],
@@ -98,7 +106,10 @@ function identityProvider(key: 'idp' | 'attacker'): samlify.IdentityProviderInst
 }
 
 export const idp = identityProvider('idp');
+const encryptingIdp = identityProvider('idp', { encrypts: true });
 const attackerIdp = identityProvider('attacker');
+/** The IdP as it reads the requests of an SP whose metadata says AuthnRequestsSigned. */
+const verifyingIdp = identityProvider('idp', { wantsSignedRequests: true });
 
 export type Signing = 'both' | 'assertion' | 'response';
 
@@ -162,6 +173,8 @@ export interface ResponseKnobs {
   recipient?: string | null;
   /** The AuthnRequest answered; without it the response is IdP-initiated. */
   inResponseTo?: string;
+  /** The assertion encrypted to the encryption certificate of our metadata. */
+  encrypted?: boolean;
   /** No assertion at all, as in an IdP's error response; sign it with signing: 'response'. */
   withoutAssertion?: boolean;
   /** Issue time; NotBefore is this time, NotOnOrAfter five minutes later unless given. */
@@ -227,15 +240,16 @@ export async function samlResponse(user: SamlUser, knobs: ResponseKnobs): Promis
       },
     ),
   });
-  const signer = knobs.signedBy === 'attacker' ? attackerIdp : idp;
+  const signer = knobs.signedBy === 'attacker' ? attackerIdp : knobs.encrypted ? encryptingIdp : idp;
   const signatureFirst = knobs.responseIssuer === null;
   const sp = samlifyServiceProvider(knobs.signing ?? 'both', knobs.metadata, signatureFirst);
+  // Encrypt, then sign the Response: signing first would leave a signature over what was replaced.
   const { context } = await signer.createLoginResponse(
     sp,
     { extract: {} },
     'post',
     {},
-    { customTagReplacement: fill },
+    { customTagReplacement: fill, encryptThenSign: true },
   );
   return context;
 }
@@ -254,7 +268,11 @@ export async function answerTo(
 export const decode = (samlResponse: string): string => Buffer.from(samlResponse, 'base64').toString('utf8');
 export const encode = (xml: string): string => Buffer.from(xml, 'utf8').toString('base64');
 
-/** The AuthnRequest a GET /saml/login redirect carries, read by the IdP: its id and RelayState. */
+/**
+ * The AuthnRequest a GET /saml/login redirect carries, read by the IdP: its id and RelayState.
+ * When our metadata says AuthnRequestsSigned, the signature is checked as an IdP checks it (SAML
+ * bindings 3.4.4.1): over the query's SAMLRequest, RelayState and SigAlg exactly as they arrived.
+ */
 export async function authnRequestOf(
   location: string,
   metadata: string,
@@ -262,8 +280,21 @@ export async function authnRequestOf(
   const url = new URL(location);
   const SAMLRequest = url.searchParams.get('SAMLRequest') ?? '';
   const RelayState = url.searchParams.get('RelayState');
-  const parsed = await idp.parseLoginRequest(samlify.ServiceProvider({ metadata }), 'redirect', {
-    query: { SAMLRequest, RelayState },
+  const sp = samlify.ServiceProvider({ metadata });
+  const signed = sp.entityMeta.isAuthnRequestSigned();
+  const octetString = url.search
+    .slice(1)
+    .split('&')
+    .filter((pair) => /^(SAMLRequest|RelayState|SigAlg)=/.test(pair))
+    .join('&');
+  const parsed = await (signed ? verifyingIdp : idp).parseLoginRequest(sp, 'redirect', {
+    query: {
+      SAMLRequest,
+      RelayState,
+      SigAlg: url.searchParams.get('SigAlg'),
+      Signature: url.searchParams.get('Signature'),
+    },
+    octetString,
   });
   const id = parsed.extract.request?.id;
   if (typeof id !== 'string') throw new Error('no AuthnRequest id');
