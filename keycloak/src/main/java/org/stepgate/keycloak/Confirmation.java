@@ -35,7 +35,7 @@ final class Confirmation {
     forget();
     SignIn signIn =
         KeycloakSignIn.read(
-            flow.session(), flow.authSession(), flow.user(), flow.connection(), flow.request(), settings);
+            flow.session, flow.authSession, flow.user, flow.connection, flow.request, settings);
     Outcome outcome;
     try {
       outcome = Transitions.afterEvaluate(sidecar.evaluate(signIn));
@@ -68,21 +68,30 @@ final class Confirmation {
 
   /** The button pressed decides the call; Enter in the code field is "verify" (the first button). */
   private Outcome post(Step step, MultivaluedMap<String, String> form) throws SidecarUnreachable {
-    String tx = step.transaction();
-    if (form.containsKey("back")) return new Outcome.Show(step.registering() ? step.withPhone(null, null) : step.withMethod(null, null));
-    if (step.registering()) {
-      if (form.containsKey("decline")) return Transitions.afterStep(step, sidecar.declineMobile(tx), s -> s);
-      if (form.containsKey("register") || (form.containsKey("resend") && step.phone() != null)) {
-        String phone = form.containsKey("register") ? trimmed(form.getFirst("phone")) : step.phone();
-        if (phone == null) return new Outcome.Show(step, Pages.PHONE_MISSING, false);
-        return Transitions.afterStep(
-            step, sidecar.registerMobile(tx, phone), s -> s.withPhone(phone, destination(s, step)));
-      }
-      if (step.phone() == null) return new Outcome.Show(step);
-      String code = trimmed(form.getFirst("code"));
-      if (code == null) return new Outcome.Show(step, Pages.CODE_MISSING, false);
-      return Transitions.afterStep(step, sidecar.verifyMobile(tx, code), s -> s);
+    if (form.containsKey("back")) {
+      return new Outcome.Show(step.registering() ? step.withPhone(null, null) : step.withMethod(null, null));
     }
+    return step.registering() ? postRegistration(step, form) : postChallenge(step, form);
+  }
+
+  /** The number's page (`register`, `decline`) and its code page (`verify`, `resend`). */
+  private Outcome postRegistration(Step step, MultivaluedMap<String, String> form) throws SidecarUnreachable {
+    String tx = step.transaction();
+    if (form.containsKey("decline")) return Transitions.afterStep(step, sidecar.declineMobile(tx), s -> s);
+    if (form.containsKey("register") || (form.containsKey("resend") && step.phone() != null)) {
+      String phone = form.containsKey("register") ? trimmed(form.getFirst("phone")) : step.phone();
+      if (phone == null) return new Outcome.Show(step, Pages.PHONE_MISSING, false);
+      return Transitions.afterStep(
+          step, sidecar.registerMobile(tx, phone), s -> s.withPhone(phone, destination(s, step)));
+    }
+    if (step.phone() == null) return new Outcome.Show(step);
+    String code = trimmed(form.getFirst("code"));
+    if (code == null) return new Outcome.Show(step, Pages.CODE_MISSING, false);
+    return Transitions.afterStep(step, sidecar.verifyMobile(tx, code), s -> s);
+  }
+
+  /** The methods' page (`choose`) and the code page (`verify`, `resend`). */
+  private Outcome postChallenge(Step step, MultivaluedMap<String, String> form) throws SidecarUnreachable {
     if (form.containsKey("choose")) {
       Step.Method method = step.offered(form.getFirst("choose"));
       if (method == null) return new Outcome.Show(step.withMethod(null, null), Pages.NOT_OFFERED, false);
@@ -93,7 +102,8 @@ final class Confirmation {
     if (form.containsKey("resend")) return send(step, step.method());
     String code = trimmed(form.getFirst("code"));
     if (code == null) return new Outcome.Show(step, Pages.CODE_MISSING, false);
-    return Transitions.afterStep(step, sidecar.verify(tx, step.method(), code), s -> s.keeping(step));
+    return Transitions.afterStep(
+        step, sidecar.verify(step.transaction(), step.method(), code), s -> s.keeping(step));
   }
 
   private Outcome send(Step step, String method) throws SidecarUnreachable {
@@ -112,7 +122,7 @@ final class Confirmation {
       if (proceed.unconfirmed()) {
         LOG.warnf(
             "stepgate: %s; user %s signs in unconfirmed because '%s' is '%s'",
-            proceed.why(), flow.user().getUsername(), StepgateSettings.WHEN_UNREACHABLE, StepgateSettings.FAIL_OPEN);
+            proceed.why(), flow.user.getUsername(), StepgateSettings.WHEN_UNREACHABLE, StepgateSettings.FAIL_OPEN);
       }
       forget();
       flow.proceed();
@@ -132,8 +142,8 @@ final class Confirmation {
                     + "Enable it under Authentication > Required actions."),
             restarted);
       } else {
-        flow.authSession().setAuthNote(SETTINGS_NOTE, flow.settingsId());
-        flow.authSession().addRequiredAction(RegisterMobileActionFactory.ID);
+        flow.authSession.setAuthNote(SETTINGS_NOTE, flow.settingsId());
+        flow.authSession.addRequiredAction(RegisterMobileActionFactory.ID);
         flow.proceed(); // Keycloak runs the required action before it issues the session.
       }
     } else if (outcome instanceof Outcome.Restart) {
@@ -150,9 +160,9 @@ final class Confirmation {
       }
     } else if (outcome instanceof Outcome.Refuse refuse) {
       if (refuse.reason() == Outcome.Reason.LOCKED || refuse.reason() == Outcome.Reason.DENIED) {
-        LOG.infof("stepgate: sign-in of %s refused (%s): %s", flow.user().getUsername(), refuse.reason(), refuse.detail());
+        LOG.infof("stepgate: sign-in of %s refused (%s): %s", flow.user.getUsername(), refuse.reason(), refuse.detail());
       } else {
-        LOG.errorf("stepgate: sign-in of %s refused (%s): %s", flow.user().getUsername(), refuse.reason(), refuse.detail());
+        LOG.errorf("stepgate: sign-in of %s refused (%s): %s", flow.user.getUsername(), refuse.reason(), refuse.detail());
       }
       forget();
       flow.refuse(refuse.reason(), Pages.refusal(flow.form(), refuse));
@@ -160,12 +170,12 @@ final class Confirmation {
   }
 
   private boolean requiredActionEnabled() {
-    RequiredActionProviderModel action = flow.realm().getRequiredActionProviderByAlias(RegisterMobileActionFactory.ID);
+    RequiredActionProviderModel action = flow.realm.getRequiredActionProviderByAlias(RegisterMobileActionFactory.ID);
     return action != null && action.isEnabled();
   }
 
   private Step load() {
-    String json = flow.authSession().getAuthNote(STEP_NOTE);
+    String json = flow.authSession.getAuthNote(STEP_NOTE);
     if (json == null) return null;
     try {
       return Step.fromJson(JSON.readTree(json));
@@ -175,11 +185,11 @@ final class Confirmation {
   }
 
   private void save(Step step) {
-    flow.authSession().setAuthNote(STEP_NOTE, step.toJson());
+    flow.authSession.setAuthNote(STEP_NOTE, step.toJson());
   }
 
   private void forget() {
-    flow.authSession().removeAuthNote(STEP_NOTE);
+    flow.authSession.removeAuthNote(STEP_NOTE);
   }
 
   private static String trimmed(String value) {

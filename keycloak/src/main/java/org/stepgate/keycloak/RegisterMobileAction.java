@@ -5,13 +5,8 @@ import org.jboss.logging.Logger;
 import org.keycloak.authentication.InitiatedActionSupport;
 import org.keycloak.authentication.RequiredActionContext;
 import org.keycloak.authentication.RequiredActionProvider;
-import org.keycloak.common.ClientConnection;
 import org.keycloak.forms.login.LoginFormsProvider;
-import org.keycloak.http.HttpRequest;
 import org.keycloak.models.AuthenticatorConfigModel;
-import org.keycloak.models.KeycloakSession;
-import org.keycloak.models.RealmModel;
-import org.keycloak.models.UserModel;
 import org.keycloak.sessions.AuthenticationSessionModel;
 
 /**
@@ -74,51 +69,41 @@ public final class RegisterMobileAction implements RequiredActionProvider {
   public void close() {}
 
   /** The required action's side of {@link FlowStep}. */
-  private record Context(RequiredActionContext context, String settingsId) implements FlowStep {
-    @Override
-    public KeycloakSession session() {
-      return context.getSession();
+  private static final class Context extends FlowStep {
+    private final RequiredActionContext context;
+    private final String settingsId;
+
+    Context(RequiredActionContext context, String settingsId) {
+      super(
+          context.getSession(),
+          context.getRealm(),
+          context.getUser(),
+          context.getAuthenticationSession(),
+          context.getConnection(),
+          context.getHttpRequest());
+      this.context = context;
+      this.settingsId = settingsId;
     }
 
     @Override
-    public RealmModel realm() {
-      return context.getRealm();
-    }
-
-    @Override
-    public UserModel user() {
-      return context.getUser();
-    }
-
-    @Override
-    public AuthenticationSessionModel authSession() {
-      return context.getAuthenticationSession();
-    }
-
-    @Override
-    public ClientConnection connection() {
-      return context.getConnection();
-    }
-
-    @Override
-    public HttpRequest request() {
-      return context.getHttpRequest();
-    }
-
-    @Override
-    public LoginFormsProvider form() {
+    LoginFormsProvider form() {
       return context.form();
     }
 
     @Override
-    public void show(Response page, boolean wrongCode) {
+    String settingsId() {
+      return settingsId;
+    }
+
+    @Override
+    void show(Response page, boolean wrongCode) {
       context.challenge(page);
     }
 
     @Override
-    public void proceed() {
-      context.getAuthenticationSession().removeAuthNote(Confirmation.SETTINGS_NOTE);
-      context.getUser().removeRequiredAction(RegisterMobileActionFactory.ID);
+    void proceed() {
+      authSession.removeAuthNote(Confirmation.SETTINGS_NOTE);
+      user.removeRequiredAction(RegisterMobileActionFactory.ID);
       context.success();
     }
 
@@ -127,12 +112,12 @@ public final class RegisterMobileAction implements RequiredActionProvider {
      * on the error page instead, and Keycloak issues no session until the action succeeds.
      */
     @Override
-    public void refuse(Outcome.Reason reason, Response page) {
+    void refuse(Outcome.Reason reason, Response page) {
       context.challenge(page);
     }
 
     @Override
-    public boolean handsOverRegistration() {
+    boolean handsOverRegistration() {
       return false;
     }
   }

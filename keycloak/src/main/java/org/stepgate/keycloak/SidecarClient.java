@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jboss.logging.Logger;
 
 /**
  * The sidecar API (docs/sidecar-api.yaml) over the JDK's HTTP client: one method per call the
@@ -22,6 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * after the configured timeout.
  */
 public final class SidecarClient {
+  private static final Logger LOG = Logger.getLogger(SidecarClient.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String API = "/sidecar/v1";
   private static final String USER_AGENT = "stepgate-keycloak/" + Version.PROVIDER;
@@ -89,19 +92,35 @@ public final class SidecarClient {
       request.header("Content-Type", "application/json");
       request.method(method, HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8));
     }
-    HttpResponse<String> response;
+    HttpResponse<String> response = send(method, uri, request.build(), true);
+    return answer(method, uri, response.statusCode(), response.body());
+  }
+
+  /**
+   * A connection that breaks before any answer is tried once more, on a new one. The JDK keeps
+   * idle connections far longer than stepgate does (server.keep_alive_timeout, 5 s by default),
+   * and a request sent just as stepgate closes an idle one gets no answer at all; stepgate did
+   * not act on it. No connection at all, or no answer in time, is not retried.
+   */
+  private HttpResponse<String> send(String method, URI uri, HttpRequest request, boolean mayRetry)
+      throws SidecarUnreachable {
     try {
-      response = client().send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      return client().send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     } catch (HttpTimeoutException e) {
       throw new SidecarUnreachable(
           "stepgate did not answer " + method + " " + uri + " within " + timeout.toSeconds() + " s", e);
+    } catch (ConnectException e) {
+      throw new SidecarUnreachable("stepgate cannot be reached at " + uri + ": " + e, e);
     } catch (IOException e) {
+      if (mayRetry) {
+        LOG.debugf("stepgate: the connection broke before an answer to %s %s (%s); trying once more", method, uri, e);
+        return send(method, uri, request, false);
+      }
       throw new SidecarUnreachable("stepgate cannot be reached at " + uri + ": " + e, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new SidecarUnreachable("interrupted while calling stepgate at " + uri, e);
     }
-    return answer(method, uri, response.statusCode(), response.body());
   }
 
   static SidecarAnswer answer(String method, URI uri, int status, String text) throws SidecarUnreachable {

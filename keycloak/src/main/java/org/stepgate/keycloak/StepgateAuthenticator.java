@@ -5,14 +5,11 @@ import org.jboss.logging.Logger;
 import org.keycloak.authentication.AuthenticationFlowContext;
 import org.keycloak.authentication.AuthenticationFlowError;
 import org.keycloak.authentication.Authenticator;
-import org.keycloak.common.ClientConnection;
 import org.keycloak.forms.login.LoginFormsProvider;
-import org.keycloak.http.HttpRequest;
 import org.keycloak.models.AuthenticatorConfigModel;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
-import org.keycloak.sessions.AuthenticationSessionModel;
 import org.keycloak.vault.VaultStringSecret;
 
 /**
@@ -84,60 +81,43 @@ public final class StepgateAuthenticator implements Authenticator {
   public void close() {}
 
   /** The authenticator's side of {@link FlowStep}. */
-  private record Context(AuthenticationFlowContext context) implements FlowStep {
-    @Override
-    public KeycloakSession session() {
-      return context.getSession();
+  private static final class Context extends FlowStep {
+    private final AuthenticationFlowContext context;
+
+    Context(AuthenticationFlowContext context) {
+      super(
+          context.getSession(),
+          context.getRealm(),
+          context.getUser(),
+          context.getAuthenticationSession(),
+          context.getConnection(),
+          context.getHttpRequest());
+      this.context = context;
     }
 
     @Override
-    public RealmModel realm() {
-      return context.getRealm();
-    }
-
-    @Override
-    public UserModel user() {
-      return context.getUser();
-    }
-
-    @Override
-    public AuthenticationSessionModel authSession() {
-      return context.getAuthenticationSession();
-    }
-
-    @Override
-    public ClientConnection connection() {
-      return context.getConnection();
-    }
-
-    @Override
-    public HttpRequest request() {
-      return context.getHttpRequest();
-    }
-
-    @Override
-    public LoginFormsProvider form() {
+    LoginFormsProvider form() {
       return context.form();
     }
 
     @Override
-    public String settingsId() {
+    String settingsId() {
       return context.getAuthenticatorConfig().getId();
     }
 
     @Override
-    public void show(Response page, boolean wrongCode) {
+    void show(Response page, boolean wrongCode) {
       if (wrongCode) context.failureChallenge(AuthenticationFlowError.INVALID_CREDENTIALS, page);
       else context.challenge(page);
     }
 
     @Override
-    public void proceed() {
+    void proceed() {
       context.success();
     }
 
     @Override
-    public void refuse(Outcome.Reason reason, Response page) {
+    void refuse(Outcome.Reason reason, Response page) {
       AuthenticationFlowError error =
           switch (reason) {
             case DENIED -> AuthenticationFlowError.ACCESS_DENIED;
@@ -148,7 +128,7 @@ public final class StepgateAuthenticator implements Authenticator {
     }
 
     @Override
-    public boolean handsOverRegistration() {
+    boolean handsOverRegistration() {
       return true;
     }
   }

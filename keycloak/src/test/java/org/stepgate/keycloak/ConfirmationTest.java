@@ -47,70 +47,58 @@ class ConfirmationTest {
   private Flow flow;
 
   /** What Keycloak was told: pages (template or error status), the end of the step, the error shown. */
-  private static final class Flow implements FlowStep {
+  private static final class Flow extends FlowStep {
     final List<String> events = new ArrayList<>();
-    final Map<String, String> notes = new HashMap<>();
-    final Set<String> requiredActions = new LinkedHashSet<>();
+    final Map<String, String> notes;
+    final Set<String> requiredActions;
     final Map<String, Object> attributes = new HashMap<>();
-    boolean requiredActionEnabled = true;
+    final boolean[] requiredActionEnabled;
     String error;
     String page;
 
-    @Override
-    public KeycloakSession session() {
-      return Fakes.fake(KeycloakSession.class).build();
+    Flow() {
+      this(new HashMap<>(), new LinkedHashSet<>(), new boolean[] {true});
+    }
+
+    private Flow(Map<String, String> notes, Set<String> requiredActions, boolean[] requiredActionEnabled) {
+      super(
+          Fakes.fake(KeycloakSession.class).build(),
+          Fakes.fake(RealmModel.class)
+              .on(
+                  "getRequiredActionProviderByAlias",
+                  args -> {
+                    RequiredActionProviderModel model = new RequiredActionProviderModel();
+                    model.setAlias((String) args[0]);
+                    model.setEnabled(requiredActionEnabled[0]);
+                    return model;
+                  })
+              .build(),
+          Fakes.fake(UserModel.class)
+              .returns("getUsername", "alice")
+              .returns("getEmail", "alice@example.com")
+              .returns("isEmailVerified", true)
+              .returns("getFederationLink", null)
+              .on("getFirstAttribute", args -> null)
+              .on("getGroupsStream", args -> Stream.empty())
+              .build(),
+          Fakes.fake(AuthenticationSessionModel.class)
+              .returns("getClient", Fakes.fake(ClientModel.class).returns("getClientId", "test-app").build())
+              .on("getAuthNote", args -> notes.get((String) args[0]))
+              .on("setAuthNote", args -> notes.put((String) args[0], (String) args[1]))
+              .on("removeAuthNote", args -> notes.remove((String) args[0]))
+              .on("addRequiredAction", args -> requiredActions.add((String) args[0]))
+              .build(),
+          Fakes.fake(ClientConnection.class).returns("getRemoteAddr", "203.0.113.7").build(),
+          Fakes.fake(HttpRequest.class)
+              .returns("getHttpHeaders", Fakes.fake(HttpHeaders.class).on("getHeaderString", args -> null).build())
+              .build());
+      this.notes = notes;
+      this.requiredActions = requiredActions;
+      this.requiredActionEnabled = requiredActionEnabled;
     }
 
     @Override
-    public RealmModel realm() {
-      return Fakes.fake(RealmModel.class)
-          .on(
-              "getRequiredActionProviderByAlias",
-              args -> {
-                RequiredActionProviderModel model = new RequiredActionProviderModel();
-                model.setAlias((String) args[0]);
-                model.setEnabled(requiredActionEnabled);
-                return model;
-              })
-          .build();
-    }
-
-    @Override
-    public UserModel user() {
-      return Fakes.fake(UserModel.class)
-          .returns("getUsername", "alice")
-          .returns("getEmail", "alice@example.com")
-          .returns("isEmailVerified", true)
-          .returns("getFederationLink", null)
-          .on("getFirstAttribute", args -> null)
-          .on("getGroupsStream", args -> Stream.empty())
-          .build();
-    }
-
-    @Override
-    public AuthenticationSessionModel authSession() {
-      return Fakes.fake(AuthenticationSessionModel.class)
-          .returns("getClient", Fakes.fake(ClientModel.class).returns("getClientId", "test-app").build())
-          .on("getAuthNote", args -> notes.get((String) args[0]))
-          .on("setAuthNote", args -> notes.put((String) args[0], (String) args[1]))
-          .on("removeAuthNote", args -> notes.remove((String) args[0]))
-          .on("addRequiredAction", args -> requiredActions.add((String) args[0]))
-          .build();
-    }
-
-    @Override
-    public ClientConnection connection() {
-      return Fakes.fake(ClientConnection.class).returns("getRemoteAddr", "203.0.113.7").build();
-    }
-
-    @Override
-    public HttpRequest request() {
-      HttpHeaders headers = Fakes.fake(HttpHeaders.class).on("getHeaderString", args -> null).build();
-      return Fakes.fake(HttpRequest.class).returns("getHttpHeaders", headers).build();
-    }
-
-    @Override
-    public LoginFormsProvider form() {
+    LoginFormsProvider form() {
       error = null;
       page = null;
       attributes.clear();
@@ -137,27 +125,27 @@ class ConfirmationTest {
     }
 
     @Override
-    public String settingsId() {
+    String settingsId() {
       return "settings-1";
     }
 
     @Override
-    public void show(Response response, boolean wrongCode) {
+    void show(Response response, boolean wrongCode) {
       events.add((wrongCode ? "wrong code: " : "show: ") + page);
     }
 
     @Override
-    public void proceed() {
+    void proceed() {
       events.add("proceed");
     }
 
     @Override
-    public void refuse(Outcome.Reason reason, Response response) {
+    void refuse(Outcome.Reason reason, Response response) {
       events.add("refuse " + reason + ": " + page);
     }
 
     @Override
-    public boolean handsOverRegistration() {
+    boolean handsOverRegistration() {
       return true;
     }
 
@@ -314,12 +302,12 @@ class ConfirmationTest {
   void registrationIsHandedToTheRequiredActionOnlyWhenItIsEnabled() throws Exception {
     String register = "{\"transaction_id\":\"tx1\",\"decision\":\"register_mobile\",\"allow_decline\":true,\"methods\":[],\"rule\":\"everyone else\"}";
     standIn.answer(201, register).answer(201, register);
-    flow.requiredActionEnabled = false;
+    flow.requiredActionEnabled[0] = false;
     confirmation().begin();
     assertEquals("refuse MISCONFIGURED: error 500", flow.last());
     assertFalse(flow.requiredActions.contains(RegisterMobileActionFactory.ID));
 
-    flow.requiredActionEnabled = true;
+    flow.requiredActionEnabled[0] = true;
     confirmation().begin();
     assertEquals("proceed", flow.last());
     assertEquals(Set.of(RegisterMobileActionFactory.ID), flow.requiredActions);

@@ -5,8 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -136,5 +142,61 @@ class SidecarClientTest {
     assertEquals(200, answer.status());
     assertEquals("", answer.decision());
     assertTrue(answer.body().isMissingNode());
+  }
+
+  /**
+   * A server that reads each request and closes the connection without a byte for the first
+   * {@code broken} connections, as a server closing an idle keep-alive connection does, then
+   * answers 201. Returns its port; it stops after {@code broken + 1} connections.
+   */
+  private static int breakingServer(int broken, AtomicInteger connections) throws IOException {
+    ServerSocket server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
+    Thread thread =
+        new Thread(
+            () -> {
+              try (server) {
+                for (int i = 0; i <= broken; i++) {
+                  try (Socket socket = server.accept()) {
+                    connections.incrementAndGet();
+                    InputStream in = socket.getInputStream();
+                    byte[] buffer = new byte[8192];
+                    int read = in.read(buffer); // the request (small enough for one read)
+                    if (read <= 0 || i < broken) continue;
+                    byte[] body = "{\"decision\":\"confirm\",\"transaction_id\":\"t\",\"methods\":[]}".getBytes(StandardCharsets.UTF_8);
+                    OutputStream out = socket.getOutputStream();
+                    out.write(
+                        ("HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: "
+                                + body.length
+                                + "\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+                    out.write(body);
+                    out.flush();
+                  }
+                }
+              } catch (IOException e) {
+                // the test is over
+              }
+            });
+    thread.setDaemon(true);
+    thread.start();
+    return server.getLocalPort();
+  }
+
+  @Test
+  void aConnectionThatBreaksBeforeAnyAnswerIsTriedOnceMore() throws Exception {
+    AtomicInteger connections = new AtomicInteger();
+    int port = breakingServer(1, connections);
+    SidecarClient client = new SidecarClient(settings(URI.create("http://127.0.0.1:" + port + "/_stepgate"), 5));
+    assertEquals(201, client.evaluate(alice()).status());
+    assertEquals(2, connections.get());
+  }
+
+  @Test
+  void twoBrokenConnectionsInARowAreUnreachable() throws Exception {
+    AtomicInteger connections = new AtomicInteger();
+    int port = breakingServer(2, connections);
+    SidecarClient client = new SidecarClient(settings(URI.create("http://127.0.0.1:" + port + "/_stepgate"), 5));
+    assertThrows(SidecarUnreachable.class, () -> client.evaluate(alice()));
+    assertEquals(2, connections.get());
   }
 }
