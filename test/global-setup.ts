@@ -33,7 +33,7 @@ export default async function setup(): Promise<() => Promise<void>> {
  * still writes dist/ then (exit status 2), and the tests judge what it wrote. Only a build that
  * wrote nothing stops the run.
  */
-function build(): void {
+export function build(): void {
   const root = fileURLToPath(new URL('..', import.meta.url));
   try {
     execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', 'tsconfig.build.json'], {

@@ -4,47 +4,13 @@
  * setting up an authenticator app. With STEPGATE_SCREENSHOTS=1 each page is saved to
  * docs/screens/ for the README.
  */
-import { existsSync, mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoUpstream } from '../../bin/demo-upstream.js';
+import { launchChromium, screenshot } from '../helpers/chromium.js';
 import { TEST_PASSWORD, TEST_USERS, startGateway, type TestGateway } from '../helpers/gateway.js';
-
-/** Debian's package; CI installs it (.ci/run). Another path can be given for a local machine. */
-const CHROMIUM = process.env.STEPGATE_CHROMIUM ?? '/usr/bin/chromium';
-// Without the background-networking flags Chromium keeps reaching for Google and stalls offline.
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const SCREENS = fileURLToPath(new URL('../../docs/screens/', import.meta.url));
-const SAVE_SCREENS = process.env.STEPGATE_SCREENSHOTS === '1';
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  if (!SAVE_SCREENS) return;
-  mkdirSync(SCREENS, { recursive: true });
-  await page.screenshot({ path: `${SCREENS}${name}`, fullPage: true });
-}
-
-/** A missing browser fails the test, never skips it: a test that cannot run must not look green. */
-async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium is not installed at ${CHROMIUM}; the browser test needs it. ` +
-        'Install it with `apt-get install chromium` (.ci/run does), or set STEPGATE_CHROMIUM to its path.',
-    );
-  }
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-}
 
 /** The value the demo application shows for one header, as the visible text of its table cell. */
 function shownHeader(page: Page, name: string) {
