@@ -144,20 +144,25 @@ export class OpenApiContract {
   /** Checks an answer: its status must be documented for the operation, and its JSON body match. */
   check(res: Response): Documented {
     const { method, url } = res.request;
+    if (!res.type.startsWith('application/json')) {
+      throw new Error(`${method} ${url} ${res.status} answered ${res.type}, not JSON: ${res.text}`);
+    }
+    return this.checkAnswer(method, url, res.status, res.body);
+  }
+
+  /** Checks a JSON answer given as its parts, e.g. one written in a document. */
+  checkAnswer(method: string, url: string, status: number, body: unknown): Documented {
     const { path, method: m, operation } = this.operation(method, url);
     const responses = operation.responses ?? {};
-    const status = [String(res.status), `${String(res.status)[0]}XX`, 'default'].find(
-      (key) => key in responses,
-    );
-    const what = `${method} ${path} ${res.status}`;
-    if (status === undefined) throw new Error(`${what} is not documented: ${res.text}`);
-    let responsePointer = pointer('paths', path, m, 'responses', status);
-    const ref = responses[status]?.$ref;
+    const key = [String(status), `${String(status)[0]}XX`, 'default'].find((k) => k in responses);
+    const what = `${method} ${path} ${status}`;
+    if (key === undefined) throw new Error(`${what} is not documented: ${JSON.stringify(body)}`);
+    let responsePointer = pointer('paths', path, m, 'responses', key);
+    const ref = responses[key]?.$ref;
     if (ref !== undefined) responsePointer = ref.replace(/^#\//, '');
-    if (!res.type.startsWith('application/json')) throw new Error(`${what} answered ${res.type}, not JSON`);
-    this.validate(`${responsePointer}/${pointer('content', 'application/json', 'schema')}`, res.body, what);
-    const documented = { operationId: operation.operationId ?? `${m} ${path}`, status };
-    this.seen.add(`${documented.operationId} ${status}`);
+    this.validate(`${responsePointer}/${pointer('content', 'application/json', 'schema')}`, body, what);
+    const documented = { operationId: operation.operationId ?? `${m} ${path}`, status: key };
+    this.seen.add(`${documented.operationId} ${key}`);
     return documented;
   }
 }
