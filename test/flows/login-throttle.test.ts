@@ -204,6 +204,20 @@ describe('when the limiter or the directory cannot answer', () => {
     expect(sessionCookie(res)).toBeUndefined();
   });
 
+  it('takes back the failure it did record when the other count could not be written', async () => {
+    const limiter = new MemoryLimiter();
+    const record = limiter.recordFailure.bind(limiter);
+    let networkDown = true;
+    limiter.recordFailure = (key, windowMs, now) =>
+      networkDown && key.includes('network')
+        ? Promise.reject(new DependencyUnavailableError('redis'))
+        : record(key, windowMs, now);
+    const gw = await throttledGateway({ limiter });
+    for (let i = 0; i < 12; i += 1) expect((await login(gw, 'alice', TEST_PASSWORD)).status).toBe(503);
+    networkDown = false;
+    expect((await login(gw, 'alice', TEST_PASSWORD)).status).toBe(200);
+  });
+
   it('does not count a sign-in the directory could not decide as a failure', async () => {
     let up = false;
     const directory: Directory = {

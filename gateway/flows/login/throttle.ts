@@ -82,10 +82,13 @@ export class SignInThrottle {
     const network = throttleNetwork(attempt.ip);
     const userKey = `signin:user:${name}`;
     const networkKey = `signin:network:${network}`;
-    const [byUser, byNetwork] = await Promise.all([
-      limiter.recordFailure(userKey, limits.per_user.per, now),
-      limiter.recordFailure(networkKey, limits.per_network.per, now),
-    ]);
+    const [byUser = 0, byNetwork = 0] = await this.recordAll(
+      [
+        [userKey, limits.per_user.per],
+        [networkKey, limits.per_network.per],
+      ],
+      now,
+    );
     if (byUser > limits.per_user.count || byNetwork > limits.per_network.count) {
       // Written when a limit is first passed, not for every refusal: a guesser cannot fill the history.
       if (byUser === limits.per_user.count + 1 || byNetwork === limits.per_network.count + 1) {
@@ -111,6 +114,17 @@ export class SignInThrottle {
       await Promise.all([limiter.clearFailures(userKey), limiter.forgetFailure(networkKey, now)]);
     }
     return result;
+  }
+
+  /** Every failure, or none: one recorded while another could not be is taken back. */
+  private async recordAll(keys: [key: string, per: number][], now: Date): Promise<number[]> {
+    const { limiter } = this.deps;
+    const results = await Promise.allSettled(keys.map(([key, per]) => limiter.recordFailure(key, per, now)));
+    const failed = results.find((result) => result.status === 'rejected');
+    if (!failed) return results.map((result) => (result.status === 'fulfilled' ? result.value : 0));
+    const recorded = keys.filter((_, i) => results[i]?.status === 'fulfilled');
+    await Promise.allSettled(recorded.map(([key]) => limiter.forgetFailure(key, now)));
+    throw failed.reason;
   }
 
   private record(user: string, attempt: SignInAttempt, detail: string): Promise<void> {
