@@ -4,13 +4,11 @@
  * setting up an authenticator app. With STEPGATE_SCREENSHOTS=1 each page is saved to
  * docs/screens/ for the README.
  */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoUpstream } from '../../bin/demo-upstream.js';
 import { launchChromium, screenshot } from '../helpers/chromium.js';
-import { TEST_PASSWORD, TEST_USERS, startGateway, type TestGateway } from '../helpers/gateway.js';
+import { startDemoSite, type DemoSite } from '../helpers/demo.js';
+import { TEST_PASSWORD, TEST_USERS, type TestGateway } from '../helpers/gateway.js';
 
 /** The value the demo application shows for one header, as the visible text of its table cell. */
 function shownHeader(page: Page, name: string) {
@@ -21,24 +19,19 @@ function shownHeader(page: Page, name: string) {
 }
 
 describe('signing in with a browser', () => {
-  let upstream: Server;
+  let site: DemoSite | undefined;
   let gw: TestGateway;
   let url: string;
   let browser: Browser | undefined;
 
   beforeAll(async () => {
-    upstream = demoUpstream();
-    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-    const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
-    gw = await startGateway({ upstreamUrl, publicUrlFromSocket: true });
-    ({ url } = await gw.listen());
+    site = await startDemoSite();
+    ({ gw, url } = site);
   });
 
   afterAll(async () => {
     await browser?.close();
-    await gw?.close();
-    upstream?.closeAllConnections();
-    await new Promise((resolve) => (upstream?.listening ? upstream.close(resolve) : resolve(undefined)));
+    await site?.close();
   });
 
   it('signs alice in, confirms her by email and shows the application and her settings', async () => {
