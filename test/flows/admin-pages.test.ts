@@ -11,13 +11,13 @@ import {
   MINUTE,
   NO_PROMPT,
   confirmBy,
-  csrfTokenOf,
   directUser,
   flowGateway,
   jsonAgent,
   offered,
   signIn,
   signOut,
+  submitForm,
   verify,
   type Agent,
   type FlowGateway,
@@ -39,17 +39,6 @@ async function browserOf(gw: FlowGateway, user: string): Promise<Agent> {
   await browser.post(`${BASE}/login`).send({ username: user, password: 'correct horse' });
   await confirmBy(gw, browser, 'email', `${user}@example.com`);
   return browser;
-}
-
-/** Loads `path`, then posts `fields` to `action` with that page's CSRF token. */
-async function submit(browser: Agent, path: string, action: string, fields: Record<string, string> = {}) {
-  const page = await browser.get(path);
-  expect(page.status).toBe(200);
-  expect(page.text).toContain(`action="${action}"`);
-  return browser
-    .post(action)
-    .type('form')
-    .send({ ...fields, _csrf: csrfTokenOf(page.text) });
 }
 
 /** The text of the table rows under a heading, one string per row, tags removed. */
@@ -111,7 +100,7 @@ describe('help-desk pages', () => {
   it('removes a lost phone: the next challenge offers email', async () => {
     const gw = await gateway();
     const helen = await browserOf(gw, 'helen');
-    const res = await submit(helen, `${ADMIN}/users/bob`, `${ADMIN}/users/bob/mobile/remove`);
+    const res = await submitForm(helen, `${ADMIN}/users/bob`, `${ADMIN}/users/bob/mobile/remove`);
     expect(res.status).toBe(303);
     const after = await helen.get(res.headers.location as string);
     expect(after.text).toContain('The mobile number was removed.');
@@ -125,13 +114,13 @@ describe('help-desk pages', () => {
   it('issues a temporary code shown once, which then works for the user', async () => {
     const gw = await gateway();
     const helen = await browserOf(gw, 'helen');
-    const refused = await submit(helen, `${ADMIN}/users/alice`, `${ADMIN}/users/alice/temporary-code`, {
+    const refused = await submitForm(helen, `${ADMIN}/users/alice`, `${ADMIN}/users/alice/temporary-code`, {
       hours: '1.5',
     });
     expect(refused.status).toBe(400);
     expect(refused.text).toContain('1 to 24 whole hours');
 
-    const res = await submit(helen, `${ADMIN}/users/alice`, `${ADMIN}/users/alice/temporary-code`, {
+    const res = await submitForm(helen, `${ADMIN}/users/alice`, `${ADMIN}/users/alice/temporary-code`, {
       hours: '4',
     });
     expect(res.status).toBe(200);
@@ -147,7 +136,11 @@ describe('help-desk pages', () => {
     const { agent } = await signIn(gw, 'alice');
     expect((await verify(agent, 'temporary_code', code ?? '')).status).toBe(200);
 
-    const expired = await submit(helen, `${ADMIN}/users/alice`, `${ADMIN}/users/alice/temporary-code/expire`);
+    const expired = await submitForm(
+      helen,
+      `${ADMIN}/users/alice`,
+      `${ADMIN}/users/alice/temporary-code/expire`,
+    );
     expect((await helen.get(expired.headers.location as string)).text).toContain(
       'The temporary code was expired.',
     );
@@ -180,7 +173,7 @@ describe('help-desk pages', () => {
     ]);
     expect(listed.text).toContain('<th scope="col">Network</th>');
 
-    const one = await submit(helen, page, action, { network: '203.0.113.7/32' });
+    const one = await submitForm(helen, page, action, { network: '203.0.113.7/32' });
     expect(one.status).toBe(303);
     expect(rowsAfter((await helen.get(page)).text, 'Remembered networks')).toEqual([
       expect.stringMatching(/^198\.51\.100\.4\/32 /),
@@ -188,16 +181,16 @@ describe('help-desk pages', () => {
     const { next } = await signIn(gw, 'alice', jsonAgent(gw, { 'X-Forwarded-For': '203.0.113.7' }));
     expect(next).toBe('confirm');
 
-    await submit(helen, page, action, { all: 'yes' });
+    await submitForm(helen, page, action, { all: 'yes' });
     expect((await helen.get(page)).text).toContain('None: the next sign-in from any network is challenged.');
   });
 
   it("shows the user's recent history newest first, with the help desk's actions", async () => {
     const gw = await gateway();
     const helen = await browserOf(gw, 'helen');
-    await submit(helen, `${ADMIN}/users/bob`, `${ADMIN}/users/bob/temporary-code`, { hours: '2' });
+    await submitForm(helen, `${ADMIN}/users/bob`, `${ADMIN}/users/bob/temporary-code`, { hours: '2' });
     gw.clock.advance(MINUTE);
-    await submit(helen, `${ADMIN}/users/bob`, `${ADMIN}/users/bob/mobile/remove`);
+    await submitForm(helen, `${ADMIN}/users/bob`, `${ADMIN}/users/bob/mobile/remove`);
     const page = await helen.get(`${ADMIN}/users/bob`);
     expect(page.text).toContain('<th scope="col">Time</th>');
     const rows = rowsAfter(page.text, 'Recent history');

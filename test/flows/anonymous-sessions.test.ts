@@ -8,7 +8,7 @@ import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { BoundedMemorySessionStore } from '../../adapters/memory/session-store.js';
 import type { Ports } from '../../gateway/ports.js';
-import { BASE, csrfTokenOf, flowGateway, sessionCookie } from '../helpers/flow.js';
+import { BASE, csrfTokenOf, flowGateway, sessionCookie, submitForm } from '../helpers/flow.js';
 import { TEST_PASSWORD } from '../helpers/gateway.js';
 
 const SKIP_ALL = { version: 1, rules: [{ name: 'let everyone through', then: 'skip' }] };
@@ -63,12 +63,10 @@ describe('anonymous visitors store no session', () => {
   it('stores nothing for a refused sign-in either', async () => {
     const sessions = new BoundedMemorySessionStore({ max: 20, defaultTtlMs: 30 * 60_000 });
     const gw = await flowGateway({ policy: SKIP_ALL, sessions });
-    const browser = request.agent(gw.app);
-    const page = await browser.get(`${BASE}/login`);
-    const refused = await browser
-      .post(`${BASE}/login`)
-      .type('form')
-      .send({ username: 'alice', password: 'wrong', _csrf: csrfTokenOf(page.text) });
+    const refused = await submitForm(request.agent(gw.app), `${BASE}/login`, `${BASE}/login`, {
+      username: 'alice',
+      password: 'wrong',
+    });
     expect(refused.status).toBe(401);
     expect(sessionCookie(refused)).toBeUndefined();
     expect(await storedSessions(sessions)).toBe(0);
@@ -90,12 +88,10 @@ describe('CSRF on the sign-in form without a stored session', () => {
 
   it('signs in with the token of the page and the cookie that came with it', async () => {
     const gw = await flowGateway({ policy: SKIP_ALL });
-    const browser = request.agent(gw.app);
-    const page = await browser.get(`${BASE}/login`);
-    const res = await browser
-      .post(`${BASE}/login`)
-      .type('form')
-      .send({ username: 'alice', password: TEST_PASSWORD, _csrf: csrfTokenOf(page.text) });
+    const res = await submitForm(request.agent(gw.app), `${BASE}/login`, `${BASE}/login`, {
+      username: 'alice',
+      password: TEST_PASSWORD,
+    });
     expect(res.status).toBe(303);
     expect(sessionCookie(res)).toBeDefined();
   });

@@ -12,7 +12,7 @@ import {
   DirectoryUnavailableError,
   type Directory,
 } from '../../gateway/ports.js';
-import { BASE, MINUTE, csrfTokenOf, flowGateway, sessionCookie, type FlowGateway } from '../helpers/flow.js';
+import { BASE, MINUTE, flowGateway, sessionCookie, submitForm, type FlowGateway } from '../helpers/flow.js';
 import { TEST_PASSWORD } from '../helpers/gateway.js';
 
 const THROTTLED = {
@@ -145,12 +145,10 @@ describe('throttling failed passwords per username', () => {
   it('shows a browser the sign-in form again with the same sentence and 429', async () => {
     const gw = await throttledGateway();
     await failTimes(gw, 10, 'alice', '127.0.0.1');
-    const browser = request.agent(gw.app);
-    const form = await browser.get(`${BASE}/login`);
-    const res = await browser
-      .post(`${BASE}/login`)
-      .type('form')
-      .send({ username: 'alice', password: TEST_PASSWORD, _csrf: csrfTokenOf(form.text) });
+    const res = await submitForm(request.agent(gw.app), `${BASE}/login`, `${BASE}/login`, {
+      username: 'alice',
+      password: TEST_PASSWORD,
+    });
     expect(res.status).toBe(429);
     expect(res.text).toContain(THROTTLED.message);
     expect(res.text).toContain('<form method="post"');

@@ -18,6 +18,7 @@ import {
   csrfTokenOf,
   directUser,
   flowGateway,
+  submitForm,
 } from '../helpers/flow.js';
 import { TEST_PASSWORD, startGateway, type TestGateway } from '../helpers/gateway.js';
 import { deadUpstreamUrl } from '../helpers/upstream.js';
@@ -142,13 +143,7 @@ describe('security headers on every page of stepgate (SPEC §4)', () => {
       expectOwnHeaders(res, path);
       if (res.status === 200) expectStrictPage(res, path);
     }
-    const promptPage = await prompted.get(`${BASE}/mobile`).set('Accept', 'text/html');
-    expect(promptPage.status).toBe(200);
-    expectStrictPage(promptPage, 'mobile prompt');
-    const declined = await prompted
-      .post(`${BASE}/mobile/decline`)
-      .type('form')
-      .send({ _csrf: csrfTokenOf(promptPage.text) });
+    const declined = await submitForm(prompted, `${BASE}/mobile`, `${BASE}/mobile/decline`);
     expect(declined.status).toBe(303);
     const challenge = await prompted.get(`${BASE}/confirm`).set('Accept', 'text/html');
     expect(challenge.status).toBe(200);
@@ -163,11 +158,7 @@ describe('security headers on every page of stepgate (SPEC §4)', () => {
       expectOwnHeaders(res, path);
       expectStrictPage(res, path);
     }
-    const enrol = await helen.get(`${BASE}/settings`).set('Accept', 'text/html');
-    const qr = await helen
-      .post(`${BASE}/settings/authenticator`)
-      .type('form')
-      .send({ _csrf: csrfTokenOf(enrol.text) });
+    const qr = await submitForm(helen, `${BASE}/settings`, `${BASE}/settings/authenticator`);
     expect(qr.status).toBe(200);
     expect(qr.text).toContain('<svg');
     expectOwnHeaders(qr, 'authenticator enrolment');

@@ -163,6 +163,22 @@ export function sessionCookie(res: request.Response): string | undefined {
   return cookies.find((c) => c.startsWith('stepgate_session='))?.split(';')[0];
 }
 
+/** As a browser submits a form: loads `path`, then posts `fields` to `action` with that page's CSRF token. */
+export async function submitForm(
+  browser: Agent,
+  path: string,
+  action: string,
+  fields: Record<string, string> = {},
+): Promise<request.Response> {
+  const page = await browser.get(path).set('Accept', 'text/html');
+  expect(page.status, `${path} answered ${page.status}`).toBe(200);
+  expect(page.text).toContain(`action="${action}"`);
+  return browser
+    .post(action)
+    .type('form')
+    .send({ ...fields, _csrf: csrfTokenOf(page.text) });
+}
+
 export function csrfTokenOf(html: string): string {
   const match = /name="_csrf" value="([^"]+)"/.exec(html);
   if (!match?.[1]) throw new Error('no CSRF field on the page');
