@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.ws.rs.core.MultivaluedMap;
 import java.io.IOException;
 import org.jboss.logging.Logger;
+import org.keycloak.models.AuthenticatorConfigModel;
 import org.keycloak.models.RequiredActionProviderModel;
+import org.keycloak.vault.VaultStringSecret;
 
 /**
  * One sign-in walked through stepgate's sidecar API, shared by the authenticator and the required
@@ -28,6 +30,30 @@ final class Confirmation {
     this.flow = flow;
     this.settings = settings;
     this.sidecar = new SidecarClient(settings);
+  }
+
+  /**
+   * The confirmation of this sign-in with the settings of one execution, or null when they cannot
+   * be used: the sign-in is then refused here, never let through. The token may be a vault
+   * reference such as {@code ${vault.stepgate_token}}.
+   */
+  static Confirmation open(FlowStep flow, AuthenticatorConfigModel config) {
+    try {
+      StepgateSettings settings =
+          StepgateSettings.read(
+              config == null ? null : config.getConfig(),
+              raw -> {
+                try (VaultStringSecret secret = flow.session.vault().getStringSecret(raw)) {
+                  return secret.get().orElse(null);
+                }
+              });
+      return new Confirmation(flow, settings);
+    } catch (StepgateSettings.Problem problem) {
+      Outcome.Refuse refusal = new Outcome.Refuse(Outcome.Reason.MISCONFIGURED, problem.getMessage());
+      LOG.errorf("stepgate: refusing the sign-in of %s: %s", flow.user.getUsername(), problem.getMessage());
+      flow.refuse(refusal.reason(), Pages.refusal(flow.form(), refusal));
+      return null;
+    }
   }
 
   /** Asks stepgate what this sign-in needs. */

@@ -6,7 +6,6 @@ import org.keycloak.authentication.InitiatedActionSupport;
 import org.keycloak.authentication.RequiredActionContext;
 import org.keycloak.authentication.RequiredActionProvider;
 import org.keycloak.forms.login.LoginFormsProvider;
-import org.keycloak.models.AuthenticatorConfigModel;
 import org.keycloak.sessions.AuthenticationSessionModel;
 
 /**
@@ -54,15 +53,7 @@ public final class RegisterMobileAction implements RequiredActionProvider {
       context.success();
       return null;
     }
-    AuthenticatorConfigModel config = context.getRealm().getAuthenticatorConfigById(settingsId);
-    try {
-      return new Confirmation(new Context(context, settingsId), StepgateAuthenticator.settings(context.getSession(), config));
-    } catch (StepgateSettings.Problem problem) {
-      LOG.errorf("stepgate: refusing the sign-in of %s: %s", context.getUser().getUsername(), problem.getMessage());
-      context.challenge(
-          Pages.refusal(context.form(), new Outcome.Refuse(Outcome.Reason.MISCONFIGURED, problem.getMessage())));
-      return null;
-    }
+    return Confirmation.open(new Context(context, settingsId), context.getRealm().getAuthenticatorConfigById(settingsId));
   }
 
   @Override

@@ -1,16 +1,13 @@
 package org.stepgate.keycloak;
 
 import jakarta.ws.rs.core.Response;
-import org.jboss.logging.Logger;
 import org.keycloak.authentication.AuthenticationFlowContext;
 import org.keycloak.authentication.AuthenticationFlowError;
 import org.keycloak.authentication.Authenticator;
 import org.keycloak.forms.login.LoginFormsProvider;
-import org.keycloak.models.AuthenticatorConfigModel;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
-import org.keycloak.vault.VaultStringSecret;
 
 /**
  * "stepgate identity confirmation": after the password (or the identity provider), asks stepgate
@@ -18,8 +15,6 @@ import org.keycloak.vault.VaultStringSecret;
  * It comes after the step that identifies the user ({@link #requiresUser()}).
  */
 public final class StepgateAuthenticator implements Authenticator {
-  private static final Logger LOG = Logger.getLogger(StepgateAuthenticator.class);
-
   @Override
   public void authenticate(AuthenticationFlowContext context) {
     Confirmation confirmation = confirmation(context);
@@ -34,28 +29,7 @@ public final class StepgateAuthenticator implements Authenticator {
 
   /** The settings of this execution; when they cannot be used the sign-in is refused here. */
   private static Confirmation confirmation(AuthenticationFlowContext context) {
-    AuthenticatorConfigModel config = context.getAuthenticatorConfig();
-    try {
-      return new Confirmation(new Context(context), settings(context.getSession(), config));
-    } catch (StepgateSettings.Problem problem) {
-      LOG.errorf("stepgate: refusing the sign-in of %s: %s", context.getUser().getUsername(), problem.getMessage());
-      context.failureChallenge(
-          AuthenticationFlowError.INTERNAL_ERROR,
-          Pages.refusal(context.form(), new Outcome.Refuse(Outcome.Reason.MISCONFIGURED, problem.getMessage())));
-      return null;
-    }
-  }
-
-  /** Reads the settings; the token may be a vault reference such as {@code ${vault.stepgate_token}}. */
-  static StepgateSettings settings(KeycloakSession session, AuthenticatorConfigModel config)
-      throws StepgateSettings.Problem {
-    return StepgateSettings.read(
-        config == null ? null : config.getConfig(),
-        raw -> {
-          try (VaultStringSecret secret = session.vault().getStringSecret(raw)) {
-            return secret.get().orElse(null);
-          }
-        });
+    return Confirmation.open(new Context(context), context.getAuthenticatorConfig());
   }
 
   /**

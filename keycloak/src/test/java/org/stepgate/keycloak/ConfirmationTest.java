@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -27,11 +28,14 @@ import org.keycloak.common.ClientConnection;
 import org.keycloak.forms.login.LoginFormsProvider;
 import org.keycloak.http.HttpRequest;
 import org.keycloak.models.ClientModel;
+import org.keycloak.models.AuthenticatorConfigModel;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.RequiredActionProviderModel;
 import org.keycloak.models.UserModel;
 import org.keycloak.sessions.AuthenticationSessionModel;
+import org.keycloak.vault.VaultStringSecret;
+import org.keycloak.vault.VaultTranscriber;
 
 /**
  * The authenticator's whole logic (pages, calls, failures) with Keycloak's contexts faked and a
@@ -62,7 +66,19 @@ class ConfirmationTest {
 
     private Flow(Map<String, String> notes, Set<String> requiredActions, boolean[] requiredActionEnabled) {
       super(
-          Fakes.fake(KeycloakSession.class).build(),
+          Fakes.fake(KeycloakSession.class)
+              .returns(
+                  "vault",
+                  Fakes.fake(VaultTranscriber.class)
+                      .on(
+                          "getStringSecret",
+                          args ->
+                              Fakes.fake(VaultStringSecret.class)
+                                  .returns("get", Optional.empty()) // the vault holds nothing
+                                  .on("close", none -> null)
+                                  .build())
+                      .build())
+              .build(),
           Fakes.fake(RealmModel.class)
               .on(
                   "getRequiredActionProviderByAlias",
@@ -313,5 +329,18 @@ class ConfirmationTest {
     assertEquals(Set.of(RegisterMobileActionFactory.ID), flow.requiredActions);
     assertEquals("settings-1", flow.notes.get(Confirmation.SETTINGS_NOTE));
     assertTrue(flow.notes.get(Confirmation.STEP_NOTE).contains("register_mobile"));
+  }
+
+  @Test
+  void settingsThatCannotBeUsedRefuseTheSignInWithoutACall() {
+    assertNull(Confirmation.open(flow, null));
+    assertEquals(List.of("refuse MISCONFIGURED: error 500"), flow.events);
+
+    AuthenticatorConfigModel config = new AuthenticatorConfigModel();
+    config.setConfig(Map.of(StepgateSettings.URL, standIn.url().toString(), StepgateSettings.TOKEN, "${vault.missing}"));
+    assertNull(Confirmation.open(flow, config));
+    assertEquals("refuse MISCONFIGURED: error 500", flow.last());
+    assertEquals(Pages.MISCONFIGURED, flow.error);
+    assertEquals(List.of(), standIn.received());
   }
 }
