@@ -65,7 +65,12 @@ function sessionMiddleware(config: Config, ports: Ports, metrics: GatewayMetrics
     resave: false,
     saveUninitialized: false,
     rolling: true,
-    unset: 'destroy',
+    // Not 'destroy': express-session would then destroy, at the end of the response, every
+    // session it could not load (Redis down or hung). That destroy waits on Redis again (doubling
+    // the 503's wait), re-enters Express with its error after the 503 was sent, which ends the
+    // keep-alive connection, and, once Redis answers, signs out a user who only loaded a page.
+    // Sessions end through destroySession (sign-out) and their expiry, never by being unset.
+    unset: 'keep',
     // Decides only whether a Secure cookie may be sent on this request (TLS usually ends at a
     // proxy in front); the browser itself never returns a Secure cookie over plain HTTP.
     proxy: true,
