@@ -12,6 +12,7 @@ import { LdapDirectory } from '../adapters/ldap/directory.js';
 import { Outbox } from '../adapters/outbox/outbox.js';
 import { PostgresStore } from '../adapters/postgres/store.js';
 import { SqliteStore } from '../adapters/sqlite/store.js';
+import { moveSealedRecords } from '../adapters/sql/usernames.js';
 import type { Config } from '../config/schema.js';
 import { systemClock, type Logger, type Ports, type Store } from '../gateway/ports.js';
 
@@ -48,7 +49,9 @@ export async function openStore(config: Config, logger: Logger): Promise<Store> 
 
 /**
  * Phone numbers and authenticator secrets are encrypted at rest when store.encryption_key is set
- * (SPEC §2). Without it stepgate still runs (the demo), saying so once at start.
+ * (SPEC §2). Without it stepgate still runs (the demo), saying so once at start. Then, once per
+ * store, the numbers and secrets kept under another spelling of a username move to the canonical
+ * one: only now, with the key, can they be opened and sealed again (adapters/sql/usernames.ts).
  */
 export async function encryptAtRest(store: Store, config: Config, logger: Logger): Promise<Store> {
   const keyText = config.store.encryption_key;
@@ -56,15 +59,25 @@ export async function encryptAtRest(store: Store, config: Config, logger: Logger
     logger.warn(
       'store.encryption_key is not set: phone numbers and authenticator secrets are stored unencrypted',
     );
-    return store;
+    return withCanonicalUsernames(store, logger);
   }
   try {
-    return await EncryptingStore.open(store, parseEncryptionKey(keyText));
+    return await withCanonicalUsernames(
+      await EncryptingStore.open(store, parseEncryptionKey(keyText)),
+      logger,
+    );
   } catch (error) {
     await store.close();
     if (error instanceof EncryptionKeyMismatchError) throw new StartupError(error.message);
     throw error;
   }
+}
+
+async function withCanonicalUsernames(store: Store, logger: Logger): Promise<Store> {
+  const moved = await moveSealedRecords(store);
+  if (moved > 0)
+    logger.info('store: mobile numbers and authenticators moved to canonical usernames', { moved });
+  return store;
 }
 
 /** The directory when logins.delegated.ldap is configured; a filter that does not parse stops start-up. */

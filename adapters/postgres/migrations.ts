@@ -1,9 +1,13 @@
 import type { Pool, PoolClient } from 'pg';
-import { assertOrdered, SchemaTooNewError, type Migration } from '../sql/migrations.js';
+import { assertOrdered, SchemaTooNewError, type Migration as SqlMigration } from '../sql/migrations.js';
+import { canonicalUsernameSteps, type Step } from '../sql/usernames.js';
 import { inTransaction, withClient } from './transaction.js';
 import { toInteger } from './values.js';
 
-export { SchemaTooNewError, type Migration };
+/** A migration in SQL, or in code given the migration's connection (inside its transaction). */
+export type Migration = SqlMigration<(client: PoolClient) => Promise<void>>;
+
+export { SchemaTooNewError };
 
 /**
  * The SQLite schema's history translated one-for-one, version for version and name for name (a test
@@ -111,7 +115,24 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'usernames in canonical form',
+    // The same statements as SQLite's, made in TypeScript so both fold case the same way.
+    up: (client) => runSteps(client, canonicalUsernameSteps()),
+  },
 ];
+
+/** Runs a generator of statements (`?` placeholders become `$1`, `$2`...), handing each query's rows back. */
+async function runSteps(client: PoolClient, steps: Generator<Step, void, Record<string, unknown>[]>) {
+  let next = steps.next([]);
+  while (!next.done) {
+    let index = 0;
+    const sql = next.value.sql.replaceAll('?', () => `$${(index += 1)}`);
+    const result = await client.query<Record<string, unknown>>(sql, [...next.value.params]);
+    next = steps.next(next.value.rows ? result.rows : []);
+  }
+}
 
 /**
  * Every instance starting against one database takes this transaction-level advisory lock before
@@ -160,7 +181,8 @@ async function applyOne(client: PoolClient, migration: Migration): Promise<boole
       migration.version,
     ]);
     if (done.rowCount !== 0) return false;
-    await client.query(migration.up);
+    if (typeof migration.up === 'string') await client.query(migration.up);
+    else await migration.up(client);
     await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [
       migration.version,
       migration.name,

@@ -4,11 +4,12 @@
  * Applying them is each dialect's own business (locks and transactions differ).
  */
 
-export interface Migration {
+/** `Code` is how a dialect runs a migration written in TypeScript (`(db) => void` for SQLite). */
+export interface Migration<Code = never> {
   version: number;
   name: string;
-  /** SQL run inside the migration's own transaction. */
-  up: string;
+  /** SQL, or code for what SQL cannot say alone, run inside the migration's own transaction. */
+  up: string | Code;
 }
 
 /** The database was written by a newer stepgate; running older code on it could corrupt it. */
@@ -25,7 +26,7 @@ export class SchemaTooNewError extends Error {
 }
 
 /** Versions must be whole numbers that increase, or "pending" (version > current) means nothing. */
-export function assertOrdered(list: readonly Migration[]): void {
+export function assertOrdered(list: readonly Migration<unknown>[]): void {
   list.forEach((migration, index) => {
     const previous = index === 0 ? 0 : (list[index - 1]?.version ?? 0);
     if (!Number.isInteger(migration.version) || migration.version <= previous) {

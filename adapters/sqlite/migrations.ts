@@ -1,7 +1,11 @@
 import type Database from 'better-sqlite3';
-import { assertOrdered, SchemaTooNewError, type Migration } from '../sql/migrations.js';
+import { assertOrdered, SchemaTooNewError, type Migration as SqlMigration } from '../sql/migrations.js';
+import { canonicalUsernameSteps, type Step } from '../sql/usernames.js';
 
-export { SchemaTooNewError, type Migration };
+/** A migration in SQL, or in code given the database (inside the migration's transaction). */
+export type Migration = SqlMigration<(db: Database.Database) => void>;
+
+export { SchemaTooNewError };
 
 /**
  * The schema's history, append only: a released migration is never edited, because databases in
@@ -114,7 +118,26 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 3,
+    name: 'usernames in canonical form',
+    // One person, one identity (adapters/sql/usernames.ts): case folding beyond ASCII, which
+    // SQLite's lower() lacks, so the statements are made in TypeScript.
+    up: (db) => runSteps(db, canonicalUsernameSteps()),
+  },
 ];
+
+/** Runs a generator of statements, handing the rows of each query back to it. */
+function runSteps(db: Database.Database, steps: Generator<Step, void, Record<string, unknown>[]>): void {
+  let next = steps.next([]);
+  while (!next.done) {
+    const { sql, params, rows } = next.value;
+    const statement = db.prepare(sql);
+    next = steps.next(
+      rows ? (statement.all(...params) as Record<string, unknown>[]) : (statement.run(...params), []),
+    );
+  }
+}
 
 /** Applies pending migrations in order, each in its own transaction; returns the versions applied. */
 export function migrate(db: Database.Database, list: readonly Migration[] = migrations): number[] {
@@ -147,7 +170,8 @@ function applyOne(db: Database.Database, migration: Migration): boolean {
     // Another process sharing the file may have applied it since we looked.
     const done = db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(migration.version);
     if (done !== undefined) return false;
-    db.exec(migration.up);
+    if (typeof migration.up === 'string') db.exec(migration.up);
+    else migration.up(db);
     db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
       migration.version,
       migration.name,

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { loadYamlFile, type LoadResult } from '../../config/yaml-loader.js';
 import { isPasswordHash } from '../../gateway/flows/login/password.js';
+import { canonicalUsername } from '../../gateway/identity.js';
 import type { DirectUser, DirectUsers } from '../../gateway/ports.js';
 
 const userSchema = z.strictObject({
@@ -25,12 +26,33 @@ const userSchema = z.strictObject({
   active: z.boolean().prefault(true).describe('Inactive users cannot sign in.'),
 });
 
+/**
+ * A username is one identity whatever its letter case (gateway/identity.ts): two entries that
+ * differ only in case would be one user with two passwords, so the file is refused.
+ */
+function uniqueIgnoringCase(users: unknown, ctx: z.RefinementCtx): void {
+  if (typeof users !== 'object' || users === null) return;
+  const first = new Map<string, string>();
+  for (const name of Object.keys(users)) {
+    const key = canonicalUsername(name);
+    const earlier = first.get(key);
+    if (earlier === undefined) first.set(key, name);
+    else
+      ctx.addIssue({
+        code: 'custom',
+        path: [name],
+        message: `is the same user as '${earlier}': usernames are compared ignoring letter case`,
+      });
+  }
+}
+
 export const usersFileSchema = z
   .record(
     z.string().regex(/^[A-Za-z0-9._@-]{1,128}$/, 'usernames use letters, digits and . _ @ -'),
     userSchema,
   )
   .nullable()
+  .superRefine(uniqueIgnoringCase, { when: () => true })
   .transform((users) => users ?? {})
   .describe('users.yaml: accounts that sign in directly with a password.');
 
@@ -38,8 +60,9 @@ export type UsersFileContent = z.output<typeof usersFileSchema>;
 
 function toDirectUsers(content: UsersFileContent): Map<string, DirectUser> {
   const users = new Map<string, DirectUser>();
-  for (const [username, entry] of Object.entries(content)) {
-    users.set(username.toLowerCase(), {
+  for (const [name, entry] of Object.entries(content)) {
+    const username = canonicalUsername(name);
+    users.set(username, {
       username,
       passwordHash: entry.password_hash,
       email: entry.email,
@@ -79,8 +102,8 @@ export class UsersFile implements DirectUsers {
     return { ok: true, value: this.users.size };
   }
 
-  /** Usernames are matched without regard to case; the name as written in the file is the one used. */
+  /** Usernames are matched without regard to case; the user is the canonical spelling of the name. */
   async find(username: string): Promise<DirectUser | undefined> {
-    return this.users.get(username.toLowerCase());
+    return this.users.get(canonicalUsername(username));
   }
 }

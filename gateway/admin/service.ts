@@ -4,6 +4,7 @@
  * itself written to the verification history: who did what to whom, from where.
  */
 import { GatewayError, errors } from '../errors.js';
+import { canonicalUsername } from '../identity.js';
 import type { PolicySource } from '../context.js';
 import type { CodeHasher } from '../factors/codes.js';
 import { maskEmail, maskPhone } from '../factors/mask.js';
@@ -69,9 +70,9 @@ export class AdminService {
     return user;
   }
 
-  /** The user's name as their source spells it, or `username` itself for someone no longer known. */
+  /** The user's identity as their source holds it, or the canonical spelling of `username` for someone no longer known. */
   async canonicalName(username: string): Promise<string> {
-    return (await findUser(this.deps.ports, username))?.username ?? username;
+    return (await findUser(this.deps.ports, username))?.username ?? canonicalUsername(username);
   }
 
   async summary(username: string): Promise<UserSummary> {

@@ -2,6 +2,7 @@
  * Who a help-desk action is about: the users file first, then the directory (through its search
  * account). The admin tools need the email (for notices) and the source mobile (for lost phones).
  */
+import { canonicalUsername } from '../identity.js';
 import type { Directory, DirectUsers, Store } from '../ports.js';
 
 export interface KnownUser {
@@ -45,8 +46,10 @@ export async function findUser(
       groups: entry.groups,
     };
   }
-  // Federated (SAML) users exist only through what stepgate kept about them.
-  const seen = await deps.store.queryHistory({ user: username, limit: 1 });
-  if (seen.length > 0) return { username, source: 'store', active: true, permissionSets: [], groups: [] };
+  // Federated (SAML) users exist only through what stepgate kept about them, under their canonical name.
+  const known = canonicalUsername(username);
+  const seen = await deps.store.queryHistory({ user: known, limit: 1 });
+  if (seen.length > 0)
+    return { username: known, source: 'store', active: true, permissionSets: [], groups: [] };
   return undefined;
 }

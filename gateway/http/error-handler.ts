@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import { GatewayError, errors, isGatewayError } from '../errors.js';
+import { UnusableIdentityError } from '../identity.js';
 import {
   DELIVERY_FAILED_MESSAGE,
   DeliveryError,
@@ -24,6 +25,15 @@ export function deliveryFailure(error: DeliveryError): GatewayError {
 /** Body-parser errors carry a status and a type; turn them into our own codes. */
 function fromLibraryError(error: unknown): GatewayError | undefined {
   if (error instanceof DirectoryUnavailableError) return errors.unavailable('The directory');
+  // A password that binds but an entry without a usable username: an operator must fix the directory
+  // or attributes.username; the person is never signed in under what they typed.
+  if (error instanceof UnusableIdentityError) {
+    return new GatewayError(
+      502,
+      'directory_entry_unusable',
+      'Your directory account has no username this service can use. Tell your help desk.',
+    );
+  }
   if (error instanceof StoreUnavailableError) return errors.storeUnavailable();
   // Redis (sessions, limits) not answering: fail closed, whatever the request needed it for.
   if (error instanceof DependencyUnavailableError) return errors.unavailable('Sign-in');

@@ -105,7 +105,8 @@ describe('PostgreSQL migrations', () => {
     ).rows.map((row) => row.tablename);
 
   it('keeps the same versions and names as the SQLite migrations', () => {
-    const outline = (list: typeof migrations): [number, string][] => list.map((m) => [m.version, m.name]);
+    const outline = (list: readonly { version: number; name: string }[]): [number, string][] =>
+      list.map((m) => [m.version, m.name]);
     expect(outline(migrations)).toEqual(outline(sqliteMigrations));
   });
 

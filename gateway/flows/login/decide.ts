@@ -5,6 +5,7 @@
  */
 import type { CompiledPolicy } from '../../../policies/compile.js';
 import type { LoginKind, UserType } from '../../../policies/types.js';
+import { canonicalUsername } from '../../identity.js';
 import type { Clock, Store } from '../../ports.js';
 import type { SignedInUser } from '../../sessions.js';
 import { verifiedMobile } from '../confirm/methods.js';
@@ -32,11 +33,14 @@ interface Deps {
 }
 
 export async function decideSignIn(
-  identity: Identity,
+  signedIn: Identity,
   request: SignInRequest,
   policy: CompiledPolicy,
   deps: Deps,
 ): Promise<SignedInUser> {
+  // Every login kind (users file, directory, SAML NameID, the IdP sidecar's name) keys on one
+  // spelling of the user, so `MZhang` and `mzhang` share limits, lockouts, networks and history.
+  const identity = { ...signedIn, user: canonicalUsername(signedIn.user) };
   const assigned = await deps.store.listPermissionSetAssignments(identity.user);
   const entitlements = policy.entitlements({
     profile: identity.profile,

@@ -9,6 +9,7 @@ import { Router, type ErrorRequestHandler, type Request, type Response } from 'e
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { GatewayError, errors } from '../../errors.js';
 import type { GatewayContext } from '../../context.js';
+import { canonicalUsername } from '../../identity.js';
 import { bearerToken, type TokenRegistry } from '../../admin/tokens.js';
 import type { SignedInUser } from '../../sessions.js';
 import {
@@ -198,7 +199,7 @@ export function sidecarRoutes(ctx: GatewayContext, deps: FlowDeps, tokens: Token
   /** The SPI's configuredFor: can this user answer a challenge other than by email? */
   router.get('/sidecar/v1/users/:user/configured', async (req, res) => {
     caller(req, res);
-    const user = String(req.params.user);
+    const user = canonicalUsername(String(req.params.user));
     const mobile = await verifiedMobile(
       ports.store,
       user,
@@ -215,7 +216,7 @@ export function sidecarRoutes(ctx: GatewayContext, deps: FlowDeps, tokens: Token
 
   router.post('/sidecar/v1/users/:user/temporary-code/expire', async (req, res) => {
     const token = caller(req, res);
-    const user = String(req.params.user);
+    const user = canonicalUsername(String(req.params.user));
     const expired = await ports.store.expireTemporaryCode(user, ports.clock.now());
     if (expired) {
       await ports.store.appendHistory({
