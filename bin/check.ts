@@ -1,18 +1,30 @@
 /**
  * `stepgate check`: validates stepgate.yaml, then the policy and users files it names, and prints
  * every problem at once with file, line and key path. Warnings (a valid setting that is probably
- * a mistake) are printed too but do not fail the check.
+ * a mistake) are printed too but do not fail the check. With --connect, a valid config's
+ * directory is then tried for real: its search account bound (bin/check-directory.ts).
  */
-import { loadConfig } from '../config/load.js';
-import { formatProblems, type ConfigProblem } from '../config/yaml-loader.js';
+import type { LdapDirectory } from '../adapters/ldap/directory.js';
 import { UsersFile } from '../adapters/users-file/users-file.js';
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { formatProblems, type ConfigProblem } from '../config/yaml-loader.js';
+import { connectDirectory } from './check-directory.js';
 import { policyWarningsOf } from './check-policy.js';
+import { silentLogger } from './logger.js';
+import { openDirectory } from './open.js';
 import { loadPolicy } from './policy-file.js';
 
-export async function checkCommand(configPath: string): Promise<number> {
+export interface CheckOptions {
+  /** Also bind the directory's search account (`--connect`). */
+  connect?: boolean;
+}
+
+export async function checkCommand(configPath: string, options: CheckOptions = {}): Promise<number> {
   const problems: ConfigProblem[] = [];
   const warnings: ConfigProblem[] = [];
   const loaded = await loadConfig(configPath);
+  let directory: LdapDirectory | undefined;
   if (!loaded.ok) problems.push(...loaded.problems);
   else {
     const policy = await loadPolicy(loaded.value.policy_file);
@@ -23,6 +35,7 @@ export async function checkCommand(configPath: string): Promise<number> {
       const users = await UsersFile.load(usersPath);
       if (!users.ok) problems.push(...users.problems);
     }
+    directory = buildDirectory(loaded.value, configPath, problems);
   }
   if (warnings.length > 0) process.stderr.write(`${formatProblems(warnings)}\n`);
   if (problems.length > 0) {
@@ -32,7 +45,24 @@ export async function checkCommand(configPath: string): Promise<number> {
   }
   const noted = warnings.length === 0 ? '' : ` (${plural(warnings.length, 'warning')})`;
   process.stdout.write(`${configPath}: configuration is valid${noted}\n`);
+  if (options.connect && loaded.ok) process.stdout.write(`${await connect(loaded.value, directory)}\n`);
   return 0;
+}
+
+/** The directory adapter checks what it can without the network (the filter, the CA file). */
+function buildDirectory(config: Config, file: string, problems: ConfigProblem[]): LdapDirectory | undefined {
+  try {
+    return openDirectory(config, silentLogger);
+  } catch (error) {
+    problems.push({ file, path: '', message: (error as Error).message });
+    return undefined;
+  }
+}
+
+async function connect(config: Config, directory: LdapDirectory | undefined): Promise<string> {
+  const ldap = config.logins.delegated?.ldap;
+  if (!ldap || !directory) return 'logins.delegated.ldap: not configured, nothing to connect to';
+  return connectDirectory(ldap, directory);
 }
 
 function plural(count: number, noun: string): string {

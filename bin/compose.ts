@@ -20,6 +20,7 @@ import { AdminService } from '../gateway/admin/service.js';
 import { keepHistory } from '../gateway/admin/retention.js';
 import { CodeHasher } from '../gateway/factors/codes.js';
 import { systemClock, type Logger, type Ports, type Store } from '../gateway/ports.js';
+import { verifyDirectoryAtStart } from './check-directory.js';
 import { PolicyFile } from './policy-file.js';
 import { StartupError, encryptAtRest, openDirectory, openNotifiers, openStore } from './open.js';
 
@@ -131,6 +132,9 @@ export async function compose(config: Config, logger: Logger): Promise<Composed>
   if (!policyResult.ok) throw new StartupError(formatProblems(policyResult.problems));
   const policy = policyResult.value;
   const users = await openUsers(config);
+  // The directory first: a search account it refuses stops start-up before anything is opened.
+  const directory = openDirectory(config, logger);
+  if (directory) await verifyDirectoryAtStart(directory, logger);
   // Redis before the SAML adapter, which keeps its request ids there; both before the store, so
   // a bad IdP certificate stops start-up before the store is touched (or its key check written).
   const shared = await openSharedState(config, logger);
@@ -145,7 +149,6 @@ export async function compose(config: Config, logger: Logger): Promise<Composed>
     await shared.close();
     throw error;
   }
-  const directory = openDirectory(config, logger);
   const ports: Ports = {
     store,
     limiter: shared.limiter,

@@ -81,7 +81,7 @@ async function withCanonicalUsernames(store: Store, logger: Logger): Promise<Sto
 }
 
 /** The directory when logins.delegated.ldap is configured; a filter that does not parse stops start-up. */
-export function openDirectory(config: Config, logger: Logger): Ports['directory'] {
+export function openDirectory(config: Config, logger: Logger): LdapDirectory | undefined {
   const ldap = config.logins.delegated?.ldap;
   if (!ldap) return undefined;
   try {

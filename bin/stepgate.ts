@@ -22,6 +22,7 @@ const USAGE = `usage: stepgate <command> [--config FILE]
 commands:
   serve           run the gateway
   check           validate stepgate.yaml, the policy and the users file; print every problem
+                  (--connect: then bind the directory's search account, as serve does at start)
   hash-password   read a password from standard input and print its hash for users.yaml
   demo            run the gateway on the embedded demo config beside a demo upstream
   admin           help-desk operations on the store (try 'stepgate admin --help')`;
@@ -78,7 +79,11 @@ async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      config: { type: 'string' },
+      connect: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   const [command] = positionals;
   if (values.help || command === undefined) {
@@ -94,7 +99,7 @@ async function main(argv: string[]): Promise<number> {
       await demo(values.config);
       return -1;
     case 'check':
-      return checkCommand(configPath);
+      return checkCommand(configPath, { connect: values.connect ?? false });
     case 'hash-password': {
       const password = await readSecret('Password: ');
       if (password === '') throw new UsageError('hash-password: the password is empty');

@@ -4,8 +4,8 @@
  * the password proves it. A directory that cannot answer throws DirectoryUnavailableError, so
  * the sign-in fails closed with a 503 rather than a 500 or, worse, a pass.
  */
+import type { Client } from 'ldapts';
 import {
-  Client,
   ConstraintViolationError,
   InappropriateAuthError,
   InsufficientAccessError,
@@ -13,17 +13,21 @@ import {
   UnwillingToPerformError,
   type Entry,
 } from 'ldapts';
-import type { Config } from '../../config/schema.js';
 import {
   DirectoryUnavailableError,
   type Directory,
   type DirectoryUser,
   type Logger,
 } from '../../gateway/ports.js';
+import { UnusableIdentityError } from '../../gateway/identity.js';
+import type { LdapConfig } from './config.js';
+import { explain, LdapConnections, SearchAccountRefusedError } from './connection.js';
 import { requestedAttributes, toDirectoryUser } from './entry.js';
 import { checkFilterTemplate, userFilter } from './filter.js';
+import { detectNestedGroups, nestedGroups, type NestedGroups } from './groups.js';
 
-export type LdapConfig = NonNullable<Config['logins']['delegated']>['ldap'];
+export type { LdapConfig } from './config.js';
+export { SearchAccountRefusedError } from './connection.js';
 
 export interface LdapDirectoryOptions {
   logger?: Logger | undefined;
@@ -57,18 +61,15 @@ function isRefusal(error: unknown): boolean {
   return REFUSALS.some((refusal) => error instanceof refusal);
 }
 
-function explain(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
-
 export class LdapDirectory implements Directory {
   readonly #config: LdapConfig;
   readonly #logger: Logger;
-  readonly #connectTimeoutMs: number;
-  readonly #operationTimeoutMs: number;
+  readonly #connections: LdapConnections;
   readonly #attributes: string[];
+  /** How nested groups are read, decided once (asking the root DSE when `nested_groups: true`). */
+  #nesting: Promise<NestedGroups> | undefined;
 
-  /** Throws when the section cannot work (a filter that does not parse, a bind_dn without password). */
+  /** Throws when the section cannot work (a filter that does not parse, a bind_dn without password, an unreadable CA file). */
   constructor(config: LdapConfig, options: LdapDirectoryOptions = {}) {
     checkFilterTemplate(config.user_filter);
     if (config.bind_dn !== undefined && !config.bind_password) {
@@ -77,8 +78,10 @@ export class LdapDirectory implements Directory {
     }
     this.#config = config;
     this.#logger = options.logger ?? quiet;
-    this.#connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.#operationTimeoutMs = options.operationTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#connections = new LdapConnections(config, {
+      connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS,
+      operationTimeoutMs: options.operationTimeoutMs ?? DEFAULT_TIMEOUT_MS,
+    });
     this.#attributes = requestedAttributes(config.attributes);
   }
 
@@ -90,20 +93,71 @@ export class LdapDirectory implements Directory {
     const entry = await this.#findUser(username);
     if (!entry) return undefined;
     if (!(await this.#passwordBinds(entry.dn, password))) return undefined;
-    return toDirectoryUser(entry, this.#config.attributes, username);
+    return this.#toUser(entry);
   }
 
   /** The entry as the search account sees it, for the help desk and the CLI (no password involved). */
   async lookup(username: string): Promise<DirectoryUser | undefined> {
     if (username.trim() === '') return undefined;
     const entry = await this.#findUser(username);
-    return entry ? toDirectoryUser(entry, this.#config.attributes, username) : undefined;
+    return entry ? this.#toUser(entry) : undefined;
   }
 
   async ping(): Promise<void> {
     await this.#withClient('ping', async (client) => {
-      await this.#bindSearchAccount(client);
+      await this.#connections.bindSearchAccount(client);
     });
+  }
+
+  /**
+   * For `stepgate check --connect` and start-up: connects (TLS as configured) and binds the search
+   * account. Throws SearchAccountRefusedError when the directory refuses that bind (naming the
+   * bind DN and the directory's answer), or an Error saying why the directory cannot be reached.
+   */
+  async verify(): Promise<void> {
+    let client: Client | undefined;
+    try {
+      client = await this.#connections.open();
+      await this.#connections.bindSearchAccount(client);
+    } catch (error) {
+      if (error instanceof SearchAccountRefusedError) throw error;
+      throw new Error(`cannot reach the directory at ${this.#config.url}: ${explain(error)}`, {
+        cause: error,
+      });
+    } finally {
+      await client?.unbind().catch(() => undefined);
+    }
+  }
+
+  async #toUser(entry: Entry): Promise<DirectoryUser> {
+    let user: DirectoryUser;
+    try {
+      user = toDirectoryUser(entry, { config: this.#config, logger: this.#logger });
+    } catch (error) {
+      if (error instanceof UnusableIdentityError) {
+        this.#logger.error('directory: entry has no usable identity; sign-in refused', {
+          error: error.message,
+        });
+      }
+      throw error;
+    }
+    if (this.#config.nested_groups === false) return user;
+    const groups = await this.#withClient('nested groups', async (client) => {
+      await this.#connections.bindSearchAccount(client);
+      const how = await this.#nestingFor(client);
+      return nestedGroups(client, how, { dn: entry.dn, groups: user.groups }, this.#config, this.#logger);
+    });
+    return { ...user, groups };
+  }
+
+  #nestingFor(client: Client): Promise<NestedGroups> {
+    const configured = this.#config.nested_groups;
+    if (configured === 'in_chain' || configured === 'expand') return Promise.resolve(configured);
+    this.#nesting ??= detectNestedGroups(client).catch((error: unknown) => {
+      this.#nesting = undefined; // asked again next time
+      throw error;
+    });
+    return this.#nesting;
   }
 
   /** The one entry the filter finds for this username, searched for by the search account. */
@@ -115,7 +169,7 @@ export class LdapDirectory implements Directory {
       return undefined; // cannot happen with an escaped value; if it did, it matches nobody
     }
     const { searchEntries } = await this.#withClient('search', async (client) => {
-      await this.#bindSearchAccount(client);
+      await this.#connections.bindSearchAccount(client);
       return client.search(this.#config.base_dn, {
         scope: 'sub',
         filter,
@@ -148,32 +202,24 @@ export class LdapDirectory implements Directory {
     });
   }
 
-  async #bindSearchAccount(client: Client): Promise<void> {
-    const { bind_dn: dn, bind_password: password } = this.#config;
-    // Anonymous: an explicit anonymous bind (empty name and password) is what the server sees anyway.
-    await client.bind(dn ?? '', dn === undefined ? '' : (password ?? ''));
-  }
-
   /**
    * Runs `work` on a fresh connection and always closes it. Whatever goes wrong underneath
    * (refused, timed out, TLS, the server leaving mid-way, the search account refused) becomes
    * DirectoryUnavailableError; the detail goes to the log only.
    */
   async #withClient<T>(step: string, work: (client: Client) => Promise<T>): Promise<T> {
-    const client = new Client({
-      url: this.#config.url,
-      connectTimeout: this.#connectTimeoutMs,
-      timeout: this.#operationTimeoutMs,
-    });
+    let client: Client | undefined;
     try {
+      client = await this.#connections.open();
       return await work(client);
     } catch (error) {
-      this.#logger.error('directory unavailable', { url: this.#config.url, step, error: explain(error) });
+      const detail = error instanceof SearchAccountRefusedError ? error.message : explain(error);
+      this.#logger.error('directory unavailable', { url: this.#config.url, step, error: detail });
       throw new DirectoryUnavailableError(`The directory at ${this.#config.url} could not answer (${step})`, {
         cause: error,
       });
     } finally {
-      await client.unbind().catch(() => undefined);
+      await client?.unbind().catch(() => undefined);
     }
   }
 }

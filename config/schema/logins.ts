@@ -1,65 +1,7 @@
 /** stepgate.yaml `logins:`: direct, delegated (LDAP) and federated (SAML) sign-in. */
 import { z } from 'zod';
 import { httpUrl, RELATIVE } from './common.js';
-
-const ldapSchema = z
-  .strictObject({
-    url: z
-      .string()
-      .regex(/^ldaps?:\/\//, "must be an 'ldap://' or 'ldaps://' URL")
-      .describe('Directory server, ldap:// or ldaps://.'),
-    bind_dn: z.string().optional().describe('Account that searches for users; omit for an anonymous search.'),
-    bind_password: z.string().optional().describe('Password of bind_dn; set it from the environment.'),
-    base_dn: z.string().describe('Where users are searched for.'),
-    user_filter: z
-      .string()
-      .includes('{username}', { message: "must contain '{username}'" })
-      .prefault('(uid={username})')
-      .describe('Search filter; {username} is replaced by the escaped user name (RFC 4515).'),
-    attributes: z
-      .strictObject({
-        username: z
-          .string()
-          .prefault('uid')
-          .describe(
-            'Attribute holding the username as the directory spells it (the one user_filter matches).',
-          ),
-        email: z.string().prefault('mail').describe('Attribute holding the email address.'),
-        mobile: z
-          .string()
-          .prefault('mobile')
-          .describe(
-            'Attribute holding the mobile number in international format; counts as verified. A value that is not a valid number is ignored.',
-          ),
-        user_type: z
-          .string()
-          .prefault('employeeType')
-          .describe('Attribute holding the user type: standard, portal or external.'),
-        groups: z
-          .string()
-          .prefault('memberOf')
-          .describe('Attribute holding group DNs, matched by policy groups.'),
-        profile: z
-          .string()
-          .optional()
-          .describe('Attribute naming the policy profile; without it the profile comes from groups.'),
-        permission_sets: z
-          .string()
-          .optional()
-          .describe(
-            'Attribute naming policy permission sets (several values allowed), besides those from groups.',
-          ),
-      })
-      .prefault({
-        username: 'uid',
-        email: 'mail',
-        mobile: 'mobile',
-        user_type: 'employeeType',
-        groups: 'memberOf',
-      })
-      .describe('Which directory attributes stepgate reads.'),
-  })
-  .describe('LDAP directory; the password is checked by binding as the user that the search finds.');
+import { ldapSchema } from './ldap.js';
 
 const samlSchema = z
   .strictObject({
