@@ -4,8 +4,11 @@
  * process started here is killed when the test process exits, even after a failed test.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -161,4 +164,54 @@ async function startOnPort(options: StartOptions, port: number): Promise<Stepgat
     output: () => output,
     stop: (graceMs = 10_000) => stopChild(child, graceMs),
   };
+}
+
+export interface ProcessConfigOptions {
+  /** Where the config, users file, policy, database and outbox are written. */
+  dir: string;
+  /** Names the files, so several configs can share one directory. */
+  name?: string;
+  /** The `upstream:` mapping's content, e.g. `url: http://127.0.0.1:3000, public_paths: [/x]`. */
+  upstream: string;
+  /** More `server:` keys, one `key: value` a line. */
+  server?: string[];
+  /** The `session:` mapping's content; in memory with a random secret when absent. */
+  session?: string;
+  /** The `store:` mapping's content; SQLite in `dir` when absent. */
+  store?: string;
+  /** users.yaml; nobody when absent (a gateway needs a way to sign in, not a user). */
+  users?: string;
+  /** policy.yaml; the built-in default when absent. */
+  policy?: string;
+}
+
+/**
+ * A stepgate.yaml for startStepgate, on $STEPGATE_PORT, with its users file and policy beside
+ * it; returns its path. Only what a test is about needs saying.
+ */
+export function writeProcessConfig(options: ProcessConfigOptions): string {
+  const { dir, name = 'stepgate' } = options;
+  const file = (suffix: string) => JSON.stringify(join(dir, `${name}.${suffix}`));
+  const users = join(dir, `${name}.users.yaml`);
+  writeFileSync(users, options.users ?? '{}\n');
+  const policy = options.policy === undefined ? undefined : join(dir, `${name}.policy.yaml`);
+  if (policy !== undefined) writeFileSync(policy, options.policy ?? '');
+  const path = join(dir, `${name}.yaml`);
+  writeFileSync(
+    path,
+    [
+      'server:',
+      "  listen: '127.0.0.1:${STEPGATE_PORT}'",
+      "  public_url: 'http://localhost:${STEPGATE_PORT}'",
+      ...(options.server ?? []).map((line) => `  ${line}`),
+      `upstream: { ${options.upstream} }`,
+      `session: { ${options.session ?? `store: memory, secret: ${randomBytes(24).toString('base64url')}`} }`,
+      `store: { ${options.store ?? `type: sqlite, path: ${file('db')}`} }`,
+      `logins: { direct: { users_file: ${JSON.stringify(users)} } }`,
+      `notifications: { outbox_path: ${file('outbox.jsonl')} }`,
+      ...(policy === undefined ? [] : [`policy_file: ${JSON.stringify(policy)}`]),
+      '',
+    ].join('\n'),
+  );
+  return path;
 }

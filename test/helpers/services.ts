@@ -187,24 +187,45 @@ export async function startRedis(options: { persistent?: boolean } = {}): Promis
     'warning',
     ...(dir ? ['--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', dir] : ['--appendonly', 'no']),
   ];
-  const url = `redis://127.0.0.1:${port}`;
+  return startedServer({
+    name: `redis-server on port ${port}`,
+    url: `redis://127.0.0.1:${port}`,
+    spawn: () => spawnKept(findBinary('redis-server'), args),
+    ready: (url) => redisAnswers(url, 500),
+    signal: 'SIGTERM',
+    dir,
+  });
+}
+
+/**
+ * A server process this helper keeps: started (and started again on restart) by `spawn` until
+ * `ready` holds, stopped with `signal`; `dir`, its data, is removed when it stops for good.
+ */
+async function startedServer(server: {
+  name: string;
+  url: string;
+  spawn: () => Child;
+  ready: (url: string) => Promise<boolean>;
+  signal: NodeJS.Signals;
+  dir: string | undefined;
+}): Promise<StartedService> {
   const launch = async () => {
-    const child = spawnKept(findBinary('redis-server'), args);
-    await waitUntil(`redis-server on port ${port}`, child, () => redisAnswers(url, 500));
+    const child = server.spawn();
+    await waitUntil(server.name, child, () => server.ready(server.url));
     return child;
   };
   let child = await launch();
   return {
-    url,
+    url: server.url,
     started: true,
     pid: () => child.process.pid,
     restart: async () => {
-      await stopChild(child.process, 'SIGTERM');
+      await stopChild(child.process, server.signal);
       child = await launch();
     },
     stop: async () => {
-      await stopChild(child.process, 'SIGTERM');
-      if (dir) rmSync(dir, { recursive: true, force: true });
+      await stopChild(child.process, server.signal);
+      if (server.dir) rmSync(server.dir, { recursive: true, force: true });
     },
   };
 }
@@ -279,25 +300,13 @@ export async function startPostgres(): Promise<StartedService> {
     '-c',
     'max_connections=300',
   ];
-  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-  const launch = async () => {
-    const child = spawnKept(postgres, args, user);
-    await waitUntil(`PostgreSQL on port ${port}`, child, () => postgresAnswers(url, 1_000));
-    return child;
-  };
-  let child = await launch();
   // SIGINT is PostgreSQL's fast shutdown: it ends the connections clients left open.
-  return {
-    url,
-    started: true,
-    pid: () => child.process.pid,
-    restart: async () => {
-      await stopChild(child.process, 'SIGINT');
-      child = await launch();
-    },
-    stop: async () => {
-      await stopChild(child.process, 'SIGINT');
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return startedServer({
+    name: `PostgreSQL on port ${port}`,
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    spawn: () => spawnKept(postgres, args, user),
+    ready: (url) => postgresAnswers(url, 1_000),
+    signal: 'SIGINT',
+    dir,
+  });
 }

@@ -5,7 +5,7 @@
  * answers not-ready instead of hanging, and service comes back by itself.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -14,7 +14,7 @@ import { BASE } from '../helpers/flow.js';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
 import { TEST_HASH, TEST_PASSWORD } from '../helpers/gateway.js';
 import { call, CookieJar, type Answer } from '../helpers/http-client.js';
-import { startStepgate, type StepgateProcess } from '../helpers/processes.js';
+import { startStepgate, writeProcessConfig, type StepgateProcess } from '../helpers/processes.js';
 import { DEFAULT_POSTGRES_URL } from '../helpers/services.js';
 
 const serverUrl = process.env.STEPGATE_TEST_POSTGRES_URL ?? DEFAULT_POSTGRES_URL;
@@ -30,27 +30,13 @@ let proxy: FaultProxy;
 let gateway: StepgateProcess;
 
 function writeConfig(storeUrl: string): string {
-  const users = join(dir, 'users.yaml');
-  writeFileSync(users, `alice: { password_hash: '${TEST_HASH}', email: alice@example.com }\n`);
-  const policy = join(dir, 'policy.yaml');
-  writeFileSync(policy, 'version: 1\nmobile_registration: { prompt: false }\n');
-  const config = join(dir, 'stepgate.yaml');
-  writeFileSync(
-    config,
-    [
-      'server:',
-      "  listen: '127.0.0.1:${STEPGATE_PORT}'",
-      "  public_url: 'http://localhost:${STEPGATE_PORT}'",
-      'upstream: { url: http://127.0.0.1:9 }',
-      `session: { store: memory, secret: ${randomBytes(24).toString('base64url')} }`,
-      `store: { type: postgres, url: ${JSON.stringify(storeUrl)}, query_timeout: 1s }`,
-      `logins: { direct: { users_file: ${JSON.stringify(users)} } }`,
-      `notifications: { outbox_path: ${JSON.stringify(join(dir, 'outbox.jsonl'))} }`,
-      `policy_file: ${JSON.stringify(policy)}`,
-      '',
-    ].join('\n'),
-  );
-  return config;
+  return writeProcessConfig({
+    dir,
+    upstream: 'url: http://127.0.0.1:9',
+    store: `type: postgres, url: ${JSON.stringify(storeUrl)}, query_timeout: 1s`,
+    users: `alice: { password_hash: '${TEST_HASH}', email: alice@example.com }\n`,
+    policy: 'version: 1\nmobile_registration: { prompt: false }\n',
+  });
 }
 
 beforeAll(async () => {

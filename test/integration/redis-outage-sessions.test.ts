@@ -5,7 +5,7 @@
  * still signed in once Redis answers again.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request, type ClientRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
 import { BASE } from '../helpers/flow.js';
 import { TEST_HASH, TEST_PASSWORD } from '../helpers/gateway.js';
 import { call, CookieJar } from '../helpers/http-client.js';
-import { startStepgate, type StepgateProcess } from '../helpers/processes.js';
+import { startStepgate, writeProcessConfig, type StepgateProcess } from '../helpers/processes.js';
 import { DEFAULT_REDIS_URL } from '../helpers/services.js';
 import { startEchoUpstream, type EchoUpstream } from '../helpers/upstream.js';
 
@@ -33,29 +33,13 @@ beforeAll(async () => {
   const viaProxy = new URL(redisUrl);
   viaProxy.host = `${proxy.host}:${proxy.port}`;
   viaProxy.pathname = `/${DATABASE}`;
-  const users = join(dir, 'users.yaml');
-  writeFileSync(users, `alice: { password_hash: '${TEST_HASH}', email: alice@example.com }\n`);
-  const policy = join(dir, 'policy.yaml');
-  writeFileSync(policy, 'version: 1\nrules:\n  - { name: everyone, then: skip }\n');
-  const config = join(dir, 'stepgate.yaml');
-  writeFileSync(
-    config,
-    [
-      'server:',
-      "  listen: '127.0.0.1:${STEPGATE_PORT}'",
-      "  public_url: 'http://localhost:${STEPGATE_PORT}'",
-      `upstream: { url: ${JSON.stringify(upstream.url)} }`,
-      'session:',
-      '  store: redis',
-      `  redis_url: ${JSON.stringify(viaProxy.toString())}`,
-      `  secret: ${randomBytes(24).toString('base64url')}`,
-      `store: { type: sqlite, path: ${JSON.stringify(join(dir, 'stepgate.db'))} }`,
-      `logins: { direct: { users_file: ${JSON.stringify(users)} } }`,
-      `notifications: { outbox_path: ${JSON.stringify(join(dir, 'outbox.jsonl'))} }`,
-      `policy_file: ${JSON.stringify(policy)}`,
-      '',
-    ].join('\n'),
-  );
+  const config = writeProcessConfig({
+    dir,
+    upstream: `url: ${JSON.stringify(upstream.url)}`,
+    session: `store: redis, redis_url: ${JSON.stringify(viaProxy.toString())}, secret: ${randomBytes(24).toString('base64url')}`,
+    users: `alice: { password_hash: '${TEST_HASH}', email: alice@example.com }\n`,
+    policy: 'version: 1\nrules:\n  - { name: everyone, then: skip }\n',
+  });
   gateway = await startStepgate({ config, env: {}, cwd: dir });
 }, 120_000);
 

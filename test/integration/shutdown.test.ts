@@ -4,8 +4,7 @@
  * bounds the wait), and a client that opens a connection and sends nothing is let go after
  * `server.headers_timeout` instead of Node's 60 s plus its 30 s check period.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Agent } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
@@ -14,13 +13,10 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startStepgate, type StepgateProcess } from '../helpers/processes.js';
+import { startStepgate, writeProcessConfig, type StepgateProcess } from '../helpers/processes.js';
 
 const STEPGATE = fileURLToPath(new URL('../../dist/bin/stepgate.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'stepgate-shutdown-'));
-/** Nobody signs in here (the held path is public), but a gateway needs a way to sign in to start. */
-const usersFile = join(dir, 'users.yaml');
-writeFileSync(usersFile, '{}\n');
 
 /** An upstream that holds each request until the test lets it go. */
 interface HeldUpstream {
@@ -46,28 +42,12 @@ async function startHeldUpstream(): Promise<HeldUpstream> {
 }
 
 function writeConfig(name: string, upstreamUrl: string, server: string[]): string {
-  const path = join(dir, `${name}.yaml`);
-  writeFileSync(
-    path,
-    [
-      'server:',
-      "  listen: '127.0.0.1:${STEPGATE_PORT}'",
-      "  public_url: 'http://localhost:${STEPGATE_PORT}'",
-      ...server.map((line) => `  ${line}`),
-      `upstream: { url: ${JSON.stringify(upstreamUrl)}, public_paths: [/held], timeout: 5m }`,
-      'session:',
-      '  store: memory',
-      `  secret: ${randomBytes(24).toString('base64url')}`,
-      'store:',
-      '  type: sqlite',
-      `  path: ${JSON.stringify(join(dir, `${name}.db`))}`,
-      `logins: { direct: { users_file: ${JSON.stringify(usersFile)} } }`,
-      'notifications:',
-      `  outbox_path: ${JSON.stringify(join(dir, `${name}.outbox.jsonl`))}`,
-      '',
-    ].join('\n'),
-  );
-  return path;
+  return writeProcessConfig({
+    dir,
+    name,
+    server,
+    upstream: `url: ${JSON.stringify(upstreamUrl)}, public_paths: [/held], timeout: 5m`,
+  });
 }
 
 interface Answer {

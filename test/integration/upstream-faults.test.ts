@@ -4,14 +4,13 @@
  * a response has the client's connection ended at once, counted in
  * stepgate_upstream_failures_total and logged — the client never waits for the rest.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { startStepgate, type StepgateProcess } from '../helpers/processes.js';
+import { startStepgate, writeProcessConfig, type StepgateProcess } from '../helpers/processes.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'stepgate-upstream-faults-'));
 
@@ -31,23 +30,10 @@ beforeAll(async () => {
     res.end('ok');
   });
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-  const users = join(dir, 'users.yaml');
-  writeFileSync(users, '{}\n');
-  const config = join(dir, 'stepgate.yaml');
-  writeFileSync(
-    config,
-    [
-      'server:',
-      "  listen: '127.0.0.1:${STEPGATE_PORT}'",
-      "  public_url: 'http://localhost:${STEPGATE_PORT}'",
-      `upstream: { url: 'http://127.0.0.1:${(upstream.address() as AddressInfo).port}', public_paths: [/cut, /silent, /fine], timeout: 1s }`,
-      `session: { store: memory, secret: ${randomBytes(24).toString('base64url')} }`,
-      `store: { type: sqlite, path: ${JSON.stringify(join(dir, 'stepgate.db'))} }`,
-      `logins: { direct: { users_file: ${JSON.stringify(users)} } }`,
-      `notifications: { outbox_path: ${JSON.stringify(join(dir, 'outbox.jsonl'))} }`,
-      '',
-    ].join('\n'),
-  );
+  const config = writeProcessConfig({
+    dir,
+    upstream: `url: 'http://127.0.0.1:${(upstream.address() as AddressInfo).port}', public_paths: [/cut, /silent, /fine], timeout: 1s`,
+  });
   gateway = await startStepgate({ config, env: {}, cwd: dir });
 });
 
