@@ -1,5 +1,5 @@
 /**
- * `npm run soak [-- --minutes 10 --users 16]`: mixed traffic over two `stepgate serve` processes
+ * `npm run soak [-- --minutes 10 --users 16 --node-args=...]`: mixed traffic over two `stepgate serve` processes
  * sharing one Redis and one PostgreSQL, while Redis is restarted twice and PostgreSQL once. Not a
  * test and not in `npm test`: it reports what happened, for docs/benchmarks.md.
  *
@@ -162,7 +162,13 @@ async function historyEntries(url: string): Promise<number> {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { minutes: { type: 'string', default: '10' }, users: { type: 'string', default: '16' } },
+    options: {
+      minutes: { type: 'string', default: '10' },
+      users: { type: 'string', default: '16' },
+      // e.g. --node-args=--max-old-space-size=64: a heap that cannot grow tells a leak (it dies)
+      // from a heap that grows because it may (it stays up).
+      'node-args': { type: 'string', default: '' },
+    },
   });
   const minutes = Number(values.minutes);
   const userCount = Number(values.users);
@@ -199,6 +205,7 @@ async function main(): Promise<void> {
         // A user here signs in every few seconds: the hourly email limit would stop the soak.
         policyExtras: { methods: { email: { send_limit: { count: 100_000, per: '1h' } } } },
         cookieName: 'stepgate_soak',
+        nodeArgs: values['node-args'].split(' ').filter((arg) => arg !== ''),
       }),
     ),
   );
