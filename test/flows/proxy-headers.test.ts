@@ -164,3 +164,23 @@ describe('forwarding headers a client sent (SPEC §4)', () => {
     }
   });
 });
+
+describe("a client's Connection header (RFC 9110 §7.6.1)", () => {
+  // A proxy on the way to the application (Apache, Traefik) removes every header the Connection
+  // header names: a client naming ours would have it drop the identity and forwarding headers
+  // the gateway wrote, and the application see the gateway as the client.
+  const NOMINATED = ['X-Stepgate-User', 'X-Forwarded-For', 'X-Real-IP', 'Forwarded', 'X-Custom'];
+
+  it.each(ROUTES)('names none of the forwarded headers on $name', async (route) => {
+    const p = await proxied();
+    const received = await route.send(p, [
+      ['Connection', `keep-alive, ${NOMINATED.join(', ')}`],
+      ['X-Custom', 'hop-by-hop'],
+    ]);
+    const named = (received.connection ?? '').split(',').map((token) => token.trim().toLowerCase());
+    for (const name of NOMINATED) expect(named).not.toContain(name.toLowerCase());
+    expect(received['x-custom']).toBeUndefined();
+    expect(received['x-forwarded-for']).toBe('127.0.0.1');
+    if (route.signedIn) expect(received['x-stepgate-user']).toBe('alice');
+  });
+});

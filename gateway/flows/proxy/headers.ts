@@ -38,7 +38,35 @@ export function isOwnedHeader(name: string): boolean {
 }
 
 export function stripClientHeaders(headers: IncomingHttpHeaders): void {
+  stripConnectionOptions(headers);
   for (const name in headers) if (isOwnedHeader(name)) delete headers[name];
+}
+
+/** Connection options that name no header of their own: they go on to the upstream. */
+const CONNECTION_OPTIONS = new Set(['close', 'keep-alive', 'upgrade']);
+/** Fields the request cannot go on without, whatever Connection names: its framing, Host, a WebSocket's Upgrade. */
+const KEPT_FIELDS = new Set(['host', 'content-length', 'transfer-encoding', 'upgrade', 'connection']);
+
+/**
+ * Connection is hop-by-hop (RFC 9110 §7.6.1): the header fields it names end at this hop, and its
+ * names must not reach the next one. A proxy between the gateway and the application (Apache,
+ * Traefik) removes every field Connection names, so a client naming X-Stepgate-User or
+ * X-Forwarded-For there would have it drop what the gateway wrote. Only close, keep-alive and
+ * upgrade go on.
+ */
+function stripConnectionOptions(headers: IncomingHttpHeaders): void {
+  const value = headers.connection;
+  if (value === undefined) return;
+  const kept: string[] = [];
+  for (const token of value.split(',')) {
+    const name = token.trim().toLowerCase();
+    if (name === '') continue;
+    if (CONNECTION_OPTIONS.has(name)) {
+      if (!kept.includes(name)) kept.push(name);
+    } else if (!KEPT_FIELDS.has(name)) delete headers[name];
+  }
+  if (kept.length === 0) delete headers.connection;
+  else headers.connection = kept.join(', ');
 }
 
 /** Header values must be visible ASCII; anything else is percent-encoded rather than dropped. */
