@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { parseArgs } from 'node:util';
 import { loadConfig, resolveConfigPath } from '../config/load.js';
+import type { Config } from '../config/schema.js';
 import { formatProblems } from '../config/yaml-loader.js';
 import { hashPassword } from '../gateway/flows/login/password.js';
 import { compose, StartupError } from './compose.js';
@@ -29,10 +30,13 @@ commands:
 
 class UsageError extends Error {}
 
-async function serve(configPath: string): Promise<void> {
+async function readConfig(configPath: string): Promise<Config> {
   const loaded = await loadConfig(configPath);
   if (!loaded.ok) throw new StartupError(formatProblems(loaded.problems));
-  const config = loaded.value;
+  return loaded.value;
+}
+
+async function serve(config: Config): Promise<void> {
   const logger = jsonLogger();
   const composed = await compose(config, logger);
   let listening: Listening;
@@ -57,19 +61,32 @@ async function serve(configPath: string): Promise<void> {
   process.once('SIGINT', stop);
 }
 
+/**
+ * The gateway on the demo config (or another), with the demo application listening where the
+ * config's upstream.url says; the banner names the address the config serves.
+ */
 async function demo(configPath: string | undefined): Promise<void> {
   process.env.STEPGATE_SESSION_SECRET ??= randomBytes(32).toString('base64url');
+  const config = await readConfig(configPath ?? 'config/stepgate.demo.yaml');
+  const target = new URL(config.upstream.url);
+  const host = target.hostname.replace(/^\[|\]$/g, '');
+  const port = Number(target.port || (target.protocol === 'https:' ? 443 : 80));
   const upstream: Server = demoUpstream();
   await new Promise<void>((resolve, reject) => {
     upstream.once('error', (error) =>
-      reject(new StartupError(`demo upstream cannot listen on 127.0.0.1:3000: ${error.message}`)),
+      reject(new StartupError(`demo upstream cannot listen on ${target.host}: ${error.message}`)),
     );
-    upstream.listen(3000, '127.0.0.1', resolve);
+    upstream.listen(port, host, resolve);
   });
-  await serve(configPath ?? 'config/stepgate.demo.yaml');
+  try {
+    await serve(config);
+  } catch (error) {
+    upstream.close();
+    throw error;
+  }
   process.stderr.write(
-    '\nstepgate demo: open http://localhost:8080/ and sign in as "demo" with password "demo-password".\n' +
-      'Codes and notices are written to ./var/outbox.jsonl.\n\n',
+    `\nstepgate demo: open ${config.server.public_url.replace(/\/$/, '')}/ and sign in as "demo" with password "demo-password".\n` +
+      `Codes and notices are written to ${config.notifications.outbox_path}.\n\n`,
   );
 }
 
@@ -93,7 +110,7 @@ async function main(argv: string[]): Promise<number> {
   const configPath = resolveConfigPath(values.config, process.env);
   switch (command) {
     case 'serve':
-      await serve(configPath);
+      await serve(await readConfig(configPath));
       return -1;
     case 'demo':
       await demo(values.config);
