@@ -25,18 +25,25 @@ export function isUnavailability(error: unknown): boolean {
  * cause kept for the log), anything else is thrown as it came.
  */
 export function reportUnavailability<T extends object>(store: T): T {
+  // One wrapper per method, made on first use: not a new closure on every call.
+  const wrapped = new Map<PropertyKey, unknown>();
   return new Proxy(store, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
       if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        try {
-          const result: unknown = Reflect.apply(value, target, args);
-          return result instanceof Promise ? result.catch(rethrow) : result;
-        } catch (error) {
-          return rethrow(error);
-        }
-      };
+      let wrapper = wrapped.get(property);
+      if (wrapper === undefined) {
+        wrapper = (...args: unknown[]) => {
+          try {
+            const result: unknown = Reflect.apply(value, target, args);
+            return result instanceof Promise ? result.catch(rethrow) : result;
+          } catch (error) {
+            return rethrow(error);
+          }
+        };
+        wrapped.set(property, wrapper);
+      }
+      return wrapper;
     },
   });
 }

@@ -6,7 +6,7 @@
  *   1 s without an answer), as docs/redis.md describes it.
  * - Cluster: three masters holding every slot between them (no replicas).
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,45 +14,25 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { createClient } from 'redis';
 import { freePort } from './processes.js';
+import { exited, spawnKept, stopChild, type Child } from './services.js';
 
 const STARTUP_TIMEOUT_MS = 30_000;
-const KEPT_OUTPUT = 4_000;
 export const MASTER_NAME = 'stepgate-master';
 
-interface Server {
+interface Server extends Child {
   readonly port: number;
-  readonly process: ChildProcess;
-  output(): string;
 }
 
-const running = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
-});
-
 function spawnServer(binary: string, args: string[], port: number): Server {
-  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  running.add(child);
-  child.once('exit', () => running.delete(child));
-  let output = '';
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString('utf8')).slice(-KEPT_OUTPUT);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  child.once('error', (error) => keep(Buffer.from(`\n${binary}: ${error.message}\n`)));
-  return { port, process: child, output: () => output };
+  return { ...spawnKept(binary, args), port };
 }
 
 function alive(server: Server): boolean {
-  return server.process.exitCode === null && server.process.signalCode === null;
+  return !exited(server.process);
 }
 
-async function kill(server: Server, signal: NodeJS.Signals): Promise<void> {
-  if (!alive(server)) return;
-  const gone = new Promise<void>((resolve) => server.process.once('exit', () => resolve()));
-  server.process.kill(signal);
-  await gone;
+function kill(server: Server, signal: NodeJS.Signals): Promise<void> {
+  return stopChild(server.process, signal);
 }
 
 /** One command on a short-lived connection; undefined when the server does not answer. */

@@ -84,12 +84,17 @@ export async function postgresAnswers(url: string, timeoutMs = 3_000): Promise<b
   }
 }
 
-interface Child {
+/** A server process of the tests, with the end of what it printed, for failure messages. */
+export interface Child {
   process: ChildProcess;
   output(): string;
 }
 
-function spawnKept(command: string, args: string[], options: { uid?: number; gid?: number } = {}): Child {
+export function spawnKept(
+  command: string,
+  args: string[],
+  options: { uid?: number; gid?: number } = {},
+): Child {
   const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (chunk: Buffer) => {
@@ -103,11 +108,15 @@ function spawnKept(command: string, args: string[], options: { uid?: number; gid
   return { process: child, output: () => output };
 }
 
-function exited(child: ChildProcess): boolean {
+export function exited(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null;
 }
 
-async function stopChild(child: ChildProcess, signal: NodeJS.Signals, graceMs = 10_000): Promise<void> {
+export async function stopChild(
+  child: ChildProcess,
+  signal: NodeJS.Signals,
+  graceMs = 10_000,
+): Promise<void> {
   if (exited(child)) return;
   const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill(signal);

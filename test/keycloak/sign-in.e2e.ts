@@ -18,6 +18,7 @@ import { launchChromium, screenshot } from '../helpers/chromium.js';
 import { startStepgate, type StepgateProcess } from '../helpers/processes.js';
 import { keycloakPort, locateBuild, startKeycloak, type KeycloakServer } from './keycloak-server.js';
 import { startTestClient, type TestClient } from './oidc-client.js';
+import type { HistoryRecord } from '../../gateway/admin/history-export.js';
 
 const PASSWORD = 'correct-horse-battery-7';
 const CLIENT_SECRET = randomBytes(24).toString('base64url');
@@ -38,17 +39,6 @@ interface OutboxEntry {
   channel: 'sms' | 'email';
   to: string;
   body: string;
-}
-
-interface HistoryEntry {
-  user: string;
-  method: string;
-  status: string;
-  triggered_by: string | null;
-  source_ip: string | null;
-  login: string | null;
-  entry_point: string | null;
-  user_agent: string | null;
 }
 
 let dir: string;
@@ -124,12 +114,12 @@ function lastCode(channel: 'sms' | 'email', to: string): string {
 }
 
 /** stepgate's verification history for one user, oldest first, through its admin API. */
-async function history(user: string): Promise<HistoryEntry[]> {
+async function history(user: string): Promise<HistoryRecord[]> {
   const res = await fetch(`${stepgate.url}/_stepgate/admin/v1/history?user=${encodeURIComponent(user)}`, {
     headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, Accept: 'application/json' },
   });
   expect(res.status).toBe(200);
-  const page = (await res.json()) as { entries: HistoryEntry[] };
+  const page = (await res.json()) as { entries: HistoryRecord[] };
   return page.entries.reverse();
 }
 
