@@ -23,6 +23,7 @@ import { confirmRoutes } from './flows/confirm/routes.js';
 import { mobileRoutes } from './flows/mobile/routes.js';
 import { settingsRoutes } from './flows/settings/routes.js';
 import { ACS_PATH, samlRoutes } from './flows/saml/routes.js';
+import { secureCookies } from './http/session-cookie.js';
 import { sidecarRoutes } from './flows/sidecar/api.js';
 import { buildFactors } from './factors/index.js';
 import { upstreamProxy } from './flows/proxy/proxy.js';
@@ -52,11 +53,6 @@ export interface Gateway {
   close(): void;
 }
 
-function isLocalhost(url: string): boolean {
-  const host = new URL(url).hostname;
-  return host === 'localhost' || host.endsWith('.localhost') || host === '127.0.0.1' || host === '[::1]';
-}
-
 function sessionMiddleware(config: Config, ports: Ports, metrics: GatewayMetrics): RequestHandler {
   const middleware = session({
     name: config.session.cookie_name,
@@ -78,7 +74,7 @@ function sessionMiddleware(config: Config, ports: Ports, metrics: GatewayMetrics
       path: '/',
       httpOnly: true,
       sameSite: 'lax',
-      secure: !isLocalhost(config.server.public_url),
+      secure: secureCookies(config.server.public_url),
       maxAge: config.session.idle_timeout,
     },
   });
@@ -114,7 +110,7 @@ export async function createGateway(options: {
     secret: config.session.secret,
     cookieName: `${config.session.cookie_name}_csrf`,
     cookiePath: basePath,
-    secure: !isLocalhost(config.server.public_url),
+    secure: secureCookies(config.server.public_url),
     // SPEC §4: a JSON body cannot be sent cross-site without CORS, which we never allow.
     // The SAML ACS is posted by the IdP from its own origin; the signed response protects it.
     // A bearer token for the token APIs is no ambient credential: no other site can set that header.

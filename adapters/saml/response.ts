@@ -114,8 +114,9 @@ export function checkResponse(response: Element, expect: ResponseExpectations): 
   checkStatus(response);
   checkIssuer(response, expect.idpIssuer);
   checkDestination(response, expect.acsUrl);
-  // Anyone can make a browser post a response of theirs: without InResponseTo nothing ties it to
-  // a sign-in this browser started (login CSRF).
+  // Anyone can make a browser post a response of theirs. InResponseTo names one of our requests;
+  // that this browser is the one that made it is checked at the ACS (saml/binding.ts). Without
+  // InResponseTo there is nothing to tie the response to (IdP-initiated: login CSRF by design).
   if (!response.getAttribute('InResponseTo') && !expect.allowIdpInitiated) {
     throw new SamlRejectedError(
       'an IdP-initiated response (no InResponseTo) and logins.saml.allow_idp_initiated is false',

@@ -12,6 +12,8 @@
  * With an SP key pair, AuthnRequests are signed (redirect-signing.ts) and assertions encrypted to
  * our certificate are decrypted; the metadata then publishes the certificate for both uses.
  */
+import { inflateRawSync } from 'node:zlib';
+import { DOMParser } from '@xmldom/xmldom';
 import type { Request } from 'express';
 import {
   SamlStatusError,
@@ -61,6 +63,15 @@ type Outcome =
   | { kind: 'error'; error: unknown }
   | { kind: 'fail' }
   | { kind: 'pass' };
+
+/** The ID of the AuthnRequest in a redirect-binding URL of ours (deflated, base64, in SAMLRequest). */
+function requestIdOf(url: string): string {
+  const encoded = new URL(url).searchParams.get('SAMLRequest') ?? '';
+  const xml = inflateRawSync(Buffer.from(encoded, 'base64')).toString('utf8');
+  const id = new DOMParser().parseFromString(xml, 'text/xml').documentElement?.getAttribute('ID');
+  if (!id) throw new Error('our AuthnRequest has no ID');
+  return id;
+}
 
 function reasonOf(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
@@ -139,10 +150,11 @@ export class PassportSamlServiceProvider implements SamlServiceProvider {
     return this.spMetadata;
   }
 
-  async loginUrl(relayState: string): Promise<string> {
+  async loginRequest(relayState: string): Promise<{ url: string; requestId: string }> {
     const outcome = await this.drive({ query: { RelayState: relayState }, body: {} });
     if (outcome.kind === 'redirect') {
-      return this.spKey ? signRedirect(outcome.url, this.spKey.privateKey) : outcome.url;
+      const url = this.spKey ? signRedirect(outcome.url, this.spKey.privateKey) : outcome.url;
+      return { url, requestId: requestIdOf(url) };
     }
     // The shared store of request ids (Redis) could not keep this one: a 503, as for sessions.
     if (outcome.kind === 'error' && outcome.error instanceof DependencyUnavailableError) throw outcome.error;
@@ -150,6 +162,11 @@ export class PassportSamlServiceProvider implements SamlServiceProvider {
     throw new Error(
       `SAML login request failed: ${outcome.kind === 'error' ? reasonOf(outcome.error) : outcome.kind}`,
     );
+  }
+
+  /** The URL alone, for callers that do not bind the request to a browser (tests playing the IdP). */
+  async loginUrl(relayState: string): Promise<string> {
+    return (await this.loginRequest(relayState)).url;
   }
 
   async validate(body: Record<string, string>): Promise<SamlIdentity> {
@@ -172,13 +189,14 @@ export class PassportSamlServiceProvider implements SamlServiceProvider {
         acsUrl: this.acsUrl,
         allowIdpInitiated: this.saml.allow_idp_initiated,
       });
-      return identityOf(outcome.user as Profile, {
+      const identity = identityOf(outcome.user as Profile, {
         idpIssuer: this.saml.idp_issuer,
         acsUrl: this.acsUrl,
         attributes: this.saml.attributes,
         clockSkewMs: this.clockSkewMs,
         now: new Date(),
       });
+      return { ...identity, inResponseTo: response.getAttribute('InResponseTo') || undefined };
     } catch (error) {
       if (error instanceof SamlRejectedError) throw error;
       throw new SamlRejectedError(reasonOf(error));

@@ -7,6 +7,12 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 
+/** Cookies are Secure unless the gateway is served on localhost (SPEC §2: "Secure outside localhost"). */
+export function secureCookies(publicUrl: string): boolean {
+  const host = new URL(publicUrl).hostname;
+  return !(host === 'localhost' || host.endsWith('.localhost') || host === '127.0.0.1' || host === '[::1]');
+}
+
 /** cookie@0.7 trims spaces and tabs only (String.trim would also take a no-break space, 0xA0). */
 function trim(text: string): string {
   const edge = (code: number | undefined) => code === 0x20 || code === 0x09;

@@ -66,13 +66,16 @@ export interface SamlIdentity {
   email?: string | undefined;
   userType?: string | undefined;
   groups: string[];
+  /** The id of our AuthnRequest this response answers; absent for an IdP-initiated response. */
+  inResponseTo?: string | undefined;
 }
 
 /**
  * Why a SAML response was refused, as far as the person may be told: the IdP said it did not sign
- * them in, the sign-in did not start here (IdP-initiated, not allowed), or anything else.
+ * them in, the sign-in did not start here (IdP-initiated, not allowed), it answers a sign-in this
+ * browser did not start (login CSRF), or anything else.
  */
-export type SamlRefusal = 'rejected' | 'idp_refused' | 'unsolicited';
+export type SamlRefusal = 'rejected' | 'idp_refused' | 'unsolicited' | 'unbound';
 
 /** Thrown for any response that does not validate: the ACS answers 401, never 500. The message is for the log. */
 export class SamlRejectedError extends Error {
@@ -89,8 +92,11 @@ export class SamlRejectedError extends Error {
 export interface SamlServiceProvider {
   /** Our SP metadata XML. */
   metadata(): string;
-  /** The URL that starts SP-initiated login at the IdP, carrying `relayState`. */
-  loginUrl(relayState: string): Promise<string>;
+  /**
+   * Starts SP-initiated login: the URL that takes the browser to the IdP, carrying `relayState`,
+   * and the id of the AuthnRequest it carries, which the answer names in InResponseTo.
+   */
+  loginRequest(relayState: string): Promise<{ url: string; requestId: string }>;
   /** Validates a POSTed SAMLResponse (signature, audience, time); throws SamlRejectedError. */
   validate(body: Record<string, string>): Promise<SamlIdentity>;
 }

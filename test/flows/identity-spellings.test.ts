@@ -19,7 +19,7 @@ const MOBILE = '+14155550102';
 function trustingIdentityProvider(): SamlServiceProvider {
   return {
     metadata: () => '<EntityDescriptor/>',
-    loginUrl: async () => 'https://idp.example.org/sso',
+    loginRequest: async () => ({ url: 'https://idp.example.org/sso', requestId: '_none' }),
     validate: async (body): Promise<SamlIdentity> => ({
       nameId: body.SAMLResponse ?? '',
       assertionId: randomUUID(),

@@ -120,7 +120,7 @@ describe('compose with session.store redis', () => {
       expect(await other.waitUntilReady(5_000)).toBe(true);
       const sp = composed.ports.saml;
       if (!sp) throw new Error('no SAML service provider');
-      const { id } = await authnRequestOf(await sp.loginUrl('/'), sp.metadata());
+      const { id } = await authnRequestOf((await sp.loginRequest('/')).url, sp.metadata());
       expect(await other.client.exists(`stepgate:saml:request:${id}`)).toBe(1);
       await other.client.del(`stepgate:saml:request:${id}`);
     } finally {

@@ -134,14 +134,15 @@ describe('SAML RelayState stays on our origin (SPEC §4)', () => {
 
   it.each(ATTACKS)('as sent to the IdP and as followed from the ACS: %j', async (attack) => {
     const gw = await flowGateway({ saml: sp });
-    const start = await request(gw.app).get(`${BASE}/saml/login?return_to=${encodeURIComponent(attack)}`);
+    const browser = request.agent(gw.app);
+    const start = await browser.get(`${BASE}/saml/login?return_to=${encodeURIComponent(attack)}`);
     expect(start.status).toBe(302);
     const { id, relayState } = await authnRequestOf(start.headers.location as string, metadata);
     expectOnOrigin(relayState, attack);
 
     // The IdP answers our request, with a RelayState of the attacker's choosing.
     const answer = await samlResponse({ nameId: 'ada@example.org' }, { metadata, inResponseTo: id });
-    const acs = await request(gw.app)
+    const acs = await browser
       .post(`${BASE}/saml/acs`)
       .type('form')
       .send({ SAMLResponse: answer, RelayState: attack });

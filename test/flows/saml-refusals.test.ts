@@ -11,7 +11,9 @@ import { BASE, flowGateway, jsonAgent, type Agent } from '../helpers/flow.js';
 import {
   ACS_URL,
   IDP_ENTITY_ID,
+  answerFor,
   answerTo,
+  authnRequestOf,
   assertionOf,
   decode,
   encode,
@@ -170,7 +172,8 @@ const REFUSED: [string, () => Promise<string>][] = [
 describe('refused SAML responses', () => {
   it('accepts the untouched response that the refused ones are made from', async () => {
     const gw = await flowGateway({ saml: sp });
-    const res = await postToAcs(jsonAgent(gw), await good());
+    const browser = jsonAgent(gw);
+    const res = await postToAcs(browser, await answerFor(browser, sp, ADA));
     expect(res.status).toBe(200);
     expect(res.body.next).toBe('done');
   });
@@ -272,8 +275,9 @@ describe('IdP-initiated responses (logins.saml.allow_idp_initiated)', () => {
 describe('replayed SAML responses', () => {
   it('accepts the answer to a request once: the request is used up with it', async () => {
     const gw = await flowGateway({ saml: sp });
-    const response = await good();
-    expect((await postToAcs(request(gw.app), response)).status).toBe(303);
+    const browser = request.agent(gw.app);
+    const response = await answerFor(browser, sp, ADA);
+    expect((await postToAcs(browser, response)).status).toBe(303);
     const replayed = await postToAcs(jsonAgent(gw), response);
     expect(replayed.status).toBe(401);
     expect(replayed.body).toEqual(REJECTED);
@@ -307,5 +311,89 @@ describe('replayed SAML responses', () => {
     const gw = await flowGateway({ saml: unsolicitedSp });
     expect((await postToAcs(request(gw.app), await unsolicited())).status).toBe(303);
     expect((await postToAcs(request(gw.app), await unsolicited())).status).toBe(303);
+  });
+});
+
+/**
+ * Login CSRF with a solicited response: an attacker starts a sign-in in their own browser, signs in
+ * at the IdP as themselves, keeps the signed answer, and makes a victim's browser post it. The
+ * answer is genuine and answers a request of ours; only the browser is wrong.
+ */
+describe('a response posted from a browser that did not start its sign-in', () => {
+  const UNBOUND = {
+    error: 'saml_unbound',
+    message: 'This sign-in was not started in this browser, or it took too long. Start signing in again.',
+  };
+
+  it("refuses the attacker's answer in the victim's browser, and signs the victim in as nobody", async () => {
+    const gw = await flowGateway({ saml: sp });
+    const warn = vi.spyOn(gw.ports.logger, 'warn');
+    onTestFinished(() => warn.mockRestore());
+    const attacker = request.agent(gw.app);
+    const mallory = { nameId: 'mallory@example.org', email: 'mallory@example.org', groups: [] };
+    const answer = await answerFor(attacker, sp, mallory);
+
+    const victim = jsonAgent(gw);
+    const res = await postToAcs(victim, answer);
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual(UNBOUND);
+    expect(warn).toHaveBeenCalledWith('SAML response refused', {
+      code: 'saml_unbound',
+      reason: expect.stringContaining('did not start'),
+    });
+    expect((await victim.get('/app')).status).toBe(401);
+    expect(gw.upstream.received).toHaveLength(0);
+  });
+
+  it("refuses it though the victim started a sign-in of their own, and the victim's own answer still works", async () => {
+    const gw = await flowGateway({ saml: sp });
+    const attacker = request.agent(gw.app);
+    const victim = jsonAgent(gw);
+    const mallory = { nameId: 'mallory@example.org', groups: [] };
+    const forged = await answerFor(attacker, sp, mallory);
+    const own = await answerFor(victim, sp, ADA);
+
+    expect((await postToAcs(victim, forged)).body).toEqual(UNBOUND);
+    const res = await postToAcs(victim, own);
+    expect(res.status).toBe(200);
+    expect((await victim.get('/app')).body.headers['x-stepgate-user']).toBe('ada@example.org');
+  });
+
+  it('refuses a binding cookie that the gateway did not make', async () => {
+    const gw = await flowGateway({ saml: sp });
+    const attacker = request.agent(gw.app);
+    const start = await attacker.get(`${BASE}/saml/login?return_to=/`);
+    const { id } = await authnRequestOf(start.headers.location as string, metadata);
+    const answer = await samlResponse({ nameId: 'mallory@example.org' }, { metadata, inResponseTo: id });
+    // What a sibling host could toss into the victim's browser: the right name, a made-up value.
+    const res = await request(gw.app)
+      .post(`${BASE}/saml/acs`)
+      .set('Accept', 'application/json')
+      .set('Cookie', `stepgate_session_saml_${id}=forged`)
+      .type('form')
+      .send({ SAMLResponse: answer, RelayState: '/' });
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual(UNBOUND);
+  });
+
+  it('sets the binding cookie for the ACS alone, and SameSite=None; Secure outside localhost', async () => {
+    const local = await flowGateway({ saml: sp });
+    const cookie = (await request(local.app).get(`${BASE}/saml/login`)).headers[
+      'set-cookie'
+    ] as unknown as string[];
+    const binding = cookie.find((line) => line.includes('_saml_'));
+    expect(binding).toMatch(/; Path=\/_stepgate\/saml\/acs;/);
+    expect(binding).toMatch(/HttpOnly/);
+    expect(binding).toMatch(/SameSite=Lax/);
+    expect(binding).not.toMatch(/Secure/);
+
+    const published = await flowGateway({
+      saml: sp,
+      config: { server: { public_url: 'https://sso.example.org' } },
+    });
+    const secure = (await request(published.app).get(`${BASE}/saml/login`)).headers[
+      'set-cookie'
+    ] as unknown as string[];
+    expect(secure.find((line) => line.includes('_saml_'))).toMatch(/Secure; SameSite=None/);
   });
 });

@@ -11,7 +11,7 @@ import {
   IDP_SSO_URL,
   SP_ENTITY_ID,
   SP_KEY,
-  answerTo,
+  answerFor,
   authnRequestOf,
   fixture,
   samlResponse,
@@ -43,7 +43,7 @@ async function signInWithSaml(
   user: SamlUser = ADA,
   knobs: Partial<ResponseKnobs> = {},
 ): Promise<{ next: string; redirect: string }> {
-  const res = await postToAcs(agent, await answerTo(sp, user, knobs), '/');
+  const res = await postToAcs(agent, await answerFor(agent, sp, user, knobs), '/');
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return res.body as { next: string; redirect: string };
 }
@@ -52,7 +52,7 @@ describe('signing in through SAML (SPEC §1.6)', () => {
   it('signs a federated user in without a challenge or a mobile prompt, and goes back to RelayState', async () => {
     const gw = await flowGateway({ saml: sp });
     const browser = request.agent(gw.app);
-    const res = await postToAcs(browser, await answerTo(sp, ADA), '/docs/intro?page=2');
+    const res = await postToAcs(browser, await answerFor(browser, sp, ADA), '/docs/intro?page=2');
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe('/docs/intro?page=2');
 
@@ -69,7 +69,8 @@ describe('signing in through SAML (SPEC §1.6)', () => {
   it('accepts a large response, such as one carrying many group claims', async () => {
     const gw = await flowGateway({ saml: sp });
     const groups = Array.from({ length: 60 }, (_, i) => `CN=Group number ${i},OU=Groups,DC=example,DC=org`);
-    const res = await postToAcs(request.agent(gw.app), await answerTo(sp, { ...ADA, groups }), '/');
+    const browser = request.agent(gw.app);
+    const res = await postToAcs(browser, await answerFor(browser, sp, { ...ADA, groups }), '/');
     expect(res.status).toBe(303);
   });
 
@@ -94,7 +95,8 @@ describe('signing in through SAML (SPEC §1.6)', () => {
   it('keeps RelayState on our own origin', async () => {
     const gw = await flowGateway({ saml: sp });
     for (const relayState of ['https://evil.example/x', '//evil.example/x', 'javascript:alert(1)']) {
-      const res = await postToAcs(request(gw.app), await answerTo(sp, ADA), relayState);
+      const browser = request.agent(gw.app);
+      const res = await postToAcs(browser, await answerFor(browser, sp, ADA), relayState);
       expect(res.status).toBe(303);
       expect(res.headers.location).toBe('/');
     }
@@ -122,11 +124,12 @@ describe('SAML service-provider routes (SPEC §4)', () => {
 
   it('accepts the answer to its own AuthnRequest once, and no answer to a request it never made', async () => {
     const gw = await flowGateway({ saml: sp });
-    const start = await request(gw.app).get(`${BASE}/saml/login?return_to=/docs`);
+    const browser = request.agent(gw.app);
+    const start = await browser.get(`${BASE}/saml/login?return_to=/docs`);
     const { id, relayState } = await authnRequestOf(start.headers.location as string, metadata);
 
     const answer = await samlResponse(ADA, { metadata, inResponseTo: id });
-    const res = await postToAcs(request(gw.app), answer, relayState ?? undefined);
+    const res = await postToAcs(browser, answer, relayState ?? undefined);
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe('/docs');
 
@@ -262,7 +265,7 @@ describe('with an SP key (logins.saml.sp_private_key, sp_certificate)', () => {
   it('signs in with an assertion the IdP encrypted to our certificate', async () => {
     const gw = await flowGateway({ saml: keyedSp });
     const browser = request.agent(gw.app);
-    const response = await answerTo(keyedSp, ADA, { encrypted: true });
+    const response = await answerFor(browser, keyedSp, ADA, { encrypted: true });
     const xml = Buffer.from(response, 'base64').toString('utf8');
     expect(xml).toContain('EncryptedAssertion');
     expect(xml).not.toContain('ada@example.org');

@@ -29,7 +29,7 @@ const CSP_PREFIX =
 
 const samlStub: SamlServiceProvider = {
   metadata: () => '<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata"/>',
-  loginUrl: async () => 'https://idp.example.org/sso',
+  loginRequest: async () => ({ url: 'https://idp.example.org/sso', requestId: '_stub' }),
   validate: async () => {
     throw new Error('not used');
   },

@@ -265,6 +265,33 @@ export async function answerTo(
   return samlResponse(user, { metadata, inResponseTo: id, ...knobs });
 }
 
+/** Anything that GETs like a supertest agent: the browser that will post the answer. */
+export interface Browser {
+  get(url: string): PromiseLike<{ status: number; headers: Record<string, unknown> }>;
+}
+
+/**
+ * The IdP's answer to the AuthnRequest that `browser` started at GET /saml/login, as a real
+ * sign-in goes: the gateway binds the request to that browser with a cookie (login CSRF), so the
+ * answer is accepted only when the same browser posts it.
+ */
+export async function answerFor(
+  browser: Browser,
+  sp: Pick<PassportSamlServiceProvider, 'metadata'>,
+  user: SamlUser,
+  knobs: Partial<ResponseKnobs> = {},
+  returnTo = '/',
+): Promise<string> {
+  const start = await browser.get(`${SERVER.base_path}/saml/login?return_to=${encodeURIComponent(returnTo)}`);
+  const location = start.headers.location;
+  if (start.status !== 302 || typeof location !== 'string') {
+    throw new Error(`GET /saml/login answered ${start.status}, not a redirect to the IdP`);
+  }
+  const metadata = sp.metadata();
+  const { id } = await authnRequestOf(location, metadata);
+  return samlResponse(user, { metadata, inResponseTo: id, ...knobs });
+}
+
 export const decode = (samlResponse: string): string => Buffer.from(samlResponse, 'base64').toString('utf8');
 export const encode = (xml: string): string => Buffer.from(xml, 'utf8').toString('base64');
 

@@ -2,6 +2,7 @@
  * SAML federation (SPEC §1.6, §4): SP metadata, SP-initiated login, and the assertion consumer.
  * A response that does not validate, or that was seen before, is a 401 page or JSON with a stable
  * code — never a 500 — and the reason goes to the log. RelayState is only ever a path on our own origin.
+ * A response answering one of our requests is accepted only from the browser that made it (binding.ts).
  */
 import express, { Router } from 'express';
 import { GatewayError, errors } from '../../errors.js';
@@ -14,7 +15,9 @@ import {
   type SamlServiceProvider,
 } from '../../ports.js';
 import type { UserType } from '../../../policies/types.js';
+import { secureCookies } from '../../http/session-cookie.js';
 import { completeSignIn } from '../login/complete.js';
+import { SamlBrowserBinding } from './binding.js';
 import type { Identity } from '../login/decide.js';
 
 const USER_TYPES: readonly UserType[] = ['standard', 'portal', 'external'];
@@ -47,7 +50,14 @@ const REFUSALS: Record<SamlRefusal, [code: string, message: string]> = {
     'saml_unsolicited',
     'Sign-in must start here, not at your identity provider. Start signing in again.',
   ],
+  unbound: [
+    'saml_unbound',
+    'This sign-in was not started in this browser, or it took too long. Start signing in again.',
+  ],
 };
+
+/** The browser has this long to come back from the IdP: as long as the IdP has to answer. */
+const BINDING_LIFETIME_MS = 60 * 60_000;
 
 function refused(error: SamlRejectedError): GatewayError {
   const [code, message] = REFUSALS[error.refusal];
@@ -57,14 +67,23 @@ function refused(error: SamlRejectedError): GatewayError {
 export function samlRoutes(ctx: GatewayContext, sp: SamlServiceProvider): Router {
   const router = Router();
   const { config, ports } = ctx;
+  const binding = new SamlBrowserBinding({
+    secret: config.session.secret,
+    cookieName: config.session.cookie_name,
+    path: `${config.server.base_path}${ACS_PATH}`,
+    secure: secureCookies(config.server.public_url),
+    maxAgeMs: BINDING_LIFETIME_MS,
+  });
 
   router.get('/saml/metadata', (_req, res) => {
     res.type('application/samlmetadata+xml').send(sp.metadata());
   });
 
   router.get('/saml/login', async (req, res) => {
-    const relayState = safeReturnTo(req.query.return_to, config.server.public_url);
-    res.set('Cache-Control', 'no-store').redirect(302, await sp.loginUrl(relayState));
+    const relayState = safeReturnTo(req.query.return_to, config.server);
+    const { url, requestId } = await sp.loginRequest(relayState);
+    binding.bind(res, requestId);
+    res.set('Cache-Control', 'no-store').redirect(302, url);
   });
 
   // The IdP posts here from its own origin: the signed response is the proof, not a CSRF token.
@@ -81,11 +100,23 @@ export function samlRoutes(ctx: GatewayContext, sp: SamlServiceProvider): Router
       ports.logger.warn('SAML response refused', { code: answer.code, reason: error.message });
       throw answer;
     });
+    // A response to one of our requests is accepted only from the browser that made the request.
+    // (One without InResponseTo got past validate() only because allow_idp_initiated is true.)
+    if (assertion.inResponseTo !== undefined) {
+      if (!binding.holds(req, assertion.inResponseTo)) {
+        ports.logger.warn('SAML response refused', {
+          code: 'saml_unbound',
+          reason: 'it answers a sign-in this browser did not start (no binding cookie for its InResponseTo)',
+        });
+        throw refused(new SamlRejectedError('unbound response', 'unbound'));
+      }
+      binding.release(res, assertion.inResponseTo);
+    }
     if (!(await ports.replayCache.remember(`saml:${assertion.assertionId}`, assertion.validUntil))) {
       ports.logger.warn('replayed SAML assertion refused', { user: assertion.nameId });
       throw replayed();
     }
-    const returnTo = safeReturnTo(fields.RelayState, config.server.public_url);
+    const returnTo = safeReturnTo(fields.RelayState, config.server);
     if (!(await completeSignIn(ctx, req, res, toIdentity(assertion), returnTo))) throw errors.accessDenied();
   });
 
