@@ -45,6 +45,8 @@ export interface SignedInUser {
   pendingMobile?: string | undefined;
   /** How the user confirmed: a method id, 'remembered_network', 'trusted_network' or 'skipped'. */
   confirmation?: string | undefined;
+  /** What a method's start keeps for checking the answer (a WebAuthn challenge); never shown. */
+  pendingChallenge?: { method: string; state: string } | undefined;
 }
 
 declare module 'express-session' {
@@ -52,8 +54,8 @@ declare module 'express-session' {
     auth?: SignedInUser;
     /** Where to go after sign-in and confirmation, already checked to be on our origin. */
     returnTo?: string;
-    /** An authenticator secret shown for enrollment, not yet proved by a code. */
-    pendingAuthenticatorSecret?: string;
+    /** A credential being set up in the settings (an authenticator secret shown), not yet proved. */
+    pendingEnrolment?: { method: string; state: string };
   }
 }
 

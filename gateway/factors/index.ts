@@ -1,22 +1,60 @@
-/** The confirmation methods, built once from the ports. */
+/**
+ * The confirmation methods, built once from the ports, and the registry the flows find them in.
+ * The order here is the order a challenge lists them in.
+ */
 import type { PolicySource } from '../context.js';
 import type { Ports } from '../ports.js';
-import { AuthenticatorFactor } from './authenticator/totp.js';
+import { AuthenticatorFactor } from './authenticator/index.js';
 import { CodeHasher, OneTimeCodes } from './codes.js';
 import { EmailCodeFactor } from './email/index.js';
 import { Lockout } from './lockout.js';
 import { SendLimits } from './send-limits.js';
 import { SmsCodeFactor } from './sms/index.js';
 import { TemporaryCodeFactor } from './temporary-code/index.js';
-import type { Factor, MethodId } from './types.js';
+import type { ConfirmationMethod, CredentialSummary, MethodCredentials, MethodId } from './types.js';
+
+/** A method and its credentials, for the flows that manage credentials. */
+export type CredentialMethod = ConfirmationMethod & { credentials: MethodCredentials };
+
+export class MethodRegistry {
+  private readonly byId: ReadonlyMap<MethodId, ConfirmationMethod>;
+
+  constructor(readonly all: readonly ConfirmationMethod[]) {
+    this.byId = new Map(all.map((method) => [method.id, method]));
+  }
+
+  /** The method a request names, if there is one by that id (`requested` is whatever was sent). */
+  get(requested: unknown): ConfirmationMethod | undefined {
+    return typeof requested === 'string' ? this.byId.get(requested) : undefined;
+  }
+
+  ids(): MethodId[] {
+    return this.all.map((method) => method.id);
+  }
+
+  /** The method by that id if it keeps credentials. */
+  withCredentialsById(requested: unknown): CredentialMethod | undefined {
+    return this.withCredentials().find((method) => method.id === requested);
+  }
+
+  /** The methods that keep credentials (an authenticator app, passkeys). */
+  withCredentials(): CredentialMethod[] {
+    return this.all.filter((method): method is CredentialMethod => method.credentials !== undefined);
+  }
+
+  /** Every credential the user holds, method by method in registry order. */
+  async credentialsOf(user: string): Promise<CredentialSummary[]> {
+    const lists = await Promise.all(this.withCredentials().map((method) => method.credentials.list(user)));
+    return lists.flat();
+  }
+}
 
 export interface Factors {
-  byId: Readonly<Record<MethodId, Factor>>;
+  methods: MethodRegistry;
   codes: OneTimeCodes;
   hasher: CodeHasher;
   limits: SendLimits;
   lockout: Lockout;
-  authenticator: AuthenticatorFactor;
 }
 
 export function buildFactors(ports: Ports, policy: PolicySource, codeSecret: string): Factors {
@@ -24,12 +62,22 @@ export function buildFactors(ports: Ports, policy: PolicySource, codeSecret: str
   const codes = new OneTimeCodes({ store: ports.store, clock: ports.clock, hasher });
   const limits = new SendLimits({ limiter: ports.limiter, clock: ports.clock, policy });
   const lockout = new Lockout({ limiter: ports.limiter, clock: ports.clock, policy });
-  const authenticator = new AuthenticatorFactor({ store: ports.store, clock: ports.clock });
-  const byId: Record<MethodId, Factor> = {
-    sms: new SmsCodeFactor({ codes, sms: ports.sms, policy, limits }),
-    email: new EmailCodeFactor({ codes, email: ports.email, policy, limits }),
-    authenticator,
-    temporary_code: new TemporaryCodeFactor({ store: ports.store, clock: ports.clock, hasher }),
+  const methods = new MethodRegistry([
+    new SmsCodeFactor({ codes, sms: ports.sms, policy, limits }),
+    new EmailCodeFactor({ codes, email: ports.email, policy, limits }),
+    new AuthenticatorFactor({ store: ports.store, clock: ports.clock }),
+    new TemporaryCodeFactor({ store: ports.store, clock: ports.clock, hasher }),
+  ]);
+  return { methods, codes, hasher, limits, lockout };
+}
+
+/** A credential in the JSON of the settings, the admin API and the sidecar API. */
+export function credentialJson(credential: CredentialSummary) {
+  return {
+    id: credential.id,
+    method: credential.method,
+    name: credential.name,
+    created_at: credential.createdAt.toISOString(),
+    last_used_at: credential.lastUsedAt?.toISOString() ?? null,
   };
-  return { byId, codes, hasher, limits, lockout, authenticator };
 }

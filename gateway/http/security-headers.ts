@@ -11,7 +11,8 @@
  *   the socket is TLS, or a trusted proxy says so in X-Forwarded-Proto. Over plain HTTP it would
  *   be ignored anyway, and on a localhost demo it would pin the browser to HTTPS for a year.
  */
-import type { IncomingMessage } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import helmet, { strictTransportSecurity } from 'helmet';
@@ -33,6 +34,18 @@ export const CONTENT_SECURITY_POLICY = {
   'frame-ancestors': ["'none'"],
   'style-src': [...STYLE_HASHES],
 };
+
+/**
+ * Lets this one response run the scripts that carry the returned nonce (a passkey page needs the
+ * browser's WebAuthn API): every other page keeps running none at all.
+ */
+export function allowScripts(res: ServerResponse): string {
+  const nonce = randomBytes(16).toString('base64');
+  const policy = res.getHeader('content-security-policy');
+  if (typeof policy !== 'string') throw new Error('security headers are set before any page is rendered');
+  res.setHeader('content-security-policy', `${policy};script-src 'nonce-${nonce}'`);
+  return nonce;
+}
 
 /** Whether the request reached us over HTTPS, as far as we can know. */
 export function arrivedOverHttps(req: IncomingMessage, options: SecurityHeaderOptions): boolean {

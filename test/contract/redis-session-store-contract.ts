@@ -55,7 +55,7 @@ export function describeRedisSessionStore(name: string, redis: SessionRedis): vo
     const sealer = (fill: number) => new SessionSealer(new SealingKey(Buffer.alloc(32, fill)), silentLogger);
     const secrets = {
       auth: { user: 'alice', sourceMobile: '+14155550123', pendingMobile: '+447400123456' },
-      pendingAuthenticatorSecret: 'JBSWY3DPEHPK3PXP',
+      pendingEnrolment: { method: 'authenticator', state: 'JBSWY3DPEHPK3PXP' },
     };
     const withSecrets = (): SessionData =>
       ({ ...sessionData('alice'), ...secrets }) as unknown as SessionData;

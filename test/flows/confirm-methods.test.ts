@@ -58,7 +58,7 @@ describe('each way to confirm works (SPEC §1.1)', () => {
     const enrolled = await first.agent
       .post(`${BASE}/settings/authenticator`)
       .send({ code: totpAt(secret, gw.clock.now()) });
-    expect(enrolled.body).toEqual({ enrolled: true });
+    expect(enrolled.body).toMatchObject({ enrolled: true, credential: { method: 'authenticator' } });
     await signOut(first.agent);
 
     // A new network: the remembered one is revoked, as a help desk would.

@@ -169,6 +169,7 @@ describe('what the sidecar and the gateway know alike', () => {
       configured: false,
       mobile: false,
       authenticator: false,
+      credentials: [],
     });
     expect((await configured('?mobile=%2B12015550199')).configured).toBe(true);
     expect((await configured('?mobile=not-a-number')).configured).toBe(false);
@@ -183,6 +184,7 @@ describe('what the sidecar and the gateway know alike', () => {
       configured: true,
       mobile: false,
       authenticator: true,
+      credentials: ['authenticator'],
     });
   });
 });

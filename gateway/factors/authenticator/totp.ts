@@ -6,9 +6,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import QRCode from 'qrcode';
 import { HOTP, Secret, TOTP } from 'otpauth';
-import type { Clock, Store } from '../../ports.js';
 import { cleanCode } from '../codes.js';
-import type { Factor, Subject, VerifyResult } from '../types.js';
 
 // Apps ignore or mishandle anything but these defaults (Google Authenticator ignores `algorithm`
 // and `digits` entirely), so they are fixed rather than configurable.
@@ -18,7 +16,7 @@ const PERIOD_SECONDS = 30;
 const WINDOW_STEPS = 1;
 /** RFC 4226 §4: a shared secret of at least 128 bits; we issue 160. */
 const SECRET_BYTES = 20;
-const MIN_SECRET_BYTES = 16;
+export const MIN_SECRET_BYTES = 16;
 
 const CODE_PATTERN = new RegExp(`^\\d{${DIGITS}}$`);
 
@@ -68,38 +66,4 @@ export function matchingStep(secret: string, code: string, now: Date): number | 
     if (timingSafeEqual(expected, given)) matched = step;
   }
   return matched;
-}
-
-export class AuthenticatorFactor implements Factor {
-  readonly id = 'authenticator' as const;
-
-  constructor(private readonly deps: { store: Store; clock: Clock }) {}
-
-  /** No enrolled authenticator is `no_code`; a wrong, expired or already used code is `invalid_code`. */
-  async verify(subject: Subject, code: string): Promise<VerifyResult> {
-    const { store, clock } = this.deps;
-    const record = await store.getAuthenticator(subject.user);
-    if (!record) return { ok: false, reason: 'no_code' };
-    const step = matchingStep(record.secret, code, clock.now());
-    if (step === undefined) return { ok: false, reason: 'invalid_code' };
-    // The store records the step atomically, so of two requests racing with one code only one wins,
-    // and a code from an older step than one already used is refused.
-    if (!(await store.useAuthenticatorStep(subject.user, step))) return { ok: false, reason: 'invalid_code' };
-    return { ok: true };
-  }
-
-  /**
-   * Saves `secret` for `user` only when `code` proves the app holds it, replacing any earlier
-   * authenticator. The step of that code is recorded, so it cannot also answer a challenge.
-   */
-  async enroll(user: string, secret: string, code: string): Promise<boolean> {
-    if (Secret.fromBase32(secret).bytes.length < MIN_SECRET_BYTES) {
-      throw new Error(`authenticator: a secret must hold at least ${MIN_SECRET_BYTES} bytes`);
-    }
-    const now = this.deps.clock.now();
-    const step = matchingStep(secret, code, now);
-    if (step === undefined) return false;
-    await this.deps.store.saveAuthenticator({ user, secret, createdAt: now, lastUsedStep: step });
-    return true;
-  }
 }

@@ -1,15 +1,25 @@
 /** Email code: the default method for everyone without a verified mobile (SPEC §1.1, §1.3). */
+import type { PolicyDocument } from '../../../policies/schema.js';
 import { errors } from '../../errors.js';
 import type { PolicySource } from '../../context.js';
 import type { EmailSender } from '../../ports.js';
 import type { OneTimeCodes } from '../codes.js';
+import { MISSING_CODE, readCode, sentCodeView } from '../code-view.js';
 import { maskEmail } from '../mask.js';
 import { emailCodeMessage } from '../messages.js';
 import type { SendLimits } from '../send-limits.js';
-import type { Factor, Subject } from '../types.js';
+import type { ConfirmationMethod, Started, Subject, UserFacts } from '../types.js';
 
-export class EmailCodeFactor implements Factor {
-  readonly id = 'email' as const;
+/** The permission that keeps email on offer for a user with a verified mobile (SPEC §1.3). */
+export const EMAIL_PERMISSION = 'email_identity_confirmation';
+
+export class EmailCodeFactor implements ConfirmationMethod<string> {
+  readonly id = 'email';
+  readonly label = 'Email';
+  readonly lasting = true;
+  readonly answeredWithCode = true;
+  readonly missingAnswer = MISSING_CODE;
+  readonly view = sentCodeView(this.id, { send: 'Email a code to', field: 'Code from the email' });
 
   constructor(
     private readonly deps: {
@@ -20,7 +30,23 @@ export class EmailCodeFactor implements Factor {
     },
   ) {}
 
-  async start(subject: Subject): Promise<{ destination: string }> {
+  /**
+   * No verified mobile means email; a verified mobile means no email unless the user holds
+   * `email_identity_confirmation`. Users cannot change this themselves, only policy does.
+   */
+  offered(facts: UserFacts, policy: PolicyDocument): boolean {
+    return (
+      policy.methods.email.enabled &&
+      facts.email !== undefined &&
+      (!facts.mobile || facts.permissions.has(EMAIL_PERMISSION))
+    );
+  }
+
+  describe(facts: UserFacts) {
+    return facts.email ? { destination: maskEmail(facts.email) } : {};
+  }
+
+  async start(subject: Subject): Promise<Started> {
     if (!subject.email)
       throw errors.badRequest('invalid_method', 'There is no email address on your account.');
     await this.deps.limits.take('email', subject.user);
@@ -35,7 +61,11 @@ export class EmailCodeFactor implements Factor {
       length: settings.length,
     });
     await this.deps.email.sendEmail(emailCodeMessage(subject.email, code, settings.lifetime));
-    return { destination: maskEmail(subject.email) };
+    return { shown: { destination: maskEmail(subject.email) } };
+  }
+
+  readAnswer(body: unknown): string | undefined {
+    return readCode(body);
   }
 
   verify(subject: Subject, code: string) {

@@ -1,21 +1,37 @@
-/** SMS code to the verified mobile number, within the hard send limit (SPEC §1.1, §1.5). */
+/** SMS code to the verified mobile number, within the hard send limit (SPEC §1.1, §1.3, §1.5). */
 import { errors } from '../../errors.js';
 import type { PolicySource } from '../../context.js';
 import type { SmsSender } from '../../ports.js';
 import type { OneTimeCodes } from '../codes.js';
+import { MISSING_CODE, readCode, sentCodeView } from '../code-view.js';
 import { maskPhone } from '../mask.js';
 import { smsCodeText } from '../messages.js';
 import type { SendLimits } from '../send-limits.js';
-import type { Factor, Subject } from '../types.js';
+import type { ConfirmationMethod, Started, Subject, UserFacts } from '../types.js';
+import type { PolicyDocument } from '../../../policies/schema.js';
 
-export class SmsCodeFactor implements Factor {
-  readonly id = 'sms' as const;
+export class SmsCodeFactor implements ConfirmationMethod<string> {
+  readonly id = 'sms';
+  readonly label = 'Text message';
+  readonly lasting = true;
+  readonly answeredWithCode = true;
+  readonly missingAnswer = MISSING_CODE;
+  readonly view = sentCodeView(this.id, { send: 'Text a code to', field: 'Code from the text message' });
 
   constructor(
     private readonly deps: { codes: OneTimeCodes; sms: SmsSender; policy: PolicySource; limits: SendLimits },
   ) {}
 
-  async start(subject: Subject): Promise<{ destination: string }> {
+  /** A verified mobile means SMS (the facts hold no mobile when SMS is off or the number is this sign-in's). */
+  offered(facts: UserFacts, policy: PolicyDocument): boolean {
+    return policy.methods.sms.enabled && facts.mobile !== undefined;
+  }
+
+  describe(facts: UserFacts) {
+    return facts.mobile ? { destination: maskPhone(facts.mobile) } : {};
+  }
+
+  async start(subject: Subject): Promise<Started> {
     if (!subject.mobile)
       throw errors.badRequest('invalid_method', 'There is no verified mobile number on your account.');
     const settings = this.deps.policy.current().document.identity_confirmation.code;
@@ -27,7 +43,11 @@ export class SmsCodeFactor implements Factor {
       maxAttempts: settings.max_attempts,
       length: settings.length,
     });
-    return { destination: maskPhone(subject.mobile) };
+    return { shown: { destination: maskPhone(subject.mobile) } };
+  }
+
+  readAnswer(body: unknown): string | undefined {
+    return readCode(body);
   }
 
   verify(subject: Subject, code: string) {

@@ -2,9 +2,11 @@
  * Temporary verification code from a help desk (SPEC §1.9): usable until it expires (not single
  * use), one active per user, kept only as a keyed hash. Issuing lives with the help-desk tools.
  */
+import type { PolicyDocument } from '../../../policies/schema.js';
 import type { Clock, Store } from '../../ports.js';
 import { cleanCode, newNumericCode, type CodeHasher } from '../codes.js';
-import type { Factor, Subject, VerifyResult } from '../types.js';
+import { MISSING_CODE, readCode, typedCodeView } from '../code-view.js';
+import type { ConfirmationMethod, Subject, UserFacts, VerifyResult } from '../types.js';
 
 /** Eight digits: easy to read out over the phone, and 10^8 guesses against a lockout after ten. */
 export const TEMPORARY_CODE_LENGTH = 8;
@@ -14,10 +16,30 @@ export function newTemporaryCode(): string {
   return newNumericCode(TEMPORARY_CODE_LENGTH);
 }
 
-export class TemporaryCodeFactor implements Factor {
-  readonly id = 'temporary_code' as const;
+export class TemporaryCodeFactor implements ConfirmationMethod<string> {
+  readonly id = 'temporary_code';
+  readonly label = 'Temporary code from your help desk';
+  /** It expires: a user who declines a mobile number needs a way that lasts (SPEC §1.4). */
+  readonly lasting = false;
+  readonly answeredWithCode = true;
+  readonly successTrigger = 'TemporaryCode' as const;
+  readonly missingAnswer = MISSING_CODE;
+  readonly view = typedCodeView('Temporary code from your help desk');
 
   constructor(private readonly deps: { store: Store; clock: Clock; hasher: CodeHasher }) {}
+
+  /** Wherever the user has an active one. */
+  offered(facts: UserFacts, policy: PolicyDocument): boolean {
+    return policy.methods.temporary_code.enabled && facts.hasTemporaryCode;
+  }
+
+  describe() {
+    return {};
+  }
+
+  readAnswer(body: unknown): string | undefined {
+    return readCode(body);
+  }
 
   async verify(subject: Subject, input: string): Promise<VerifyResult> {
     const active = await this.deps.store.getActiveTemporaryCode(subject.user, this.deps.clock.now());

@@ -1,7 +1,8 @@
 /**
- * The challenge itself, apart from HTTP: which methods are offered, sending a code, checking one.
- * The gateway's pages and the IdP sidecar API both run on these, so limits, lockouts and history
- * are the same whichever door a person came through.
+ * The challenge itself, apart from HTTP: which methods are offered, starting one, checking an
+ * answer. The gateway's pages and the IdP sidecar API both run on these, so limits, lockouts and
+ * history are the same whichever door a person came through. Methods are found in the registry
+ * and known only by their interface (factors/types.ts).
  */
 import type { GatewayError } from '../../errors.js';
 import { errors, isGatewayError } from '../../errors.js';
@@ -12,9 +13,8 @@ import type { SignedInUser } from '../../sessions.js';
 import type { PolicySource } from '../../context.js';
 import type { Factors } from '../../factors/index.js';
 import { isLockedError } from '../../factors/lockout.js';
-import { maskEmail, maskPhone } from '../../factors/mask.js';
-import { METHOD_IDS, type MethodId, type VerifyFailure } from '../../factors/types.js';
-import { offeredMethods, saveVerifiedMobile, userFacts, type UserFacts } from './methods.js';
+import type { ConfirmationMethod, OfferedMethod, VerifyFailure } from '../../factors/types.js';
+import { challengeFacts, offeredMethods, saveVerifiedMobile, userFacts, type UserFacts } from './methods.js';
 
 export interface FlowDeps {
   ports: Ports;
@@ -22,56 +22,57 @@ export interface FlowDeps {
   factors: Factors;
 }
 
-export interface OfferedMethod {
-  id: MethodId;
-  destination?: string | undefined;
-}
+export type { OfferedMethod } from '../../factors/types.js';
 
 export function failureError(failure: VerifyFailure): GatewayError {
   if (failure.reason === 'invalid_code') {
     const left = failure.attemptsLeft;
     const message =
-      left === undefined
+      failure.message ??
+      (left === undefined
         ? 'That code is not right. Check it and try again.'
-        : `That code is not right. You have ${left} attempt${left === 1 ? '' : 's'} left with this code.`;
+        : `That code is not right. You have ${left} attempt${left === 1 ? '' : 's'} left with this code.`);
     return errors.badRequest('invalid_code', message, left === undefined ? {} : { attempts_left: left });
   }
   const message =
-    failure.reason === 'code_void'
+    failure.message ??
+    (failure.reason === 'code_void'
       ? 'That code can no longer be used after too many wrong attempts. Request a new code.'
-      : 'There is no active code. Request a new code.';
+      : 'There is no active code. Request a new code.');
   return errors.badRequest('invalid_code', message, { attempts_left: 0 });
 }
 
-export function describeMethods(facts: UserFacts, methods: readonly MethodId[]): OfferedMethod[] {
-  return methods.map((id) => {
-    if (id === 'sms' && facts.mobile) return { id, destination: maskPhone(facts.mobile) };
-    if (id === 'email' && facts.email) return { id, destination: maskEmail(facts.email) };
-    return { id };
-  });
+export function describeMethods(facts: UserFacts, methods: readonly ConfirmationMethod[]): OfferedMethod[] {
+  return methods.map((method) => ({ id: method.id, ...method.describe(facts) }));
 }
 
 export async function currentChallenge(deps: FlowDeps, auth: SignedInUser) {
   const policy = deps.policy.current();
-  const facts = await userFacts(auth, policy, deps.ports);
-  const methods = offeredMethods(facts, policy, { mobileProvedThisSignIn: auth.mobileProvedThisSignIn });
+  const { methods: registry } = deps.factors;
+  const options = { mobileProvedThisSignIn: auth.mobileProvedThisSignIn };
+  const facts = challengeFacts(
+    await userFacts(auth, policy, { ...deps.ports, methods: registry }),
+    policy,
+    options,
+  );
+  const methods = offeredMethods(registry, facts, policy, options);
   return { facts, methods, offered: describeMethods(facts, methods) };
 }
 
-/** The method a request names, if this challenge offers it (and, for sending, if it delivers codes). */
+/** The method a request names, if this challenge offers it (and, for starting, if it has a start). */
 export async function pickMethod(
   deps: FlowDeps,
   auth: SignedInUser,
   requested: unknown,
-  needsDelivery: boolean,
+  needsStart: boolean,
 ) {
   const { facts, methods } = await currentChallenge(deps, auth);
-  const usable = methods.filter((id) => !needsDelivery || deps.factors.byId[id].start);
-  const method = METHOD_IDS.find((id) => id === requested);
-  if (!method || !usable.includes(method)) {
+  const usable = methods.filter((method) => !needsStart || method.start);
+  const method = usable.find((candidate) => candidate.id === requested);
+  if (!method) {
     throw errors.badRequest(
       'invalid_method',
-      `Choose one of the offered methods: ${usable.join(', ') || 'none'}.`,
+      `Choose one of the offered methods: ${usable.map((m) => m.id).join(', ') || 'none'}.`,
     );
   }
   return { facts, method };
@@ -119,18 +120,23 @@ export async function deliveryRefusal(
   return deliveryFailure(DeliveryError.transient(error));
 }
 
-/** POST /confirm/send: a code by SMS or email, within the send limits, while not locked. */
+/**
+ * POST /confirm/send: the method starts its challenge (a code by SMS or email within the send
+ * limits, a WebAuthn challenge), while the user is not locked. What it keeps for the answer goes
+ * with the returned sign-in state, which the caller saves.
+ */
 export async function sendChallengeCode(deps: FlowDeps, auth: SignedInUser, requested: unknown) {
   const { facts, method } = await pickMethod(deps, auth, requested, true);
-  await guardLocked(deps, auth, method);
-  let destination: string;
+  await guardLocked(deps, auth, method.id);
+  let started;
   try {
-    ({ destination } = await deps.factors.byId[method].start!(facts));
+    started = await method.start!(facts);
   } catch (error) {
-    throw await deliveryRefusal(deps, auth, method, error);
+    throw await deliveryRefusal(deps, auth, method.id, error);
   }
-  await recordAttempt(deps.ports, auth, { method, status: 'Initiated' });
-  return { method, destination };
+  await recordAttempt(deps.ports, auth, { method: method.id, status: 'Initiated' });
+  const pending = started.state === undefined ? undefined : { method: method.id, state: started.state };
+  return { method, shown: started.shown, auth: { ...auth, pendingChallenge: pending } };
 }
 
 /** A wrong answer: recorded, counted toward the lockout, and refused (423 when it locked the user). */
@@ -158,22 +164,36 @@ export async function verifyChallengeCode(
   deps: FlowDeps,
   auth: SignedInUser,
   requested: unknown,
-  code: string | undefined,
+  body: unknown,
 ): Promise<SignedInUser> {
   const { facts, method } = await pickMethod(deps, auth, requested, false);
-  if (!code) throw errors.badRequest('invalid_request', 'Enter the code.');
-  await guardLocked(deps, auth, method);
-  const result = await deps.factors.byId[method].verify(facts, code);
-  if (!result.ok) return refuseAnswer(deps, auth, method, result);
+  const answer = method.readAnswer(body);
+  if (answer === undefined) throw errors.badRequest('invalid_request', method.missingAnswer);
+  await guardLocked(deps, auth, method.id);
+  const pending = auth.pendingChallenge?.method === method.id ? auth.pendingChallenge.state : undefined;
+  const result = await method.verify(facts, answer, pending);
+  if (!result.ok) return refuseAnswer(deps, auth, method.id, result);
   const { ports } = deps;
   const now = ports.clock.now();
   await deps.factors.lockout.recordSuccess(auth.user);
   if (auth.pendingMobile) await saveVerifiedMobile(ports.store, auth.user, auth.pendingMobile, now);
-  await ports.store.rememberNetwork(auth.user, deps.policy.current().networkOf(auth.sourceIp), method, now);
+  await ports.store.rememberNetwork(
+    auth.user,
+    deps.policy.current().networkOf(auth.sourceIp),
+    method.id,
+    now,
+  );
   await recordAttempt(ports, auth, {
-    method,
+    method: method.id,
     status: 'Succeeded',
-    trigger: method === 'temporary_code' ? 'TemporaryCode' : auth.trigger,
+    trigger: method.successTrigger ?? auth.trigger,
   });
-  return { ...auth, stage: 'confirmed', challengeDue: false, confirmation: method, pendingMobile: undefined };
+  return {
+    ...auth,
+    stage: 'confirmed',
+    challengeDue: false,
+    confirmation: method.id,
+    pendingMobile: undefined,
+    pendingChallenge: undefined,
+  };
 }

@@ -1,22 +1,18 @@
 /**
- * Which methods a challenge offers (SPEC §1.3 and §1.10):
- * - a verified mobile means SMS, and no email unless the user holds `email_identity_confirmation`;
- * - no verified mobile means email;
- * - the authenticator and a temporary code wherever the user has them.
+ * Which methods a challenge offers (SPEC §1.3 and §1.10). Each method states its own rule
+ * (factors/<method>/: `offered`); what is decided here is what they all see:
+ * - the mobile number a challenge may use: none when SMS is off, or when it was registered in
+ *   this very sign-in (so the SMS and email rules read "no verified mobile");
+ * - the methods the policy rule allows (`methods:`), and those the client can present.
  * Worked out afresh at every challenge, so a new assignment or a removed phone applies at once.
  */
 import type { CompiledPolicy } from '../../../policies/compile.js';
 import type { Clock, Store } from '../../ports.js';
 import type { SignedInUser } from '../../sessions.js';
-import type { MethodId, Subject } from '../../factors/types.js';
+import type { MethodRegistry } from '../../factors/index.js';
+import type { ConfirmationMethod, UserFacts } from '../../factors/types.js';
 
-export const EMAIL_PERMISSION = 'email_identity_confirmation';
-
-export interface UserFacts extends Subject {
-  hasAuthenticator: boolean;
-  hasTemporaryCode: boolean;
-  permissions: ReadonlySet<string>;
-}
+export type { UserFacts } from '../../factors/types.js';
 
 /**
  * The verified mobile: one proved by SMS here, else the number from the users file or directory,
@@ -45,12 +41,12 @@ export async function saveVerifiedMobile(store: Store, user: string, phone: stri
 export async function userFacts(
   auth: SignedInUser,
   policy: CompiledPolicy,
-  deps: { store: Store; clock: Clock },
+  deps: { store: Store; clock: Clock; methods: MethodRegistry },
 ): Promise<UserFacts> {
   const { store, clock } = deps;
-  const [mobile, authenticator, temporary, assigned] = await Promise.all([
+  const [mobile, credentials, temporary, assigned] = await Promise.all([
     verifiedMobile(store, auth.user, auth.sourceMobile),
-    store.getAuthenticator(auth.user),
+    deps.methods.credentialsOf(auth.user),
     store.getActiveTemporaryCode(auth.user, clock.now()),
     store.listPermissionSetAssignments(auth.user),
   ]);
@@ -63,29 +59,41 @@ export async function userFacts(
     user: auth.user,
     email: auth.email,
     mobile,
-    hasAuthenticator: authenticator !== undefined,
+    credentials,
     hasTemporaryCode: temporary !== undefined,
     permissions,
   };
 }
 
-/**
- * `mobileProvedThisSignIn`: a number registered during this very sign-in, before it was
- * confirmed, cannot confirm it — or a stolen password alone would be enough.
- */
+export interface OfferOptions {
+  /**
+   * A number registered during this very sign-in, before it was confirmed, cannot confirm it —
+   * or a stolen password alone would be enough.
+   */
+  mobileProvedThisSignIn?: boolean | undefined;
+  /** The methods the policy rule allows (`then: confirm` with `methods:`); any when absent. */
+  allowed?: readonly string[] | undefined;
+  /** The methods the client can present (an IdP's authenticator); any when absent. */
+  presentable?: readonly string[] | undefined;
+}
+
+/** The facts every method's rule reads: no usable mobile when SMS is off or the number is this sign-in's. */
+export function challengeFacts(facts: UserFacts, policy: CompiledPolicy, options: OfferOptions): UserFacts {
+  const usable = !options.mobileProvedThisSignIn && policy.document.methods.sms.enabled;
+  return usable ? facts : { ...facts, mobile: undefined };
+}
+
 export function offeredMethods(
+  methods: MethodRegistry,
   facts: UserFacts,
   policy: CompiledPolicy,
-  options: { mobileProvedThisSignIn?: boolean } = {},
-): MethodId[] {
-  const methods = policy.document.methods;
-  // With SMS switched off a mobile number cannot be used, so the user is treated as having none.
-  const mobile = options.mobileProvedThisSignIn || !methods.sms.enabled ? undefined : facts.mobile;
-  const offered: MethodId[] = [];
-  if (methods.sms.enabled && mobile) offered.push('sms');
-  if (methods.email.enabled && facts.email && (!mobile || facts.permissions.has(EMAIL_PERMISSION)))
-    offered.push('email');
-  if (methods.authenticator.enabled && facts.hasAuthenticator) offered.push('authenticator');
-  if (methods.temporary_code.enabled && facts.hasTemporaryCode) offered.push('temporary_code');
-  return offered;
+  options: OfferOptions = {},
+): ConfirmationMethod[] {
+  const seen = challengeFacts(facts, policy, options);
+  return methods.all.filter(
+    (method) =>
+      (options.allowed === undefined || options.allowed.includes(method.id)) &&
+      (options.presentable === undefined || options.presentable.includes(method.id)) &&
+      method.offered(seen, policy.document),
+  );
 }

@@ -1,7 +1,8 @@
 /**
  * The challenge pages and their JSON twins (SPEC §4): GET /confirm lists the offered methods,
- * POST /confirm/send delivers a code, POST /confirm/verify checks one. The rules live in
- * challenge.ts, shared with the sidecar API; this file is HTTP only.
+ * POST /confirm/send starts one (a code sent, a WebAuthn challenge), POST /confirm/verify checks
+ * an answer of the method's own shape. The rules live in challenge.ts, shared with the sidecar
+ * API; what each method shows is its own (factors/<method>/); this file is HTTP only.
  */
 import { Router, type Request, type Response } from 'express';
 import { GatewayError, isGatewayError } from '../../errors.js';
@@ -9,11 +10,11 @@ import { wantsJson } from '../../http/negotiate.js';
 import { rotateSession, type SignedInUser } from '../../sessions.js';
 import type { GatewayContext } from '../../context.js';
 import type { Factors } from '../../factors/index.js';
-import type { MethodId } from '../../factors/types.js';
 import { nextStep } from '../next-step.js';
 import { field, requireSignedIn } from '../guards.js';
+import { pageContext } from '../page-context.js';
 import { currentChallenge, sendChallengeCode, verifyChallengeCode, type FlowDeps } from './challenge.js';
-import { confirmPage, enterCodePage } from './pages.js';
+import { confirmPage, type Offer } from './pages.js';
 
 export { failureError } from './challenge.js';
 
@@ -27,21 +28,32 @@ function requireConfirming(req: Request): SignedInUser {
 
 export function confirmRoutes(ctx: GatewayContext, factors: Factors): Router {
   const router = Router();
-  const { basePath } = ctx;
   const deps: FlowDeps = { ports: ctx.ports, policy: ctx.policy, factors };
 
-  /** A browser sees the page again with the error; an API client gets the JSON error. */
-  async function showError(req: Request, res: Response, error: unknown, method?: MethodId) {
+  async function offers(auth: SignedInUser): Promise<Offer[]> {
+    const { methods, offered } = await currentChallenge(deps, auth);
+    return methods.map((method, i) => ({ method, offered: offered[i] ?? { id: method.id } }));
+  }
+
+  function sendPage(res: Response, status: number, html: string) {
+    res.status(status).set('Cache-Control', 'no-store').type('html').send(html);
+  }
+
+  /**
+   * A browser sees the page again with the error: the method's own answer page where it has one
+   * (the code field, after a wrong code), else the challenge page. An API client gets the JSON error.
+   */
+  async function showError(req: Request, res: Response, error: unknown, requested?: string) {
     if (!isGatewayError(error) || wantsJson(req) || !req.session.auth) throw error;
-    const csrf = ctx.csrfToken(req);
     const auth = req.session.auth;
-    const challenge = auth.stage === 'confirming' ? await currentChallenge(deps, auth) : undefined;
-    res.status(error.status).set('Cache-Control', 'no-store').type('html');
-    const destination = challenge?.offered.find((m) => m.id === method)?.destination;
-    if ((method === 'sms' || method === 'email') && destination && error.code === 'invalid_code') {
-      return void res.send(enterCodePage({ basePath, csrf, method, destination, error: error.message }));
-    }
-    res.send(confirmPage({ basePath, csrf, methods: challenge?.offered ?? [], error: error.message }));
+    const listed = auth.stage === 'confirming' ? await offers(auth) : [];
+    const page = pageContext(ctx, req, res);
+    const offer = listed.find((o) => o.method.id === requested);
+    const answer =
+      offer && error.code === 'invalid_code'
+        ? offer.method.view.answer?.(page, { destination: offer.offered.destination, error: error.message })
+        : undefined;
+    sendPage(res, error.status, answer ?? confirmPage({ page, offers: listed, error: error.message }));
   }
 
   router.get('/confirm', async (req, res) => {
@@ -51,40 +63,30 @@ export function confirmRoutes(ctx: GatewayContext, factors: Factors): Router {
       if (wantsJson(req)) return void res.json({ methods: [], ...step });
       return void res.redirect(303, step.redirect);
     }
-    const { offered } = await currentChallenge(deps, auth);
-    if (wantsJson(req)) return void res.json({ methods: offered });
-    res
-      .set('Cache-Control', 'no-store')
-      .type('html')
-      .send(confirmPage({ basePath, csrf: ctx.csrfToken(req), methods: offered }));
+    const listed = await offers(auth);
+    if (wantsJson(req)) return void res.json({ methods: listed.map((o) => o.offered) });
+    sendPage(res, 200, confirmPage({ page: pageContext(ctx, req, res), offers: listed }));
   });
 
   router.post('/confirm/send', async (req, res) => {
     try {
-      const auth = requireConfirming(req);
-      const { method, destination } = await sendChallengeCode(deps, auth, field(req.body, 'method'));
-      if (wantsJson(req)) return void res.json({ sent: true, destination });
-      res
-        .set('Cache-Control', 'no-store')
-        .type('html')
-        .send(
-          enterCodePage({
-            basePath,
-            csrf: ctx.csrfToken(req),
-            method: method as 'sms' | 'email',
-            destination,
-          }),
-        );
+      const started = await sendChallengeCode(deps, requireConfirming(req), field(req.body, 'method'));
+      req.session.auth = started.auth;
+      if (wantsJson(req)) return void res.json({ sent: true, ...started.shown });
+      const page = pageContext(ctx, req, res);
+      const destination = started.shown.destination as string | undefined;
+      const answer = started.method.view.answer?.(page, { destination, shown: started.shown });
+      sendPage(res, 200, answer ?? confirmPage({ page, offers: await offers(started.auth) }));
     } catch (error) {
       await showError(req, res, error);
     }
   });
 
   router.post('/confirm/verify', async (req, res) => {
-    const method = field(req.body, 'method') as MethodId | undefined;
+    const method = field(req.body, 'method');
     try {
       const auth = requireConfirming(req);
-      req.session.auth = await verifyChallengeCode(deps, auth, method, field(req.body, 'code'));
+      req.session.auth = await verifyChallengeCode(deps, auth, method, req.body);
       // A new session id once confirmed: whoever held the old one has only a password's worth.
       await rotateSession(req);
       const step = nextStep(ctx, req.session.auth, req.session.returnTo ?? '/');

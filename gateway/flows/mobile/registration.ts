@@ -34,9 +34,11 @@ export async function declineOption(deps: FlowDeps, auth: SignedInUser): Promise
       reason: declineRefused('Your organisation requires a mobile number on your account.'),
     };
   }
-  const facts = await userFacts(auth, policy, deps.ports);
-  const [via] = offeredMethods({ ...facts, mobile: undefined, hasTemporaryCode: false }, policy);
-  if (via) return { allowed: true, via };
+  const facts = await userFacts(auth, policy, { ...deps.ports, methods: deps.factors.methods });
+  const way = offeredMethods(deps.factors.methods, { ...facts, mobile: undefined }, policy).find(
+    (method) => method.lasting,
+  );
+  if (way) return { allowed: true, via: way.id };
   return {
     allowed: false,
     reason: declineRefused(

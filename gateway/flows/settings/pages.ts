@@ -1,22 +1,24 @@
-import { codeField, csrfField, html, page, SafeHtml } from '../../http/html.js';
+import { csrfField, html, page } from '../../http/html.js';
+import type { CredentialMethod } from '../../factors/index.js';
+import type { CredentialSummary, PageContext } from '../../factors/types.js';
 
 export interface SettingsView {
   user: string;
   mobile?: string | undefined;
   email?: string | undefined;
-  hasAuthenticator: boolean;
+  /** Each method that keeps credentials, with the user's, and whether new ones may be set up. */
+  methods: { method: CredentialMethod; held: CredentialSummary[]; enrollable: boolean }[];
   temporaryCodeExpiresAt?: Date | undefined;
-  authenticatorEnabled: boolean;
 }
 
 export function settingsPage(options: {
-  basePath: string;
-  csrf: string;
+  page: PageContext;
   view: SettingsView;
   notice?: string;
   error?: string;
 }): string {
-  const { basePath, csrf, view } = options;
+  const { page: ctx, view } = options;
+  const { basePath, csrf } = ctx;
   return page({
     title: 'Your sign-in settings',
     body: html`<h1>Your sign-in settings</h1>
@@ -29,32 +31,9 @@ export function settingsPage(options: {
       </p>
       <h2>Email</h2>
       <p>${view.email ?? 'None on your account.'}</p>
-      ${
-        view.authenticatorEnabled
-          ? html`<h2>Authenticator app</h2>
-              ${
-                view.hasAuthenticator
-                  ? html`<p>An authenticator app is set up.</p>
-                      <form method="post" action="${basePath}/settings/authenticator">
-                        ${csrfField(csrf)}<input type="hidden" name="action" value="remove" /><button
-                          type="submit"
-                          class="secondary"
-                        >
-                          Remove it
-                        </button>
-                      </form>`
-                  : html`<p>
-                      Use an app such as any standard authenticator to confirm it is you without waiting for a
-                      code.
-                    </p>`
-              }
-              <form method="post" action="${basePath}/settings/authenticator">
-                ${csrfField(csrf)}<button type="submit">
-                  ${view.hasAuthenticator ? 'Set up a new authenticator app' : 'Set up an authenticator app'}
-                </button>
-              </form>`
-          : ''
-      }
+      ${view.methods.map(({ method, held, enrollable }) =>
+        method.credentials.view.section(ctx, held, enrollable),
+      )}
       <h2>Temporary code</h2>
       ${
         view.temporaryCodeExpiresAt
@@ -70,30 +49,5 @@ export function settingsPage(options: {
       <form method="post" action="${basePath}/logout">
         ${csrfField(csrf)}<button type="submit" class="secondary">Sign out</button>
       </form>`,
-  });
-}
-
-export function enrollPage(options: {
-  basePath: string;
-  csrf: string;
-  qrSvg: string;
-  secret: string;
-  error?: string | undefined;
-}): string {
-  const { basePath, csrf } = options;
-  return page({
-    title: 'Set up an authenticator app',
-    body: html`<h1>Set up an authenticator app</h1>
-      ${options.error ? html`<p class="error" role="alert">${options.error}</p>` : ''}
-      <p>Scan this QR code with your authenticator app, then enter the 6-digit code it shows.</p>
-      <figure role="img" aria-label="QR code for your authenticator app">
-        ${new SafeHtml(options.qrSvg)}
-      </figure>
-      <p class="muted">Cannot scan? Enter this key in the app: <code>${options.secret}</code></p>
-      <form method="post" action="${basePath}/settings/authenticator">
-        ${csrfField(csrf)} ${codeField({ id: 'code', label: 'Code from the app', maxLength: 7 })}
-        <button type="submit">Turn on</button>
-      </form>
-      <p class="muted"><a href="${basePath}/settings">Cancel</a></p>`,
   });
 }

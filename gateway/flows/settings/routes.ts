@@ -1,122 +1,140 @@
 /**
- * Self-service (SPEC §4): see how you confirm, enroll an authenticator app (QR code, proved by a
- * code before it counts), and expire your own temporary code. A confirmed session is required.
+ * Self-service (SPEC §4): see how you confirm, set up and remove the credentials of the methods
+ * that keep them (`POST /settings/<method>`: an authenticator app shown as a QR code, passkeys),
+ * each proved before it counts, and expire your own temporary code. A confirmed session is
+ * required. What a method asks for and shows is its own (factors/<method>/).
  */
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { errors } from '../../errors.js';
 import { wantsJson } from '../../http/negotiate.js';
 import { recordAttempt } from '../../history.js';
 import type { GatewayContext } from '../../context.js';
-import type { Factors } from '../../factors/index.js';
-import { newAuthenticatorSecret, otpauthUri, qrCodeSvg } from '../../factors/authenticator/totp.js';
+import { credentialJson, type CredentialMethod, type Factors } from '../../factors/index.js';
 import { maskEmail, maskPhone } from '../../factors/mask.js';
+import type { Enrolment } from '../../factors/types.js';
+import type { SignedInUser } from '../../sessions.js';
 import { verifiedMobile } from '../confirm/methods.js';
 import { field, requireConfirmed } from '../guards.js';
-import { enrollPage, settingsPage, type SettingsView } from './pages.js';
+import { pageContext } from '../page-context.js';
+import { settingsPage, type SettingsView } from './pages.js';
 
 export function settingsRoutes(ctx: GatewayContext, factors: Factors): Router {
   const router = Router();
   const { basePath, ports } = ctx;
 
-  async function view(
-    user: string,
-    email: string | undefined,
-    sourceMobile: string | undefined,
-  ): Promise<SettingsView> {
-    const [mobile, authenticator, temporary] = await Promise.all([
-      verifiedMobile(ports.store, user, sourceMobile),
-      ports.store.getAuthenticator(user),
-      ports.store.getActiveTemporaryCode(user, ports.clock.now()),
+  async function view(auth: SignedInUser): Promise<SettingsView> {
+    const policy = ctx.policy.current().document;
+    const [mobile, held, temporary] = await Promise.all([
+      verifiedMobile(ports.store, auth.user, auth.sourceMobile),
+      factors.methods.credentialsOf(auth.user),
+      ports.store.getActiveTemporaryCode(auth.user, ports.clock.now()),
     ]);
     return {
-      user,
+      user: auth.user,
       mobile: mobile ? maskPhone(mobile) : undefined,
-      email: email ? maskEmail(email) : undefined,
-      hasAuthenticator: authenticator !== undefined,
+      email: auth.email ? maskEmail(auth.email) : undefined,
+      methods: factors.methods.withCredentials().map((method) => ({
+        method,
+        held: held.filter((credential) => credential.method === method.id),
+        enrollable: method.credentials.enrollable(policy),
+      })),
       temporaryCodeExpiresAt: temporary?.expiresAt,
-      authenticatorEnabled: ctx.policy.current().document.methods.authenticator.enabled,
     };
   }
 
   router.get('/settings', async (req, res) => {
     const auth = requireConfirmed(req);
-    const v = await view(auth.user, auth.email, auth.sourceMobile);
+    const v = await view(auth);
     if (wantsJson(req)) {
       return void res.json({
         user: v.user,
         mobile: v.mobile ?? null,
         email: v.email ?? null,
-        authenticator: v.hasAuthenticator,
+        // One flag per method that keeps credentials (`authenticator: true`), then the credentials.
+        ...Object.fromEntries(v.methods.map((m) => [m.method.id, m.held.length > 0])),
+        credentials: v.methods.flatMap((m) => m.held).map(credentialJson),
         temporary_code_expires_at: v.temporaryCodeExpiresAt?.toISOString() ?? null,
       });
     }
     res
       .set('Cache-Control', 'no-store')
       .type('html')
-      .send(settingsPage({ basePath, csrf: ctx.csrfToken(req), view: v }));
+      .send(settingsPage({ page: pageContext(ctx, req, res), view: v }));
   });
 
-  router.post('/settings/authenticator', async (req, res) => {
-    const auth = requireConfirmed(req);
-    const authenticatorSettings = ctx.policy.current().document.methods.authenticator;
-    if (!authenticatorSettings.enabled) throw errors.forbidden('Authenticator apps are not enabled here.');
+  function showEnrolment(
+    req: Request,
+    res: Response,
+    method: CredentialMethod,
+    enrolment: Enrolment,
+    error?: string,
+  ) {
+    return Promise.resolve(
+      method.credentials.view.enrolPage(pageContext(ctx, req, res), enrolment, error),
+    ).then(
+      (html) =>
+        void res
+          .status(error ? 400 : 200)
+          .set('Cache-Control', 'no-store')
+          .type('html')
+          .send(html),
+    );
+  }
 
-    if (field(req.body, 'action') === 'remove') {
-      await ports.store.removeAuthenticator(auth.user);
+  /** Removes the credential named by `credential` (or the method's only one), for its owner. */
+  async function remove(req: Request, res: Response, auth: SignedInUser, method: CredentialMethod) {
+    const removed = await method.credentials.remove(auth.user, field(req.body, 'credential'));
+    if (removed > 0) {
       await recordAttempt(ports, auth, {
-        method: 'authenticator',
+        method: method.id,
         status: 'Succeeded',
         trigger: null,
         detail: 'removed by the user',
       });
-      if (wantsJson(req)) return void res.json({ enrolled: false });
-      return void res.redirect(303, `${basePath}/settings`);
+    }
+    const left = await method.credentials.list(auth.user);
+    if (wantsJson(req)) return void res.json({ enrolled: left.length > 0, removed });
+    res.redirect(303, `${basePath}/settings`);
+  }
+
+  router.post('/settings/:method', async (req, res) => {
+    const auth = requireConfirmed(req);
+    const method = factors.methods.withCredentialsById(req.params.method);
+    if (!method) throw errors.notFound();
+    const { credentials } = method;
+    const policy = ctx.policy.current().document;
+    if (!credentials.enrollable(policy)) throw errors.forbidden(`${method.label} is not enabled here.`);
+    if (field(req.body, 'action') === 'remove') return remove(req, res, auth, method);
+
+    const subject = { user: auth.user, email: auth.email };
+    const proof = credentials.readProof(req.body);
+    const pending = req.session.pendingEnrolment;
+    const state = pending?.method === method.id ? pending.state : undefined;
+    if (proof === undefined || state === undefined) {
+      // Step one: what to set up, kept in the session until proved.
+      const enrolment = await credentials.begin(subject, policy);
+      req.session.pendingEnrolment = { method: method.id, state: enrolment.state };
+      if (wantsJson(req)) return void res.json(enrolment.shown);
+      return showEnrolment(req, res, method, enrolment);
     }
 
-    const code = field(req.body, 'code');
-    const pending = req.session.pendingAuthenticatorSecret;
-    if (code === undefined || pending === undefined) {
-      // Step one: a new secret, shown once as a QR code, kept in the session until proved.
-      const secret = newAuthenticatorSecret();
-      req.session.pendingAuthenticatorSecret = secret;
-      const uri = otpauthUri({ secret, issuer: authenticatorSettings.issuer, account: auth.user });
-      const qrSvg = await qrCodeSvg(uri);
-      if (wantsJson(req)) return void res.json({ secret, otpauth_uri: uri, qr_svg: qrSvg });
-      return void res
-        .set('Cache-Control', 'no-store')
-        .type('html')
-        .send(enrollPage({ basePath, csrf: ctx.csrfToken(req), qrSvg, secret }));
-    }
-
-    // Step two: the app proves it holds the secret.
-    if (!(await factors.authenticator.enroll(auth.user, pending, code))) {
-      const error = errors.badRequest(
-        'invalid_code',
-        'That code is not right. Check the time on your phone and try again.',
-      );
+    // Step two: the proof that the app or key holds what was set up.
+    const saved = await credentials.finish(subject, state, proof);
+    if (!saved) {
+      const error = errors.badRequest('invalid_code', credentials.refusedProof);
       if (wantsJson(req)) throw error;
-      const uri = otpauthUri({ secret: pending, issuer: authenticatorSettings.issuer, account: auth.user });
-      return void res
-        .status(400)
-        .type('html')
-        .send(
-          enrollPage({
-            basePath,
-            csrf: ctx.csrfToken(req),
-            qrSvg: await qrCodeSvg(uri),
-            secret: pending,
-            error: error.message,
-          }),
-        );
+      const again = await credentials.begin(subject, policy, state);
+      req.session.pendingEnrolment = { method: method.id, state: again.state };
+      return showEnrolment(req, res, method, again, error.message);
     }
-    delete req.session.pendingAuthenticatorSecret;
+    delete req.session.pendingEnrolment;
     await recordAttempt(ports, auth, {
-      method: 'authenticator',
+      method: method.id,
       status: 'Succeeded',
       trigger: null,
       detail: 'enrolled by the user',
     });
-    if (wantsJson(req)) return void res.json({ enrolled: true });
+    if (wantsJson(req)) return void res.json({ enrolled: true, credential: credentialJson(saved) });
     res.redirect(303, `${basePath}/settings`);
   });
 

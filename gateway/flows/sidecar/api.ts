@@ -147,25 +147,22 @@ export function sidecarRoutes(ctx: GatewayContext, deps: FlowDeps, tokens: Token
   });
 
   router.post('/sidecar/v1/transactions/:transaction/send', async (req, res) => {
-    let destination = '';
+    let shown: Record<string, unknown> = {};
     const state = await step(req, res, async (tx) => {
-      ({ destination } = await sendChallengeCode(
+      const started = await sendChallengeCode(
         deps,
         requireStage(tx, 'confirming'),
         field(req.body, 'method'),
-      ));
+      );
+      shown = started.shown;
+      return started.auth;
     });
-    res.json({ sent: true, destination, ...state });
+    res.json({ sent: true, ...shown, ...state });
   });
 
   router.post('/sidecar/v1/transactions/:transaction/verify', async (req, res) => {
     const state = await step(req, res, (tx) =>
-      verifyChallengeCode(
-        deps,
-        requireStage(tx, 'confirming'),
-        field(req.body, 'method'),
-        field(req.body, 'code'),
-      ),
+      verifyChallengeCode(deps, requireStage(tx, 'confirming'), field(req.body, 'method'), req.body),
     );
     res.json(state);
   });
@@ -196,21 +193,29 @@ export function sidecarRoutes(ctx: GatewayContext, deps: FlowDeps, tokens: Token
     res.json(state);
   });
 
-  /** The SPI's configuredFor: can this user answer a challenge other than by email? */
+  /**
+   * The SPI's configuredFor: can this user answer a challenge other than by email? A verified
+   * mobile, or a credential of any method; `credentials` names the methods they hold one for,
+   * with one flag per method that keeps credentials (`authenticator: true`).
+   */
   router.get('/sidecar/v1/users/:user/configured', async (req, res) => {
     caller(req, res);
     const user = canonicalUsername(String(req.params.user));
-    const mobile = await verifiedMobile(
-      ports.store,
-      user,
-      e164(typeof req.query.mobile === 'string' ? req.query.mobile : undefined),
-    );
-    const authenticator = (await ports.store.getAuthenticator(user)) !== undefined;
+    const [mobile, held] = await Promise.all([
+      verifiedMobile(
+        ports.store,
+        user,
+        e164(typeof req.query.mobile === 'string' ? req.query.mobile : undefined),
+      ),
+      deps.factors.methods.credentialsOf(user),
+    ]);
+    const methods = deps.factors.methods.withCredentials().map((method) => method.id);
     res.json({
       user,
-      configured: mobile !== undefined || authenticator,
+      configured: mobile !== undefined || held.length > 0,
       mobile: mobile !== undefined,
-      authenticator,
+      ...Object.fromEntries(methods.map((id) => [id, held.some((c) => c.method === id)])),
+      credentials: [...new Set(held.map((c) => c.method))],
     });
   });
 

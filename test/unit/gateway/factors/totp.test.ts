@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { HOTP, Secret, TOTP, URI } from 'otpauth';
 import { MemoryStore } from '../../../../adapters/memory/store.js';
+import { AuthenticatorFactor } from '../../../../gateway/factors/authenticator/index.js';
 import {
-  AuthenticatorFactor,
   matchingStep,
   newAuthenticatorSecret,
   otpauthUri,
