@@ -19,7 +19,17 @@ import { createGateway, type Gateway } from '../gateway/app.js';
 import { AdminService } from '../gateway/admin/service.js';
 import { keepHistory } from '../gateway/admin/retention.js';
 import { CodeHasher } from '../gateway/factors/codes.js';
-import { systemClock, type Logger, type Ports, type Store } from '../gateway/ports.js';
+import type { PolicySource } from '../gateway/context.js';
+import {
+  systemClock,
+  type Clock,
+  type DirectUsers,
+  type EmailSender,
+  type Logger,
+  type Ports,
+  type SmsSender,
+  type Store,
+} from '../gateway/ports.js';
 import { verifyDirectoryAtStart } from './check-directory.js';
 import { PolicyFile } from './policy-file.js';
 import { StartupError, encryptAtRest, openDirectory, openNotifiers, openStore } from './open.js';
@@ -61,11 +71,11 @@ const redisStartupWaitMs = 5_000;
  * Sessions, limits and the replay cache: in memory for a single instance, or in Redis
  * (session.store 'redis') so a fleet shares them and the SPEC's limits hold across it (§1.5).
  */
-async function openSharedState(config: Config, logger: Logger): Promise<SharedState> {
+async function openSharedState(config: Config, logger: Logger, clock: Clock): Promise<SharedState> {
   if (config.session.store !== 'redis') {
     return {
       limiter: new MemoryLimiter(),
-      replayCache: new MemoryReplayCache(systemClock),
+      replayCache: new MemoryReplayCache(clock),
       sessions: new BoundedMemorySessionStore({
         max: config.session.max_sessions,
         defaultTtlMs: config.session.idle_timeout,
@@ -84,7 +94,7 @@ async function openSharedState(config: Config, logger: Logger): Promise<SharedSt
     // One node (redis_url or redis.url), Redis Sentinel or Redis Cluster: docs/redis.md.
     redis = openRedisAdapters(redisTargetOf(config.session), {
       logger,
-      clock: systemClock,
+      clock,
       sealer,
       samlRequestLifetimeMs: DEFAULT_REQUEST_LIFETIME_MS,
     });
@@ -118,33 +128,59 @@ function openSaml(config: Config, requestIds: CacheProvider | undefined): Ports[
   }
 }
 
+/** The policy in force and how it follows its source: PolicyFile, or a fixed one given in code. */
+export interface LivePolicy extends PolicySource {
+  watch(): void;
+  reload(): Promise<boolean>;
+  close(): void;
+}
+
+/**
+ * What a program embedding stepgate gives in place of what the config names (lib/stepgate.ts):
+ * accounts and a policy given as objects, senders of its own, and the clock every part reads.
+ */
+export interface Provided {
+  clock?: Clock;
+  /** In place of logins.direct.users_file. */
+  directUsers?: DirectUsers;
+  /** In place of policy_file. */
+  policy?: LivePolicy;
+  sms?: SmsSender;
+  email?: EmailSender;
+}
+
 export interface Composed {
   gateway: Gateway;
   ports: Ports;
-  policy: PolicyFile;
+  policy: LivePolicy;
   /** SIGHUP: re-read the policy and the users file. */
   reload(): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function compose(config: Config, logger: Logger): Promise<Composed> {
-  const policyResult = await PolicyFile.open(config.policy_file, logger);
-  if (!policyResult.ok) throw new StartupError(formatProblems(policyResult.problems));
-  const policy = policyResult.value;
-  const users = await openUsers(config);
+async function openPolicy(config: Config, logger: Logger): Promise<PolicyFile> {
+  const result = await PolicyFile.open(config.policy_file, logger);
+  if (!result.ok) throw new StartupError(formatProblems(result.problems));
+  return result.value;
+}
+
+export async function compose(config: Config, logger: Logger, provided: Provided = {}): Promise<Composed> {
+  const clock = provided.clock ?? systemClock;
+  const policy = provided.policy ?? (await openPolicy(config, logger));
+  const users = provided.directUsers ? undefined : await openUsers(config);
   // The directory first: a search account it refuses stops start-up before anything is opened.
   const directory = openDirectory(config, logger);
   if (directory) await verifyDirectoryAtStart(directory, logger);
   // Redis before the SAML adapter, which keeps its request ids there; both before the store, so
   // a bad IdP certificate stops start-up before the store is touched (or its key check written).
-  const shared = await openSharedState(config, logger);
+  const shared = await openSharedState(config, logger, clock);
   let saml: Ports['saml'];
   let store: Store;
   let notifiers: Awaited<ReturnType<typeof openNotifiers>>;
   try {
     saml = openSaml(config, shared.samlRequestIds);
     store = await encryptAtRest(await openStore(config, logger), config, logger);
-    notifiers = await openNotifiers(config, logger);
+    notifiers = await openNotifiers(config, logger, clock);
   } catch (error) {
     await shared.close();
     throw error;
@@ -155,12 +191,12 @@ export async function compose(config: Config, logger: Logger): Promise<Composed>
     replayCache: shared.replayCache,
     health: { ...shared.health, ...(directory ? { directory: () => directory.ping() } : {}) },
     logger,
-    directUsers: users ?? UsersFile.fromContent({}),
+    directUsers: provided.directUsers ?? users ?? UsersFile.fromContent({}),
     saml,
     directory,
-    sms: notifiers.sms,
-    email: notifiers.email,
-    clock: systemClock,
+    sms: provided.sms ?? notifiers.sms,
+    email: provided.email ?? notifiers.email,
+    clock,
     sessions: shared.sessions,
   };
   // The process's own metrics (CPU, memory, event loop, GC) once, for the one gateway it serves.

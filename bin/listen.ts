@@ -78,7 +78,8 @@ export async function listen(config: Config['server'], handler: Handler, logger:
   return { server, drain };
 }
 
-function splitListen(listen: string): [string, number] {
+/** `host:port` or `[v6]:port` as `server.listen` writes it. */
+export function splitListen(listen: string): [string, number] {
   const at = listen.lastIndexOf(':');
   return [listen.slice(0, at).replace(/^\[|\]$/g, ''), Number(listen.slice(at + 1))];
 }

@@ -14,13 +14,16 @@ import { PostgresStore } from '../adapters/postgres/store.js';
 import { SqliteStore } from '../adapters/sqlite/store.js';
 import { moveSealedRecords } from '../adapters/sql/usernames.js';
 import type { Config } from '../config/schema.js';
-import { systemClock, type Logger, type Ports, type Store } from '../gateway/ports.js';
+import type { HistoryChain } from '../gateway/history-chain.js';
+import { systemClock, type Clock, type Logger, type Ports, type Store } from '../gateway/ports.js';
+
+import { HistoryKeyError, historyChainFrom } from './history-key.js';
 
 /** A problem that stops a command, printed as one line. */
 export class StartupError extends Error {}
 
 /** Where the store lives, for messages: a PostgreSQL URL without its password. */
-function storeLocation(config: Config): string {
+function storeLocation(config: Pick<Config, 'store'>): string {
   if (config.store.type !== 'postgres') return config.store.path;
   try {
     const url = new URL(config.store.url);
@@ -31,11 +34,26 @@ function storeLocation(config: Config): string {
   }
 }
 
-/** Opens and migrates the store; an unreachable or too new database stops start-up, saying why. */
-export async function openStore(config: Config, logger: Logger): Promise<Store> {
+/**
+ * Opens and migrates the store, its history chained with the key in the environment
+ * (history-key.ts); an unreachable or too new database, or a bad key, stops start-up, saying why.
+ */
+export async function openStore(
+  config: Pick<Config, 'store'>,
+  logger: Logger,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Store> {
+  let historyChain: HistoryChain;
   try {
-    if (config.store.type !== 'postgres') return SqliteStore.open(config.store.path);
+    historyChain = historyChainFrom(env, config, logger);
+  } catch (error) {
+    if (error instanceof HistoryKeyError) throw new StartupError(error.message);
+    throw error;
+  }
+  try {
+    if (config.store.type !== 'postgres') return SqliteStore.open(config.store.path, { historyChain });
     return await PostgresStore.open(config.store.url, {
+      historyChain,
       queryTimeoutMs: config.store.query_timeout,
       onIdleError: (error) =>
         logger.warn('store: an idle PostgreSQL connection failed; the next query opens a new one', {
@@ -53,7 +71,11 @@ export async function openStore(config: Config, logger: Logger): Promise<Store> 
  * store, the numbers and secrets kept under another spelling of a username move to the canonical
  * one: only now, with the key, can they be opened and sealed again (adapters/sql/usernames.ts).
  */
-export async function encryptAtRest(store: Store, config: Config, logger: Logger): Promise<Store> {
+export async function encryptAtRest(
+  store: Store,
+  config: Pick<Config, 'store'>,
+  logger: Logger,
+): Promise<Store> {
   const keyText = config.store.encryption_key;
   if (keyText === undefined) {
     logger.warn(
@@ -81,7 +103,7 @@ async function withCanonicalUsernames(store: Store, logger: Logger): Promise<Sto
 }
 
 /** The directory when logins.delegated.ldap is configured; a filter that does not parse stops start-up. */
-export function openDirectory(config: Config, logger: Logger): LdapDirectory | undefined {
+export function openDirectory(config: Pick<Config, 'logins'>, logger: Logger): LdapDirectory | undefined {
   const ldap = config.logins.delegated?.ldap;
   if (!ldap) return undefined;
   try {
@@ -96,11 +118,12 @@ export function openDirectory(config: Config, logger: Logger): LdapDirectory | u
  * provider clients load only when chosen: `twilio` alone adds about a second to every command.
  */
 export async function openNotifiers(
-  config: Config,
+  config: Pick<Config, 'notifications'>,
   logger: Logger,
+  clock: Clock = systemClock,
 ): Promise<Pick<Ports, 'sms' | 'email'> & { close(): void }> {
   const { sms, email, outbox_path } = config.notifications;
-  const outbox = new Outbox(outbox_path, systemClock);
+  const outbox = new Outbox(outbox_path, clock);
   // The schema requires the block of the chosen provider; these checks only narrow the types.
   if (sms.provider === 'twilio' && !sms.twilio)
     throw new StartupError('notifications.sms.twilio is required');

@@ -1,15 +1,8 @@
-import type { Clock } from '../../gateway/ports.js';
+import { TestClock as KitClock } from '../../lib/testing/clock.js';
 
-/** A clock the test moves by hand: lifetimes and rolling windows without sleeping. */
-export class TestClock implements Clock {
-  private time: number;
+/** The test kit's clock (lib/testing/clock.ts), starting where the flow tests expect it. */
+export class TestClock extends KitClock {
   constructor(start = Date.parse('2026-01-15T09:00:00Z')) {
-    this.time = start;
-  }
-  now(): Date {
-    return new Date(this.time);
-  }
-  advance(ms: number): void {
-    this.time += ms;
+    super(start);
   }
 }

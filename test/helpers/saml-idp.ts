@@ -13,10 +13,22 @@ import { inflateRawSync } from 'node:zlib';
 import * as samlify from 'samlify';
 import { loginsSchema } from '../../config/schema.js';
 import {
+  ATTRIBUTE_STATEMENT,
+  RESPONSE_TEMPLATE,
+  SAML_SUCCESS,
+  TEMPLATE_ATTRIBUTES,
+  escapeXml,
+  moreAttributesXml,
+  type SamlUser,
+} from '../../lib/testing/saml-idp.js';
+import {
   PassportSamlServiceProvider,
   type SamlAdapterOptions,
   type SamlSettings,
 } from '../../adapters/saml/service-provider.js';
+
+// The response template and the attribute builder are the test kit's (stepgate/testing).
+export type { SamlAttribute, SamlUser } from '../../lib/testing/saml-idp.js';
 
 // The SP side is node-saml, which checks what it receives itself; samlify only parses our AuthnRequest.
 samlify.setSchemaValidator({ validate: () => Promise.resolve('skipped') });
@@ -35,9 +47,7 @@ export const ACS_URL = 'http://localhost:8080/_stepgate/saml/acs';
 const { binding } = samlify.Constants.namespace;
 const RSA_SHA256 = samlify.Constants.algorithms.signature.RSA_SHA256;
 const UNSPECIFIED = 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified';
-const BASIC = 'urn:oasis:names:tc:SAML:2.0:attrname-format:basic';
 
-const SUCCESS = 'urn:oasis:names:tc:SAML:2.0:status:Success';
 /** The SP key pair of the fixtures, as `logins.saml` names it. */
 export const SP_KEY = { sp_private_key: fixturePath('sp.key'), sp_certificate: fixturePath('sp.crt') };
 
@@ -63,23 +73,6 @@ export function serviceProvider(
   return new PassportSamlServiceProvider(samlSettings(overrides), SERVER, options);
 }
 
-// Multi-valued attributes (groups) and FriendlyNames are beyond samlify's attribute builder: they
-// are put in place of {MoreAttributes} before samlify fills the other tags (escaping them).
-const ATTRIBUTE_STATEMENT = '<saml:AttributeStatement>{Attributes}{MoreAttributes}</saml:AttributeStatement>';
-
-// Placeholders given no value are left out by samlify, attribute or element: how the knobs that
-// take null omit InResponseTo, Destination, the Response's Issuer or the Recipient.
-const RESPONSE_TEMPLATE =
-  '<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="{ID}" Version="2.0" IssueInstant="{IssueInstant}" Destination="{Destination}" InResponseTo="{InResponseTo}">' +
-  '<saml:Issuer>{ResponseIssuer}</saml:Issuer><samlp:Status><samlp:StatusCode Value="{StatusCode}">{SecondLevelStatus}</samlp:StatusCode></samlp:Status>' +
-  '<saml:Assertion xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xs="http://www.w3.org/2001/XMLSchema" ID="{AssertionID}" Version="2.0" IssueInstant="{IssueInstant}">' +
-  '<saml:Issuer>{Issuer}</saml:Issuer>' +
-  '<saml:Subject><saml:NameID Format="{NameIDFormat}">{NameID}</saml:NameID>' +
-  '<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData NotOnOrAfter="{ConfirmationNotOnOrAfter}" Recipient="{Recipient}" InResponseTo="{InResponseTo}"/></saml:SubjectConfirmation></saml:Subject>' +
-  '<saml:Conditions NotBefore="{NotBefore}" NotOnOrAfter="{NotOnOrAfter}"><saml:AudienceRestriction><saml:Audience>{Audience}</saml:Audience></saml:AudienceRestriction></saml:Conditions>' +
-  '<saml:AuthnStatement AuthnInstant="{IssueInstant}" SessionIndex="{AssertionID}"><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>' +
-  '{AttributeStatement}</saml:Assertion></samlp:Response>';
-
 function identityProvider(
   key: 'idp' | 'attacker',
   options: { encrypts?: boolean; wantsSignedRequests?: boolean } = {},
@@ -96,10 +89,7 @@ function identityProvider(
     singleLogoutService: [{ Binding: binding.redirect, Location: `${IDP_SSO_URL}/logout` }],
     loginResponseTemplate: {
       context: RESPONSE_TEMPLATE,
-      attributes: [
-        { name: 'email', valueTag: 'email', nameFormat: BASIC, valueXsiType: 'xs:string' },
-        { name: 'userType', valueTag: 'userType', nameFormat: BASIC, valueXsiType: 'xs:string' },
-      ],
+      attributes: TEMPLATE_ATTRIBUTES,
       additionalTemplates: { attributeStatementTemplate: { context: ATTRIBUTE_STATEMENT } },
     },
   });
@@ -138,22 +128,6 @@ function samlifyServiceProvider(
   });
 }
 
-/** One more attribute of the assertion, matched by Name or FriendlyName. */
-export interface SamlAttribute {
-  name: string;
-  friendlyName?: string;
-  values: string[];
-}
-
-export interface SamlUser {
-  nameId: string;
-  email?: string;
-  userType?: string;
-  groups?: string[];
-  /** Attributes besides email, userType and groups, e.g. one known by its FriendlyName. */
-  attributes?: SamlAttribute[];
-}
-
 export interface ResponseKnobs {
   /** Our SP metadata XML (sp.metadata()); the signing SP is built from it. */
   metadata: string;
@@ -184,31 +158,18 @@ export interface ResponseKnobs {
   confirmationNotOnOrAfter?: Date | null;
 }
 
-const escapeXml = (text: string) =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-
 const newId = () => `_${randomUUID()}`;
 
 /** null leaves the placeholder's attribute or element out; undefined takes the default. */
 const orDefault = <T>(value: T | null | undefined, fallback: T): T | undefined =>
   value === null ? undefined : (value ?? fallback);
 
-function attributeXml({ name, friendlyName, values }: SamlAttribute): string {
-  const friendly = friendlyName === undefined ? '' : ` FriendlyName="${escapeXml(friendlyName)}"`;
-  const valueXml = values
-    .map((value) => `<saml:AttributeValue xsi:type="xs:string">${escapeXml(value)}</saml:AttributeValue>`)
-    .join('');
-  return `<saml:Attribute Name="${escapeXml(name)}"${friendly} NameFormat="${BASIC}">${valueXml}</saml:Attribute>`;
-}
-
 /** A base64 SAMLResponse for the HTTP-POST binding, made by samlify's createLoginResponse. */
 export async function samlResponse(user: SamlUser, knobs: ResponseKnobs): Promise<string> {
   const issuedAt = knobs.issuedAt ?? new Date();
   const notOnOrAfter = knobs.notOnOrAfter ?? new Date(issuedAt.getTime() + 5 * 60_000);
   const responseId = newId();
-  const moreAttributes = [{ name: 'groups', values: user.groups ?? [] }, ...(user.attributes ?? [])]
-    .map(attributeXml)
-    .join('');
+  const moreAttributes = moreAttributesXml(user);
   const secondLevel = knobs.secondLevelStatusCode
     ? `<samlp:StatusCode Value="${escapeXml(knobs.secondLevelStatusCode)}"/>`
     : '';
@@ -226,7 +187,7 @@ export async function samlResponse(user: SamlUser, knobs: ResponseKnobs): Promis
         Destination: orDefault(knobs.destination, ACS_URL),
         InResponseTo: knobs.inResponseTo,
         ResponseIssuer: orDefault(knobs.responseIssuer, IDP_ENTITY_ID),
-        StatusCode: knobs.statusCode ?? SUCCESS,
+        StatusCode: knobs.statusCode ?? SAML_SUCCESS,
         Issuer: knobs.issuer ?? IDP_ENTITY_ID,
         NameIDFormat: UNSPECIFIED,
         NameID: user.nameId,
