@@ -60,7 +60,7 @@ describe('signing in directly', () => {
 
     clock.advance('30s');
     const second = request.agent(stepgate.app);
-    const code = await authenticatorCode(stepgate, 'alice');
+    const code = authenticatorCode(stepgate, 'alice');
     await signIn(second, ALICE, { confirmWith: { method: 'authenticator', code } });
     assert.equal((await second.get('/api/whoami')).body.confirmation, 'authenticator');
   });

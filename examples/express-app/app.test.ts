@@ -62,7 +62,7 @@ describe('signing in directly', () => {
 
     clock.advance('30s'); // each code is accepted once: the next one comes with the next 30 s
     const second = request.agent(stepgate.app);
-    const code = await authenticatorCode(stepgate, 'alice');
+    const code = authenticatorCode(stepgate, 'alice');
     await signIn(second, ALICE, { confirmWith: { method: 'authenticator', code } });
     expect((await second.get('/api/whoami')).body.confirmation).toBe('authenticator');
   });

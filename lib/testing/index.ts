@@ -24,5 +24,5 @@ export {
   type SignInResult,
   type TestUser,
 } from './sign-in.js';
-export { authenticatorCode, enrollAuthenticator, totpCode, type WithPorts } from './totp.js';
+export { authenticatorCode, enrollAuthenticator, totpCode, type WithClock } from './totp.js';
 export { silentLogger } from '../../bin/logger.js';

@@ -16,6 +16,7 @@ import {
   silentLogger,
   testConfig,
   testIdentityProvider,
+  totpCode,
 } from '../../lib/testing/index.js';
 import { TEST_HASH, TEST_PASSWORD } from '../helpers/gateway.js';
 import { startEchoUpstream } from '../helpers/upstream.js';
@@ -140,24 +141,25 @@ describe('signIn', () => {
 });
 
 describe('authenticator codes', () => {
-  it("gives the enrolled user's current code on the gateway's clock, once per 30-second step", async () => {
+  it('gives the current code of an authenticator enrolled through the API, once per 30-second step', async () => {
     const everySignIn = {
       version: 1,
       mobile_registration: { prompt: false },
       rules: [{ name: 'all', then: 'confirm_always' }],
     };
     const { stepgate, outbox, clock } = await gateway({ policy: everySignIn });
-    await expect(authenticatorCode(stepgate, 'alice')).rejects.toThrow(
-      'authenticatorCode: alice has no authenticator enrolled',
+    expect(() => authenticatorCode(stepgate, 'alice')).toThrow(
+      'authenticatorCode: no authenticator was enrolled for alice with enrollAuthenticator on this gateway',
     );
     const agent = request.agent(stepgate.app);
     await signIn(agent, ALICE, { confirmWith: 'email', outbox });
-    await enrollAuthenticator(agent, stepgate);
-    await expect(authenticatorCode(stepgate, 'Alice')).rejects.toThrow(
-      "authenticatorCode: Alice already used the code of this 30-second step; advance the clock by '30s'",
+    const secret = await enrollAuthenticator(agent, stepgate);
+    expect(() => authenticatorCode(stepgate, 'Alice')).toThrow(
+      "authenticatorCode: the code of this 30-second step was already used for Alice; advance the clock by '30s'",
     );
     clock.advance('30s');
-    const code = await authenticatorCode(stepgate, 'alice');
+    const code = authenticatorCode(stepgate, 'alice');
+    expect(code).toBe(totpCode(secret, clock.now()));
     const result = await signIn(request.agent(stepgate.app), ALICE, {
       confirmWith: { method: 'authenticator', code },
     });
