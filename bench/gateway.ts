@@ -48,6 +48,8 @@ export interface GatewayOptions {
   /** More of the policy document, e.g. `methods` with a higher send limit. */
   policyExtras?: Record<string, unknown>;
   cookieName?: string;
+  /** More of stepgate.yaml's `server:`, e.g. trusted_proxies. */
+  server?: Record<string, unknown>;
   /** Node options for the gateway process, e.g. --cpu-prof. */
   nodeArgs?: string[];
   env?: Record<string, string>;
@@ -67,7 +69,7 @@ export async function startGateway(workspace: Workspace, options: GatewayOptions
   const cookieName = options.cookieName ?? `stepgate_bench_${port}`;
   const outboxPath = join(dir, 'outbox.jsonl');
   const config = {
-    server: { listen: `127.0.0.1:${port}`, public_url: url },
+    server: { listen: `127.0.0.1:${port}`, public_url: url, ...options.server },
     upstream: { url: options.upstreamUrl },
     session: {
       store: options.sessions.store,

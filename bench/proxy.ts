@@ -1,15 +1,16 @@
 /**
- * Proxy overhead: the same tiny upstream reached straight, through a bare http-proxy-3 proxy
- * (no sign-in, no session; a keep-alive agent toward the upstream, as stepgate has), and through
- * stepgate with a confirmed session (Redis sessions, as a fleet runs it). Two more references say
- * where differences come from: stepgate with in-memory sessions (no Redis round trips), and the
- * bare proxy on http-proxy-3's defaults, which open an upstream connection per request and close
- * the client's connection after every response.
+ * Proxy overhead: the same tiny upstream reached straight, through two bare Node proxies (no
+ * sign-in, no session, connections to the upstream kept open): http-proxy-3 on Node's http client
+ * with a keep-alive agent, the baseline of the goals, and undici's connection pool, the client
+ * stepgate's proxy uses; and through stepgate with a confirmed session (Redis sessions, as a fleet
+ * runs it). Two more references say where differences come from: stepgate with in-memory sessions
+ * (no Redis round trips), and the bare proxy on http-proxy-3's defaults, which open an upstream
+ * connection per request and close the client's connection after every response.
  *
- * Phases, each interleaved across targets round by round. In every round and phase the two targets
- * of the goals, the bare proxy and stepgate, are measured back to back (which goes first alternates),
- * so that the shared machine speeding up or slowing down between measurements touches both alike;
- * the other targets follow in an order that rotates every round:
+ * Phases, each interleaved across targets round by round. In every round and phase the targets of
+ * the goals, the two bare proxies and stepgate, are measured back to back (in an order that rotates),
+ * so that the shared machine speeding up or slowing down between measurements touches them alike;
+ * the other targets follow in an order that also rotates every round:
  *   1. saturation: `connections` connections, one request in flight on each, as fast as possible;
  *   2. half of saturation: autocannon `overallRate` at half of each target's median saturation rate;
  *   3. one connection: one request at a time, the latency a single client sees on an idle proxy.
@@ -28,7 +29,13 @@ import { log, median, type BenchOptions } from './lib.js';
 import { runLoad } from './load.js';
 import { monotonicMicros, summarizeProfile, type ProfileSummary } from './profile.js';
 import { pick, summarizeProxy, type Measurement, type Phase, type Target } from './proxy-summary.js';
-import { startBareProxy, startUpstream, type Service, type Workspace } from './services.js';
+import {
+  startBareProxy,
+  startBareUndiciProxy,
+  startUpstream,
+  type Service,
+  type Workspace,
+} from './services.js';
 import { openBenchRedis } from './stores.js';
 
 const PATH = '/bench/item?id=42';
@@ -71,11 +78,13 @@ function rotated<T>(items: readonly T[], by: number): T[] {
   return [...items.slice(shift), ...items.slice(0, shift)];
 }
 
-/** The order of one round: the compared pair back to back, first one then the other first; then the rest. */
+const COMPARED: readonly string[] = ['bare', 'stepgate', 'bare-undici'];
+
+/** The order of one round: the compared targets back to back, rotating; then the rest, rotating. */
 function roundOrder(targets: readonly Target[], round: number): Target[] {
-  const pair = targets.filter((target) => target.id === 'bare' || target.id === 'stepgate');
-  const rest = targets.filter((target) => !pair.includes(target));
-  return [...(round % 2 === 0 ? pair : pair.reverse()), ...rotated(rest, round)];
+  const compared = targets.filter((target) => COMPARED.includes(target.id));
+  const rest = targets.filter((target) => !compared.includes(target));
+  return [...rotated(compared, round), ...rotated(rest, round)];
 }
 
 /** WARM_UP_REQUESTS requests to `target`, measured by nobody. */
@@ -162,6 +171,7 @@ async function startTargets(workspace: Workspace, options: BenchOptions, redisPi
     const hash = await passwordHash(CHEAP_HASH_COST);
     const upstream = started(await startUpstream(workspace));
     const bare = started(await startBareProxy(workspace, upstream.url, { keepAlive: true }));
+    const bareUndici = started(await startBareUndiciProxy(workspace, upstream.url));
     const bareDefaults = options.withDefaults
       ? started(await startBareProxy(workspace, upstream.url, { keepAlive: false }))
       : undefined;
@@ -180,6 +190,7 @@ async function startTargets(workspace: Workspace, options: BenchOptions, redisPi
         processes: { server: upstream.pid },
       },
       { id: 'bare', label: 'bare http-proxy-3', url: bare.url, processes: behind(bare) },
+      { id: 'bare-undici', label: 'bare undici Pool', url: bareUndici.url, processes: behind(bareUndici) },
       {
         id: 'stepgate',
         label: 'stepgate, Redis sessions',

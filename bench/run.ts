@@ -1,20 +1,24 @@
 /**
- * `npm run bench [-- options]`: the proxy, confirmation and memory benchmarks. Each writes its raw
+ * `npm run bench [-- options]`: the proxy, forward-auth, confirmation and memory benchmarks. Each writes its raw
  * numbers to bench/results/<UTC date>-<name>.json and prints a table; docs/benchmarks.md explains
  * them. Benchmarks are not tests: nothing here passes or fails on speed.
  */
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { confirmBenchmark, confirmTable } from './confirm.js';
+import { forwardAuthBenchmark, forwardAuthTable } from './forward-auth.js';
 import { describeMachine, loadAverage, log, writeResults, type BenchOptions } from './lib.js';
 import { memoryBenchmark, memoryTable } from './memory.js';
 import { proxyBenchmark, proxyTable } from './proxy.js';
-import { compile, createWorkspace } from './services.js';
+import { compile, createWorkspace, pinLoadGenerator, pinning, pinServer } from './services.js';
 import { openBenchRedis, postgresVersion, redisVersion } from './stores.js';
+import { postgresAnswers, redisAnswers, startPostgres, startRedis } from '../test/helpers/services.js';
 
 const USAGE = `usage: npm run bench -- [options]
 
-  --only NAMES      proxy, confirm, memory, or a comma-separated list (default: all three)
+  --only NAMES      proxy, forward-auth, confirm, memory, or a comma-separated list
+                    (default: proxy, confirm, memory)
   --duration S      seconds per measurement (default 5)
   --repeats N       interleaved rounds of the proxy measurements; medians are reported (default 5)
   --connections N   connections of the load generator at saturation (default 10)
@@ -27,14 +31,20 @@ const USAGE = `usage: npm run bench -- [options]
   --build DIR       run this compiled tree instead of compiling (the build/ of a kept workspace,
                     perhaps changed to try something); results then say so
   --label WORD      appended to the result file names, e.g. for a run with --build
+  --no-pin          do not pin: by default, on two CPUs or more, the load generator (this
+                    process) runs on CPU 0 and everything it measures on the others (taskset)
 
 environment:
-  STEPGATE_BENCH_REDIS_URL     default redis://127.0.0.1:6379/11 (a database of its own, never 0)
-  STEPGATE_BENCH_POSTGRES_URL  default postgres://postgres@127.0.0.1:5432/postgres (creates and
-                               drops a throwaway database)`;
+  STEPGATE_BENCH_REDIS_URL     a Redis database of its own, never 0; unset: redis://127.0.0.1:6379/11
+                               when a Redis answers there, else a redis-server started for the run
+  STEPGATE_BENCH_POSTGRES_URL  where to create and drop a throwaway database; unset:
+                               postgres://postgres@127.0.0.1:5432/postgres when it answers, else a
+                               throwaway cluster started for the run (only for confirm)
+  STEPGATE_BENCH_NGINX         nginx for forward-auth (default /usr/sbin/nginx)`;
 
 const BENCHMARKS = {
   proxy: { run: proxyBenchmark, table: proxyTable },
+  'forward-auth': { run: forwardAuthBenchmark, table: forwardAuthTable },
   confirm: { run: confirmBenchmark, table: confirmTable },
   memory: { run: memoryBenchmark, table: memoryTable },
 } as const;
@@ -58,6 +68,7 @@ function positive(name: string, text: string | undefined, fallback: number): num
 
 interface Invocation {
   names: Name[];
+  pin: boolean;
   options: BenchOptions;
   keep: boolean;
   build: string | undefined;
@@ -67,6 +78,7 @@ interface Invocation {
 function parseOptions(argv: string[]): Invocation | undefined {
   const { values } = parseArgs({
     args: argv,
+    allowNegative: true,
     options: {
       only: { type: 'string' },
       duration: { type: 'string' },
@@ -78,6 +90,7 @@ function parseOptions(argv: string[]): Invocation | undefined {
       keep: { type: 'boolean' },
       build: { type: 'string' },
       label: { type: 'string' },
+      pin: { type: 'boolean', default: true },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -100,17 +113,48 @@ function parseOptions(argv: string[]): Invocation | undefined {
       sessions: Math.round(positive('sessions', values.sessions, 10_000)),
       profile: values.profile ?? false,
       withDefaults: values['with-defaults'] ?? false,
-      redisUrl: process.env.STEPGATE_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/11',
-      postgresAdminUrl:
-        process.env.STEPGATE_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+      redisUrl: process.env.STEPGATE_BENCH_REDIS_URL ?? DEFAULT_REDIS_URL,
+      postgresAdminUrl: process.env.STEPGATE_BENCH_POSTGRES_URL ?? DEFAULT_POSTGRES_URL,
     },
+    pin: (values.pin ?? true) && availableParallelism() >= 2,
   };
 }
 
-async function peers(options: BenchOptions) {
+const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379/11';
+const DEFAULT_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/**
+ * Redis and, for the confirmation benchmark, PostgreSQL: the configured ones, or those on the
+ * default ports when they answer, or servers of the run's own (on the servers' CPUs when pinned).
+ */
+async function startPeers(options: BenchOptions, names: readonly Name[]) {
+  const started: { stop(): Promise<void> }[] = [];
+  if (process.env.STEPGATE_BENCH_REDIS_URL === undefined && !(await redisAnswers(options.redisUrl))) {
+    const redis = await startRedis();
+    started.push(redis);
+    const pid = redis.pid();
+    if (pid !== undefined) pinServer(pid);
+    options.redisUrl = `${redis.url}/11`;
+    log(`started redis-server for this run: ${redis.url}`);
+  }
+  const needsPostgres = names.includes('confirm');
+  if (
+    needsPostgres &&
+    process.env.STEPGATE_BENCH_POSTGRES_URL === undefined &&
+    !(await postgresAnswers(options.postgresAdminUrl))
+  ) {
+    const postgres = await startPostgres();
+    started.push(postgres);
+    options.postgresAdminUrl = postgres.url;
+    log(`started PostgreSQL for this run: ${postgres.url}`);
+  }
   const redis = await openBenchRedis(options.redisUrl);
   try {
-    return { redis: await redisVersion(redis), postgres: await postgresVersion(options.postgresAdminUrl) };
+    const versions = {
+      redis: await redisVersion(redis),
+      ...(needsPostgres && { postgres: await postgresVersion(options.postgresAdminUrl) }),
+    };
+    return { versions, stop: () => Promise.all(started.map((server) => server.stop())) };
   } finally {
     await redis.close();
   }
@@ -120,7 +164,10 @@ async function main(): Promise<void> {
   const parsed = parseOptions(process.argv.slice(2));
   if (!parsed) return void process.stdout.write(`${USAGE}\n`);
   const { names, options, keep, build, label } = parsed;
-  const machine = { ...describeMachine(), peers: await peers(options) };
+  const described = describeMachine(); // before pinning, which leaves this process one CPU
+  if (parsed.pin) pinLoadGenerator(0, `1-${described.cpus - 1}`);
+  const peers = await startPeers(options, names);
+  const machine = { ...described, peers: peers.versions, pinning: pinning() };
   log(`machine: ${JSON.stringify(machine)}; load average ${loadAverage().join(' ')}`);
 
   const workspace = createWorkspace(build);
@@ -165,6 +212,7 @@ async function main(): Promise<void> {
   } finally {
     if (keep) log(`workspace kept in ${workspace.dir}`);
     cleanUp();
+    await peers.stop();
   }
 }
 

@@ -8,7 +8,7 @@
  * (tsx would add its esbuild child process and its transpiled sources to the resident memory the
  * memory benchmark reads); and dist/, which other people may be building or running, is left alone.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -90,6 +90,43 @@ export interface Service {
 
 const running = new Set<ChildProcess>();
 
+/**
+ * CPU pinning. On a 2-CPU machine the load generator and the processes it measures otherwise take
+ * turns on both CPUs at the scheduler's whim, which moves every figure from one run to the next.
+ * pinLoadGenerator() keeps this process (the load generator, every thread) on one CPU; services
+ * started afterwards run on the others, through `taskset`, which runs the program in its own place.
+ */
+let serverCpus: string | undefined;
+
+export function pinLoadGenerator(cpu: number, others: string): void {
+  execFileSync('taskset', ['--all-tasks', '--pid', '--cpu-list', String(cpu), String(process.pid)], {
+    stdio: 'ignore',
+  });
+  serverCpus = others;
+}
+
+/** Moves a process this benchmark started, with all its threads, to the servers' CPUs (if pinned). */
+export function pinServer(pid: number): void {
+  if (serverCpus === undefined) return;
+  execFileSync('taskset', ['--all-tasks', '--pid', '--cpu-list', serverCpus, String(pid)], {
+    stdio: 'ignore',
+  });
+}
+
+/** `command args`, run on the servers' CPUs when pinned. */
+export function onServerCpus(command: string, args: string[]): [string, string[]] {
+  return serverCpus === undefined
+    ? [command, args]
+    : ['taskset', ['--cpu-list', serverCpus, command, ...args]];
+}
+
+/** What pinning is in force, for the results. */
+export function pinning(): { loadGenerator: string; servers: string } | undefined {
+  if (serverCpus === undefined) return undefined;
+  const mask = execFileSync('taskset', ['--pid', '--cpu-list', String(process.pid)], { encoding: 'utf8' });
+  return { loadGenerator: mask.split(':').pop()?.trim() ?? '?', servers: serverCpus };
+}
+
 // Servers must not outlive the benchmark, whatever way it ends.
 process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
@@ -106,14 +143,16 @@ async function answers(url: string): Promise<boolean> {
 }
 
 /**
- * Starts `node [nodeArgs] script [args]` and waits until `readyUrl` answers 2xx. Output goes to
- * `logFile`, so a failed start can say why.
+ * Starts `node [nodeArgs] script [args]` (or `command args`) and waits until `readyUrl` answers 2xx.
+ * Output goes to `logFile`, so a failed start can say why.
  */
 export async function startService(options: {
   name: string;
   url: string;
   readyUrl: string;
-  script: string;
+  /** A program other than node; `script` and `nodeArgs` are then left out. */
+  command?: string;
+  script?: string;
   args: string[];
   nodeArgs?: string[];
   cwd: string;
@@ -121,7 +160,10 @@ export async function startService(options: {
   env?: Record<string, string>;
 }): Promise<Service> {
   const out = openSync(options.logFile, 'a');
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.script, ...options.args], {
+  const [command, args] = options.command
+    ? onServerCpus(options.command, options.args)
+    : onServerCpus(process.execPath, [...(options.nodeArgs ?? []), options.script ?? '', ...options.args]);
+  const child = spawn(command, args, {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', out, out],
@@ -193,5 +235,20 @@ export async function startBareProxy(
     args: [String(port), upstreamUrl, ...(options.keepAlive ? ['--keep-alive'] : [])],
     cwd: workspace.dir,
     logFile: join(workspace.dir, `${name}.log`),
+  });
+}
+
+/** The bare undici proxy of bench/servers/bare-undici-proxy.ts. */
+export async function startBareUndiciProxy(workspace: Workspace, upstreamUrl: string): Promise<Service> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  return startService({
+    name: 'bare-undici-proxy',
+    url,
+    readyUrl: `${url}/`,
+    script: join(workspace.build, 'bench', 'servers', 'bare-undici-proxy.js'),
+    args: [String(port), upstreamUrl],
+    cwd: workspace.dir,
+    logFile: join(workspace.dir, 'bare-undici-proxy.log'),
   });
 }

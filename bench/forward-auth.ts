@@ -1,0 +1,441 @@
+/**
+ * Forward-auth: what it costs to let nginx do the proxying and ask stepgate, per request, whether
+ * the request may go through (nginx `auth_request` to `/_stepgate/authz/auth-request`), against
+ * nginx alone, stepgate's own proxy and the bare Node proxies. The same upstream behind all:
+ *
+ * - `upstream`: the upstream straight, for scale;
+ * - `nginx`: nginx straight to the upstream, the baseline of the goals;
+ * - `nginx-auth`: nginx asking stepgate on every request, no caching;
+ * - `nginx-auth-cache`: the same with the answers kept for CACHE_SECONDS in nginx's proxy_cache,
+ *   keyed by the session cookie (and the host): a session ended in stepgate still passes nginx
+ *   for up to that long, from the cached answer;
+ * - `stepgate`: stepgate's own proxy;
+ * - `bare`, `bare-undici`: the bare Node proxies of the proxy benchmark.
+ *
+ * One stepgate process (Redis sessions, sealed, as a fleet runs it; nginx on loopback is its
+ * trusted proxy) answers both as a proxy and as nginx's verifier, and one nginx process (one
+ * worker, no master: the one process that does the work) serves the three nginx targets on ports
+ * of their own. Saturation only: `connections` connections, one request in flight on each, for
+ * `duration` seconds, every target once per round in an order that rotates round by round. CPU
+ * per request is summed over the processes in front of the upstream (nginx, stepgate, Redis).
+ *
+ * Needs nginx (STEPGATE_BENCH_NGINX, default /usr/sbin/nginx). A tree without the verification
+ * endpoint is measured without the two nginx + stepgate targets, and says so.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { benchUsers, CHEAP_HASH_COST, GatewayClient, passwordHash, startGateway } from './gateway.js';
+import { log, median, round, table, type BenchOptions } from './lib.js';
+import { runLoad, type LoadRun } from './load.js';
+import {
+  freePort,
+  startBareProxy,
+  startBareUndiciProxy,
+  startService,
+  startUpstream,
+  type Service,
+  type Workspace,
+} from './services.js';
+import { openBenchRedis } from './stores.js';
+
+const PATH = '/bench/item?id=42';
+const WARM_UP_REQUESTS = 10_000;
+/** How long nginx keeps a verification answer in the cached variant: the revocation delay it buys. */
+export const CACHE_SECONDS = 5;
+const AUTH_REQUEST_PATH = '/_stepgate/authz/auth-request';
+export const GOALS = { withoutCache: 0.4, withCache: 0.85 };
+
+type TargetId =
+  'upstream' | 'nginx' | 'nginx-auth' | 'nginx-auth-cache' | 'stepgate' | 'bare' | 'bare-undici';
+
+interface Target {
+  id: TargetId;
+  label: string;
+  url: string;
+  headers?: Record<string, string>;
+  /** By role; every role but 'upstream' counts as the cost of what is in front of the upstream. */
+  processes: Record<string, number>;
+  /** The upstream must see this X-Stepgate-User (the nginx + stepgate targets). */
+  user?: string;
+}
+
+interface Measurement extends LoadRun {
+  round: number;
+  target: TargetId;
+}
+
+/** The nginx configuration: one process, three servers (straight, auth_request, cached auth_request). */
+function nginxConfig(
+  dir: string,
+  ports: Record<'straight' | 'auth' | 'cached', number>,
+  upstream: string,
+  gateway: string,
+  cookieName: string,
+): string {
+  const verify = (cached: boolean) => `
+    location = /_stepgate_verify {
+      internal;
+      proxy_pass http://stepgate${AUTH_REQUEST_PATH};
+      proxy_pass_request_body off;
+      proxy_set_header Content-Length "";
+      proxy_set_header X-Original-URL $scheme://$http_host$request_uri;
+      proxy_set_header X-Forwarded-For $remote_addr;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";${
+        cached
+          ? `
+      proxy_cache stepgate_verify;
+      proxy_cache_key "$http_host $cookie_${cookieName}";
+      proxy_cache_valid 200 ${CACHE_SECONDS}s;
+      # stepgate says no-store and may renew its cookie: kept all the same, for CACHE_SECONDS
+      proxy_ignore_headers Cache-Control Expires Set-Cookie Vary;
+      # only answers that name a user are kept, and a request without the cookie never reads one
+      proxy_no_cache $stepgate_anonymous_answer;
+      proxy_cache_bypass $stepgate_no_cookie;`
+          : ''
+      }
+    }`;
+  const protectedLocation = `
+    location / {
+      auth_request /_stepgate_verify;
+      auth_request_set $stepgate_user $upstream_http_x_stepgate_user;
+      auth_request_set $stepgate_email $upstream_http_x_stepgate_email;
+      auth_request_set $stepgate_login $upstream_http_x_stepgate_login;
+      auth_request_set $stepgate_confirmation $upstream_http_x_stepgate_confirmation;
+      proxy_set_header X-Stepgate-User $stepgate_user;
+      proxy_set_header X-Stepgate-Email $stepgate_email;
+      proxy_set_header X-Stepgate-Login $stepgate_login;
+      proxy_set_header X-Stepgate-Confirmation $stepgate_confirmation;
+      proxy_set_header Host $http_host;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_pass http://app;
+    }`;
+  const upstreamHost = new URL(upstream).host;
+  const gatewayHost = new URL(gateway).host;
+  return `daemon off;
+master_process off;
+worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/tmp/body;
+  proxy_temp_path ${dir}/tmp/proxy;
+  fastcgi_temp_path ${dir}/tmp/fastcgi;
+  uwsgi_temp_path ${dir}/tmp/uwsgi;
+  scgi_temp_path ${dir}/tmp/scgi;
+  proxy_cache_path ${dir}/cache levels=1 keys_zone=stepgate_verify:1m max_size=16m inactive=1m;
+  upstream app { server ${upstreamHost}; keepalive 64; }
+  upstream stepgate { server ${gatewayHost}; keepalive 64; }
+  map $upstream_http_x_stepgate_user $stepgate_anonymous_answer { "" 1; default 0; }
+  map $cookie_${cookieName} $stepgate_no_cookie { "" 1; default 0; }
+  server {
+    listen 127.0.0.1:${ports.straight};
+    location / {
+      proxy_set_header Host $http_host;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_pass http://app;
+    }
+  }
+  server {
+    listen 127.0.0.1:${ports.auth};${protectedLocation}${verify(false)}
+  }
+  server {
+    listen 127.0.0.1:${ports.cached};${protectedLocation}${verify(true)}
+  }
+}
+`;
+}
+
+async function startNginx(workspace: Workspace, upstream: string, gateway: string, cookieName: string) {
+  const nginx = process.env.STEPGATE_BENCH_NGINX ?? '/usr/sbin/nginx';
+  if (!existsSync(nginx)) {
+    throw new Error(
+      `forward-auth needs nginx at ${nginx} (apt-get install nginx, or set STEPGATE_BENCH_NGINX)`,
+    );
+  }
+  const dir = join(workspace.dir, 'nginx');
+  mkdirSync(join(dir, 'tmp'), { recursive: true });
+  const ports = { straight: await freePort(), auth: await freePort(), cached: await freePort() };
+  const config = join(dir, 'nginx.conf');
+  writeFileSync(config, nginxConfig(dir, ports, upstream, gateway, cookieName));
+  const url = (port: number) => `http://127.0.0.1:${port}`;
+  const service = await startService({
+    name: 'nginx',
+    url: url(ports.straight),
+    readyUrl: `${url(ports.straight)}${PATH}`,
+    command: nginx,
+    args: ['-p', dir, '-c', config, '-e', join(dir, 'error.log')],
+    cwd: dir,
+    logFile: join(dir, 'nginx.log'),
+  });
+  return {
+    service,
+    urls: { straight: url(ports.straight), auth: url(ports.auth), cached: url(ports.cached) },
+  };
+}
+
+/** Whether this tree answers nginx's auth_request; a 404 means the endpoint is not there. */
+async function hasAuthRequest(gatewayUrl: string, cookie: string): Promise<boolean> {
+  const response = await fetch(`${gatewayUrl}${AUTH_REQUEST_PATH}`, {
+    headers: { cookie, 'x-original-url': `${gatewayUrl}${PATH}` },
+    redirect: 'manual',
+  });
+  await response.arrayBuffer();
+  if (response.status === 404) return false;
+  if (response.status !== 200) throw new Error(`${AUTH_REQUEST_PATH} answered ${response.status}`);
+  return true;
+}
+
+/** Every target answers the upstream's body with 200, and the nginx + stepgate ones name the user. */
+async function checkTarget(target: Target): Promise<void> {
+  const response = await fetch(`${target.url}${PATH}`, { headers: target.headers, redirect: 'manual' });
+  const body = await response.text();
+  if (response.status !== 200 || !body.includes('"ok"')) {
+    throw new Error(`${target.label} answered ${response.status} ${body.slice(0, 200)}`);
+  }
+  if (target.user === undefined) return;
+  const whoami = await fetch(`${target.url}/bench/whoami`, { headers: target.headers });
+  const seen = ((await whoami.json()) as { user?: string }).user;
+  if (seen !== target.user)
+    throw new Error(`${target.label}: the upstream saw user ${seen}, not ${target.user}`);
+}
+
+function run(target: Target, options: BenchOptions, amount?: number) {
+  return runLoad({
+    url: `${target.url}${PATH}`,
+    headers: target.headers,
+    connections: options.connections,
+    durationS: amount ? 600 : options.durationS,
+    ...(amount && { amount }),
+    processes: amount ? {} : target.processes,
+  });
+}
+
+function rotated<T>(items: readonly T[], by: number): T[] {
+  const shift = by % items.length;
+  return [...items.slice(shift), ...items.slice(0, shift)];
+}
+
+/** Microseconds of CPU per request of everything in front of the upstream. */
+function frontCpu(m: LoadRun): number {
+  return Object.entries(m.cpuUsPerRequest)
+    .filter(([role]) => role !== 'upstream' && role !== 'load generator')
+    .reduce((sum, [, value]) => sum + value, 0);
+}
+
+export async function forwardAuthBenchmark(workspace: Workspace, options: BenchOptions) {
+  const redis = await openBenchRedis(options.redisUrl);
+  await redis.clear();
+  const redisPid = await redis.serverPid();
+  const services: Service[] = [];
+  const started = <T extends Service>(service: T): T => {
+    services.push(service);
+    return service;
+  };
+  try {
+    const upstream = started(await startUpstream(workspace));
+    const gateway = started(
+      await startGateway(workspace, {
+        name: 'forward-auth',
+        upstreamUrl: upstream.url,
+        policy: 'confirm_always',
+        sessions: { store: 'redis', url: options.redisUrl },
+        store: { type: 'sqlite' },
+        encryptionKey: Buffer.alloc(32, 7).toString('base64'),
+        users: benchUsers('bench', 1, await passwordHash(CHEAP_HASH_COST)),
+        server: { trusted_proxies: ['127.0.0.1/32'] },
+      }),
+    );
+    const cookie = await new GatewayClient(gateway).confirmedSession('bench00001');
+    const headers = { cookie };
+    const withRedis: Record<string, number> = redisPid ? { redis: redisPid } : {};
+    const bare = started(await startBareProxy(workspace, upstream.url, { keepAlive: true }));
+    const bareUndici = started(await startBareUndiciProxy(workspace, upstream.url));
+    const nginx = await startNginx(workspace, upstream.url, gateway.url, gateway.cookieName);
+    started(nginx.service);
+    const behind = (server: Service) => ({ server: server.pid, upstream: upstream.pid });
+    const targets: Target[] = [
+      {
+        id: 'upstream',
+        label: 'upstream straight',
+        url: upstream.url,
+        processes: { upstream: upstream.pid },
+      },
+      { id: 'nginx', label: 'nginx straight', url: nginx.urls.straight, processes: behind(nginx.service) },
+      {
+        id: 'stepgate',
+        label: "stepgate's own proxy",
+        url: gateway.url,
+        headers,
+        processes: { ...behind(gateway), ...withRedis },
+      },
+      { id: 'bare', label: 'bare http-proxy-3', url: bare.url, processes: behind(bare) },
+      { id: 'bare-undici', label: 'bare undici Pool', url: bareUndici.url, processes: behind(bareUndici) },
+    ];
+    const endpoint = await hasAuthRequest(gateway.url, cookie);
+    if (endpoint) {
+      const viaNginx = { ...behind(nginx.service), gateway: gateway.pid, ...withRedis };
+      targets.push(
+        {
+          id: 'nginx-auth',
+          label: 'nginx + stepgate auth_request',
+          url: nginx.urls.auth,
+          headers,
+          processes: viaNginx,
+          user: 'bench00001',
+        },
+        {
+          id: 'nginx-auth-cache',
+          label: `nginx + stepgate, ${CACHE_SECONDS} s cache`,
+          url: nginx.urls.cached,
+          headers,
+          processes: viaNginx,
+          user: 'bench00001',
+        },
+      );
+    } else {
+      log(`this tree has no ${AUTH_REQUEST_PATH} (404): the nginx + stepgate targets are left out`);
+    }
+    for (const target of targets) await checkTarget(target);
+
+    log(`warming up: ${WARM_UP_REQUESTS} requests to each target`);
+    for (const target of targets) await run(target, options, WARM_UP_REQUESTS);
+    const measurements: Measurement[] = [];
+    for (let index = 0; index < options.repeats; index++) {
+      for (const target of rotated(targets, index)) {
+        const result = await run(target, options);
+        if (result.non2xx + result.errors > Math.max(10, result.latency.count * 0.001)) {
+          throw new Error(`${target.label}: ${result.non2xx} non-2xx answers and ${result.errors} errors`);
+        }
+        log(
+          `${target.id.padEnd(17)} ${String(result.rps).padStart(8)} req/s  p99 ${result.latency.p99} ms  ` +
+            `CPU in front ${round(frontCpu(result), 1)} us/req  others ${result.cpu.otherCores} cores`,
+        );
+        measurements.push({ ...result, round: index, target: target.id });
+      }
+    }
+    return {
+      endpoint,
+      cacheSeconds: CACHE_SECONDS,
+      ...summarize(targets, measurements, options.repeats),
+      measurements,
+    };
+  } finally {
+    for (const service of services.reverse()) await service.stop();
+    await redis.clear();
+    await redis.close();
+  }
+}
+
+interface Spread {
+  median: number;
+  min: number;
+  max: number;
+}
+
+function summarize(targets: readonly Target[], measurements: readonly Measurement[], repeats: number) {
+  const of = (id: TargetId) => measurements.filter((m) => m.target === id);
+  const med = (values: number[]) => round(median(values));
+  const perTarget = targets.map((target) => {
+    const runs = of(target.id);
+    return {
+      target: target.id,
+      label: target.label,
+      rps: med(runs.map((m) => m.rps)),
+      rpsMin: round(Math.min(...runs.map((m) => m.rps))),
+      rpsMax: round(Math.max(...runs.map((m) => m.rps))),
+      p50Ms: med(runs.map((m) => m.latency.p50)),
+      p99Ms: med(runs.map((m) => m.latency.p99)),
+      frontCpuUsPerRequest: med(runs.map(frontCpu)),
+      cpuUsPerRequest: Object.fromEntries(
+        Object.keys(runs[0]?.cpuUsPerRequest ?? {}).map((role) => [
+          role,
+          med(runs.map((m) => m.cpuUsPerRequest[role] ?? Number.NaN)),
+        ]),
+      ),
+      otherCores: med(runs.map((m) => m.cpu.otherCores)),
+    };
+  });
+  /** Throughput of `a` over `b` within each round; the median and the extremes of the rounds. */
+  const ratio = (a: TargetId, b: TargetId, value: (m: Measurement) => number = (m) => m.rps): Spread => {
+    const values: number[] = [];
+    for (let index = 0; index < repeats; index++) {
+      const x = measurements.find((m) => m.round === index && m.target === a);
+      const y = measurements.find((m) => m.round === index && m.target === b);
+      if (x && y) values.push(value(x) / value(y));
+    }
+    if (values.length === 0) return { median: Number.NaN, min: Number.NaN, max: Number.NaN };
+    return {
+      median: round(median(values)),
+      min: round(Math.min(...values)),
+      max: round(Math.max(...values)),
+    };
+  };
+  const ratios = {
+    nginxAuthToNginx: ratio('nginx-auth', 'nginx'),
+    nginxAuthCacheToNginx: ratio('nginx-auth-cache', 'nginx'),
+    stepgateToNginx: ratio('stepgate', 'nginx'),
+    bareToNginx: ratio('bare', 'nginx'),
+    bareUndiciToNginx: ratio('bare-undici', 'nginx'),
+    nginxToUpstream: ratio('nginx', 'upstream'),
+    nginxAuthToStepgate: ratio('nginx-auth', 'stepgate'),
+    stepgateToBare: ratio('stepgate', 'bare'),
+  };
+  const cpuRatios = {
+    nginxAuthToNginx: ratio('nginx-auth', 'nginx', frontCpu),
+    nginxAuthCacheToNginx: ratio('nginx-auth-cache', 'nginx', frontCpu),
+    stepgateToNginx: ratio('stepgate', 'nginx', frontCpu),
+    stepgateToBare: ratio('stepgate', 'bare', frontCpu),
+  };
+  const goal = (spread: Spread, at: number) => ({
+    goal: `>= ${at}`,
+    value: spread.median,
+    reached: spread.median >= at,
+  });
+  return {
+    perTarget,
+    ratios,
+    cpuRatios,
+    goals: {
+      withoutCache: goal(ratios.nginxAuthToNginx, GOALS.withoutCache),
+      withCache: goal(ratios.nginxAuthCacheToNginx, GOALS.withCache),
+    },
+  };
+}
+
+export function forwardAuthTable(result: Awaited<ReturnType<typeof forwardAuthBenchmark>>): string {
+  const rows = result.perTarget.map((t) => [
+    t.label,
+    t.rps,
+    `${Math.round(t.rpsMin)}..${Math.round(t.rpsMax)}`,
+    t.p50Ms,
+    t.p99Ms,
+    t.frontCpuUsPerRequest,
+    t.cpuUsPerRequest['load generator'] ?? Number.NaN,
+  ]);
+  const spread = (s: Spread) => `${s.median} (${s.min}..${s.max})`;
+  const verdict = (g: { goal: string; reached: boolean }) =>
+    `goal ${g.goal}: ${g.reached ? 'reached' : 'NOT reached'}`;
+  const { ratios, cpuRatios, goals } = result;
+  return [
+    table(['target', 'req/s', 'rounds', 'p50 ms', 'p99 ms', 'CPU us/req in front', 'load gen us/req'], rows),
+    'medians of the rounds; CPU in front: every process between the load generator and the upstream',
+    ...(result.endpoint ? [] : ['', `no ${AUTH_REQUEST_PATH} in this tree: nginx + stepgate not measured`]),
+    '',
+    `throughput nginx + stepgate / nginx:             ${spread(ratios.nginxAuthToNginx)}  ${verdict(goals.withoutCache)}`,
+    `throughput nginx + stepgate cached / nginx:      ${spread(ratios.nginxAuthCacheToNginx)}  ${verdict(goals.withCache)}`,
+    `throughput stepgate's proxy / nginx:             ${spread(ratios.stepgateToNginx)}`,
+    `throughput bare http-proxy-3 / nginx:            ${spread(ratios.bareToNginx)}`,
+    `throughput bare undici / nginx:                  ${spread(ratios.bareUndiciToNginx)}`,
+    `throughput stepgate's proxy / bare http-proxy-3: ${spread(ratios.stepgateToBare)}`,
+    `throughput nginx / upstream straight:            ${spread(ratios.nginxToUpstream)}`,
+    `CPU in front, nginx + stepgate / nginx:          ${spread(cpuRatios.nginxAuthToNginx)}`,
+    `CPU in front, nginx + stepgate cached / nginx:   ${spread(cpuRatios.nginxAuthCacheToNginx)}`,
+    `CPU in front, stepgate's proxy / nginx:          ${spread(cpuRatios.stepgateToNginx)}`,
+    `CPU in front, stepgate's proxy / bare:           ${spread(cpuRatios.stepgateToBare)}`,
+  ].join('\n');
+}
