@@ -6,6 +6,7 @@
  */
 import { formatDuration } from './duration.js';
 import { configSchema } from './schema.js';
+import { COOKIE_DOMAIN } from './schema/session.js';
 import type { Config } from './schema.js';
 import { loadYamlFile } from './yaml-loader.js';
 import type { LoadResult } from './yaml-loader.js';
@@ -65,6 +66,15 @@ export function crossCheck(config: Config): CrossProblem[] {
           message: `'${host}' already belongs to entry point '${previous}'`,
         });
       }
+    });
+  }
+  // A browser drops a cookie whose Domain is neither the host that set it nor a domain above it.
+  const domain = session.cookie_domain.toLowerCase();
+  const host = new URL(server.public_url).hostname;
+  if (domain !== '' && COOKIE_DOMAIN.test(domain) && host !== domain && !host.endsWith(`.${domain}`)) {
+    problems.push({
+      path: ['session', 'cookie_domain'],
+      message: `must be server.public_url's host (${host}) or a domain above it, or browsers drop the cookie, but it is '${session.cookie_domain}'`,
     });
   }
   return problems;

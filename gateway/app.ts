@@ -34,6 +34,7 @@ import { carriesApiToken, TokenRegistry } from './admin/tokens.js';
 import { adminApiRoutes } from './flows/admin/api.js';
 import { GatewayMetrics, countingHistory } from './metrics.js';
 import { adminPageRoutes } from './flows/admin/routes.js';
+import { authzRoutes } from './flows/authz/routes.js';
 import {
   isForwardable,
   pastAbsoluteTimeout,
@@ -75,6 +76,7 @@ function sessionMiddleware(config: Config, ports: Ports, metrics: GatewayMetrics
       httpOnly: true,
       sameSite: 'lax',
       secure: secureCookies(config.server.public_url),
+      domain: config.session.cookie_domain || undefined,
       maxAge: config.session.idle_timeout,
     },
   });
@@ -102,14 +104,20 @@ export async function createGateway(options: {
   for (const [name, entry] of Object.entries(config.server.entry_points)) {
     for (const host of entry.hosts) entryPointByHost.set(host.toLowerCase(), name);
   }
+  const entryPointOf = (host: string) => entryPointByHost.get(host) ?? 'standard';
 
   const isTrustedProxy = (ip: string) => trustedProxies.has(ip);
-  const headers = securityHeaders({ publicUrl: config.server.public_url, isTrustedProxy });
+  const headers = securityHeaders({
+    publicUrl: config.server.public_url,
+    allowedReturnHosts: config.server.allowed_return_hosts,
+    isTrustedProxy,
+  });
   // Stores nothing per visitor: an anonymous page load costs no session (see http/csrf.ts).
   const csrf = csrfProtection({
     secret: config.session.secret,
     cookieName: `${config.session.cookie_name}_csrf`,
     cookiePath: basePath,
+    cookieDomain: config.session.cookie_domain || undefined,
     secure: secureCookies(config.server.public_url),
     // SPEC §4: a JSON body cannot be sent cross-site without CORS, which we never allow.
     // The SAML ACS is posted by the IdP from its own origin; the signed response protects it.
@@ -141,7 +149,7 @@ export async function createGateway(options: {
   const learnClient = (req: IncomingMessage) =>
     setClient(req, {
       ip: clientIp(req, isTrustedProxy),
-      entryPoint: entryPointByHost.get(requestHost(req)) ?? 'standard',
+      entryPoint: entryPointOf(requestHost(req)),
     });
 
   // A request the fast path has already answered with an error (see handOver) gets that error.
@@ -158,6 +166,8 @@ export async function createGateway(options: {
   app.use(basePath, healthRoutes(ctx));
   app.use(proxy.forwardPublic);
   app.use(sessions, absoluteTimeout);
+  // Before the pages' body parsers and CSRF check: a proxy's question reads no body and changes nothing.
+  app.use(basePath, authzRoutes(ctx, { isTrustedProxy, entryPointOf }));
 
   const own = express.Router();
   own.use(express.json({ type: 'application/json', limit: '16kb', strict: true }));

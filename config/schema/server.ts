@@ -28,6 +28,16 @@ const cidr = z
   })
   .refine(isAddressOrBlock, 'must be an IP address or a CIDR block such as 10.0.0.0/8');
 
+const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
+
+// A host name or IPv4 address, or '*.' and a name of at least two labels: never a scheme, port or path.
+const returnHost = z
+  .string()
+  .regex(
+    new RegExp(`^(?:${LABEL}(?:\\.${LABEL})*|\\*\\.${LABEL}(?:\\.${LABEL})+)$`),
+    "must be a host name such as 'app.example.com', or '*.example.com' for the names below example.com (no scheme, port or path)",
+  );
+
 export const serverSchema = z
   .strictObject({
     listen: listen.prefault('127.0.0.1:8080'),
@@ -43,6 +53,12 @@ export const serverSchema = z
       .array(cidr)
       .prefault([])
       .describe('X-Forwarded-For is honoured only from these peers, read from the right.'),
+    allowed_return_hosts: z
+      .array(returnHost)
+      .prefault([])
+      .describe(
+        "Hosts besides public_url's that return_to and redirects may name: exact names, or '*.example.com' for any name below example.com (not example.com itself). For applications behind a forward-auth proxy (docs/forward-auth.md).",
+      ),
     metrics_networks: z
       .array(cidr)
       .prefault(['127.0.0.0/8', '::1/128'])

@@ -26,6 +26,10 @@ function checkRedisPlace(
   }
 }
 
+/** '' or a domain of two labels or more whose last is no number: never an address, scheme, port or path. */
+export const COOKIE_DOMAIN =
+  /^$|^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9-]{0,61}[A-Za-z0-9]$/;
+
 export const sessionSchema = z
   .strictObject({
     store: z.enum(['memory', 'redis']).prefault('memory').describe('Where sessions are kept.'),
@@ -45,6 +49,16 @@ export const sessionSchema = z
       .regex(/^[A-Za-z0-9_-]+$/, 'must be letters, digits, _ and - only')
       .prefault('stepgate_session')
       .describe('Name of the session cookie (HttpOnly, SameSite=Lax, Secure outside localhost).'),
+    cookie_domain: z
+      .string()
+      .regex(
+        COOKIE_DOMAIN,
+        "must be a domain such as 'example.com' (no scheme, port, path or leading dot), or '' for a host-only cookie",
+      )
+      .prefault('')
+      .describe(
+        "The session and CSRF cookies' Domain: '' keeps them on public_url's host alone; a parent domain such as 'example.com' lets one sign-in serve applications on its subdomains (docs/forward-auth.md). public_url's host must be this domain or below it.",
+      ),
     idle_timeout: duration()
       .prefault('30m')
       .describe(

@@ -16,5 +16,16 @@ export function nextStep(
   const { basePath } = ctx;
   if (auth.stage === 'registering_mobile') return { next: 'register_mobile', redirect: `${basePath}/mobile` };
   if (auth.stage === 'confirming') return { next: 'confirm', redirect: `${basePath}/confirm` };
-  return { next: 'done', redirect: safeReturnTo(returnTo, ctx.config.server.public_url) };
+  return { next: 'done', redirect: safeReturnTo(returnTo, ctx.config.server) };
+}
+
+/**
+ * Where a request that may not reach the application yet is sent: the sign-in page, or the step
+ * a signed-in session has still to take. Shared by the built-in proxy and the /authz endpoints.
+ */
+export function signInPage(
+  ctx: Pick<GatewayContext, 'basePath' | 'config'>,
+  auth: SignedInUser | undefined,
+): string {
+  return auth ? nextStep(ctx, auth, '/').redirect : `${ctx.basePath}/login`;
 }

@@ -23,6 +23,8 @@ export interface CsrfOptions {
   /** The visitor cookie's name and path. */
   cookieName: string;
   cookiePath: string;
+  /** `session.cookie_domain`, when the session cookie has one: the pages may be on any host below it. */
+  cookieDomain?: string | undefined;
   secure: boolean;
   /** Requests that need no token. */
   skip(req: Request): boolean;
@@ -60,6 +62,7 @@ export function csrfProtection(options: CsrfOptions): CsrfProtection {
     issued.set(req, value);
     req.res?.cookie(options.cookieName, value, {
       path: options.cookiePath,
+      ...(options.cookieDomain !== undefined && { domain: options.cookieDomain }),
       httpOnly: true,
       sameSite: 'lax',
       secure: options.secure,

@@ -3,7 +3,8 @@
  * Never on a proxied upstream response: the application behind the gateway keeps its own.
  *
  * - Content-Security-Policy: nothing loads but the pages' own style blocks (by hash); no script
- *   at all, no frame may hold a page (`frame-ancestors 'none'`, SPEC §4), forms post only to us.
+ *   at all, no frame may hold a page (`frame-ancestors 'none'`, SPEC §4), forms post only to us,
+ *   and the redirect after a form (to return_to) goes only to us or to `allowed_return_hosts`.
  * - X-Frame-Options: DENY, for browsers that predate frame-ancestors.
  * - X-Content-Type-Options: nosniff; Referrer-Policy: no-referrer (a page's URL may hold a
  *   return_to or a username, and is nobody else's business).
@@ -21,6 +22,8 @@ import { STYLE_HASHES } from './html.js';
 
 export interface SecurityHeaderOptions {
   publicUrl: string;
+  /** `server.allowed_return_hosts`: where a form's answer may redirect besides us. */
+  allowedReturnHosts?: readonly string[];
   isTrustedProxy(ip: string): boolean;
 }
 
@@ -47,6 +50,17 @@ export function allowScripts(res: ServerResponse): string {
   return nonce;
 }
 
+/**
+ * The policy with `form-action` widened to the allowed return hosts: browsers hold the redirect
+ * that answers a form post (the sign-in's 303 to return_to) to form-action too. A source without
+ * a scheme takes the page's own (and https from an http page); ':*' any port, as return_to does.
+ */
+export function contentSecurityPolicy(allowedReturnHosts: readonly string[]): typeof CONTENT_SECURITY_POLICY {
+  if (allowedReturnHosts.length === 0) return CONTENT_SECURITY_POLICY;
+  const hosts = allowedReturnHosts.map((host) => `${host.toLowerCase()}:*`);
+  return { ...CONTENT_SECURITY_POLICY, 'form-action': ["'self'", ...hosts] };
+}
+
 /** Whether the request reached us over HTTPS, as far as we can know. */
 export function arrivedOverHttps(req: IncomingMessage, options: SecurityHeaderOptions): boolean {
   if (options.publicUrl.startsWith('https:')) return true;
@@ -59,7 +73,10 @@ export function arrivedOverHttps(req: IncomingMessage, options: SecurityHeaderOp
 
 export function securityHeaders(options: SecurityHeaderOptions): RequestHandler {
   const common = helmet({
-    contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: contentSecurityPolicy(options.allowedReturnHosts ?? []),
+    },
     strictTransportSecurity: false,
     xFrameOptions: { action: 'deny' },
     referrerPolicy: { policy: 'no-referrer' },

@@ -27,7 +27,7 @@ export function loginRoutes(ctx: GatewayContext, authenticate: PasswordAuthentic
     ctx.ports.saml ? `${ctx.basePath}/saml/login?return_to=${encodeURIComponent(returnTo)}` : undefined;
 
   router.get('/login', (req, res) => {
-    const returnTo = safeReturnTo(req.query.return_to, ctx.config.server.public_url);
+    const returnTo = safeReturnTo(req.query.return_to, ctx.config.server);
     const auth = signedIn(req);
     if (auth) {
       const step = nextStep(ctx, auth, returnTo);
@@ -49,7 +49,7 @@ export function loginRoutes(ctx: GatewayContext, authenticate: PasswordAuthentic
   router.post('/login', async (req, res) => {
     const username = field(req.body, 'username')?.trim();
     const password = field(req.body, 'password');
-    const returnTo = safeReturnTo(field(req.body, 'return_to'), ctx.config.server.public_url);
+    const returnTo = safeReturnTo(field(req.body, 'return_to'), ctx.config.server);
     if (!username || password === undefined || password === '') {
       throw errors.badRequest('invalid_request', 'Enter your username and password.');
     }
@@ -78,7 +78,9 @@ export function loginRoutes(ctx: GatewayContext, authenticate: PasswordAuthentic
 
   router.post('/logout', async (req, res) => {
     await destroySession(req);
-    res.clearCookie(ctx.config.session.cookie_name, { path: '/' });
+    // With the Domain it was set with, or the browser keeps it.
+    const domain = ctx.config.session.cookie_domain || undefined;
+    res.clearCookie(ctx.config.session.cookie_name, { path: '/', ...(domain !== undefined && { domain }) });
     if (wantsJson(req)) return void res.json({ signed_out: true });
     res.set('Cache-Control', 'no-store');
     res.type('html').send(signedOutPage(loginPath));

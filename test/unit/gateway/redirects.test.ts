@@ -66,3 +66,36 @@ describe('isAllowedRedirect', () => {
     '',
   ])('refuses %j', (sent) => expect(isAllowedRedirect(sent, ORIGIN)).toBe(false));
 });
+
+describe('server.allowed_return_hosts', () => {
+  const scope = { public_url: ORIGIN, allowed_return_hosts: ['app.example.com', '*.apps.example.com'] };
+
+  it.each([
+    ['https://app.example.com/x?y=1#z', 'https://app.example.com/x?y=1#z'],
+    ['https://app.example.com', 'https://app.example.com/'],
+    ['//app.example.com/x', 'https://app.example.com/x'],
+    ['https://deep.team.apps.example.com/', 'https://deep.team.apps.example.com/'],
+    [`${ORIGIN}/a`, '/a'], // our own origin is still sent as a path
+  ])('sends %j as %j', (input, sent) => {
+    expect(safeReturnTo(input, scope)).toBe(sent);
+    expect(safeReturnTo(sent, scope)).toBe(sent);
+    expect(isAllowedRedirect(sent, scope)).toBe(true);
+  });
+
+  it.each([
+    'http://app.example.com/x', // we are served over https: no downgrade
+    'https://apps.example.com/x',
+    'https://xapps.example.com/x',
+    'https://app.example.com.evil.example/',
+    'https://a@app.example.com/',
+    'https://app.example.com\t/x',
+  ])('refuses %j', (input) => {
+    expect(safeReturnTo(input, scope)).toBe('/');
+  });
+
+  it('refuses an absolute URL not written as the parser writes it', () => {
+    expect(isAllowedRedirect('https://APP.example.com/x', scope)).toBe(false);
+    expect(isAllowedRedirect('https://app.example.com/a/../x', scope)).toBe(false);
+    expect(isAllowedRedirect('https://app.example.com', scope)).toBe(false);
+  });
+});

@@ -1,0 +1,140 @@
+/**
+ * The request a proxy asks about (SPEC §4 `/authz/*`), read from the headers each proxy's protocol
+ * puts it in. Those headers are believed only from a direct peer in `server.trusted_proxies`:
+ * anyone else could name any URL, so their questions are refused (403 untrusted_proxy), never
+ * answered from the headers.
+ *
+ * The request target is kept exactly as the proxy passed it on, never decoded or normalised: access
+ * is decided on the path the upstream gets (SPEC §4), as the built-in proxy does.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import { GatewayError, errors } from '../../errors.js';
+
+export type AuthzProtocol = 'auth-request' | 'forward-auth' | 'ext-authz';
+
+export interface OriginalRequest {
+  method: string;
+  proto: 'http' | 'https';
+  /** The Host the client sent, port included. */
+  host: string;
+  /** The host name alone, lower case: what entry points and allowed_return_hosts name. */
+  hostname: string;
+  /** The request target as it came: path and query. */
+  target: string;
+}
+
+export const untrustedProxy = (): GatewayError =>
+  new GatewayError(
+    403,
+    'untrusted_proxy',
+    'This verification endpoint answers only the proxies listed in server.trusted_proxies.',
+  );
+
+const invalid = (header: string, what: string): GatewayError =>
+  errors.badRequest('invalid_original_request', `The ${header} header ${what}.`);
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// A name or IPv4 address, or an IPv6 literal in brackets, with an optional port.
+const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+// Visible ASCII only: a target with spaces or controls is not one any proxy forwards as it is.
+const TARGET = /^[\x21-\x7e]*$/;
+
+/** One value of a header; a repeated header is two claims, and which is right cannot be known. */
+function single(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  if (Array.isArray(value)) throw invalid(name, 'must be sent once');
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function required(headers: IncomingHttpHeaders, name: string): string {
+  const value = single(headers, name);
+  if (value === undefined)
+    throw invalid(name, 'is missing; see docs/forward-auth.md for what the proxy must send');
+  return value;
+}
+
+function method(headers: IncomingHttpHeaders, name: string, fallback: string): string {
+  const value = single(headers, name) ?? fallback;
+  if (!TOKEN.test(value)) throw invalid(name, 'is not an HTTP method');
+  return value.toUpperCase();
+}
+
+function proto(value: string | undefined, fallback: 'http' | 'https', name: string): 'http' | 'https' {
+  if (value === undefined) return fallback;
+  // A chain of proxies may list one per hop: the first is what the client used.
+  const lower = (value.split(',')[0] ?? '').trim().toLowerCase();
+  if (lower !== 'http' && lower !== 'https') throw invalid(name, "must be 'http' or 'https'");
+  return lower;
+}
+
+function hostParts(value: string, name: string): Pick<OriginalRequest, 'host' | 'hostname'> {
+  if (!HOST.test(value)) throw invalid(name, 'must be one host name, with a port if any');
+  const lower = value.toLowerCase();
+  const hostname = lower.startsWith('[')
+    ? lower.slice(0, lower.indexOf(']') + 1)
+    : lower.replace(/:\d+$/, '');
+  return { host: value, hostname };
+}
+
+function target(value: string, name: string): string {
+  if (!TARGET.test(value))
+    throw invalid(name, 'must be a request target without spaces or control characters');
+  if (value === '') return '/';
+  return value.startsWith('?') ? `/${value}` : value;
+}
+
+/**
+ * nginx auth_request: `X-Original-URL: <scheme>://<host><target>` and `X-Original-Method`. The URL
+ * is split by hand: a URL parser would resolve dot segments and decode the path.
+ */
+export function fromOriginalUrl(headers: IncomingHttpHeaders): OriginalRequest {
+  const url = required(headers, 'x-original-url');
+  const match = /^(https?):\/\/([^/?#]+)(.*)$/i.exec(url);
+  if (!match)
+    throw invalid('x-original-url', "must be an absolute http(s) URL such as 'https://app.example.com/path'");
+  const [, scheme = '', authority = '', rest = ''] = match;
+  return {
+    method: method(headers, 'x-original-method', 'GET'),
+    proto: proto(scheme, 'http', 'x-original-url'),
+    ...hostParts(authority, 'x-original-url'),
+    target: target(rest, 'x-original-url'),
+  };
+}
+
+/** Traefik ForwardAuth, Caddy forward_auth: `X-Forwarded-Method/Proto/Host/Uri`. */
+export function fromForwardedHeaders(
+  headers: IncomingHttpHeaders,
+  defaultProto: 'http' | 'https',
+): OriginalRequest {
+  return {
+    method: method(headers, 'x-forwarded-method', 'GET'),
+    proto: proto(single(headers, 'x-forwarded-proto'), defaultProto, 'x-forwarded-proto'),
+    ...hostParts(required(headers, 'x-forwarded-host'), 'x-forwarded-host'),
+    target: target(required(headers, 'x-forwarded-uri'), 'x-forwarded-uri'),
+  };
+}
+
+/**
+ * Envoy ext_authz (HTTP): the check request is the original one with the prefix put before its
+ * path; `rest` is what follows the prefix. The host is the check request's own Host, or
+ * x-forwarded-host when the proxy sends one.
+ */
+export function fromExtAuthz(
+  requestMethod: string,
+  rest: string,
+  headers: IncomingHttpHeaders,
+  defaultProto: 'http' | 'https',
+): OriginalRequest {
+  const host = single(headers, 'x-forwarded-host') ?? required(headers, 'host');
+  return {
+    method: requestMethod.toUpperCase(),
+    proto: proto(single(headers, 'x-forwarded-proto'), defaultProto, 'x-forwarded-proto'),
+    ...hostParts(host, headers['x-forwarded-host'] === undefined ? 'host' : 'x-forwarded-host'),
+    target: target(rest, 'path'),
+  };
+}
+
+/** The original request's URL, for return_to. */
+export function originalUrl(original: OriginalRequest): string {
+  return `${original.proto}://${original.host}${original.target}`;
+}
