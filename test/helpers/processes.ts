@@ -173,6 +173,8 @@ export interface ProcessConfigOptions {
   name?: string;
   /** The `upstream:` mapping's content, e.g. `url: http://127.0.0.1:3000, public_paths: [/x]`. */
   upstream: string;
+  /** server.public_url; the process's own http://localhost:PORT when absent. */
+  publicUrl?: string;
   /** More `server:` keys, one `key: value` a line. */
   server?: string[];
   /** The `session:` mapping's content; in memory with a random secret when absent. */
@@ -202,7 +204,7 @@ export function writeProcessConfig(options: ProcessConfigOptions): string {
     [
       'server:',
       "  listen: '127.0.0.1:${STEPGATE_PORT}'",
-      "  public_url: 'http://localhost:${STEPGATE_PORT}'",
+      `  public_url: '${options.publicUrl ?? 'http://localhost:${STEPGATE_PORT}'}'`,
       ...(options.server ?? []).map((line) => `  ${line}`),
       `upstream: { ${options.upstream} }`,
       `session: { ${options.session ?? `store: memory, secret: ${randomBytes(24).toString('base64url')}`} }`,

@@ -1,0 +1,206 @@
+/**
+ * One walk through a real proxy in forward-auth mode, shared by the nginx and Caddy tests: an
+ * anonymous browser is sent to sign in, signs in and confirms with the code from the outbox, and
+ * the application then gets the identity headers from stepgate, never the ones the client sent.
+ * The proxy, stepgate and the application are three processes on loopback ports.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_HASH, TEST_PASSWORD } from '../helpers/gateway.js';
+import { CookieJar } from '../helpers/http-client.js';
+import { freePort, startStepgate, writeProcessConfig, type StepgateProcess } from '../helpers/processes.js';
+import type { ProxyProcess } from '../helpers/proxies.js';
+import { startEchoUpstream, type EchoUpstream } from '../helpers/upstream.js';
+
+type StartProxy = (options: {
+  dir: string;
+  port: number;
+  stepgate: string;
+  app: string;
+}) => Promise<ProxyProcess>;
+
+const BASE = '/_stepgate';
+const HTML = 'text/html,application/xhtml+xml';
+const POLICY = [
+  'version: 1',
+  'mobile_registration: { prompt: false }',
+  'rules:',
+  '  - { name: everyone, then: confirm_always }',
+  '',
+].join('\n');
+
+function hostOf(url: string): string {
+  return new URL(url).host;
+}
+
+export function describeForwardAuth(proxyName: string, startProxy: StartProxy): void {
+  describe(`stepgate behind ${proxyName} (docs/forward-auth.md)`, () => {
+    let dir: string;
+    let upstream: EchoUpstream;
+    let stepgate: StepgateProcess;
+    let proxy: ProxyProcess;
+
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), `stepgate-${proxyName}-`));
+      upstream = await startEchoUpstream();
+      const port = await freePort();
+      const config = writeProcessConfig({
+        dir,
+        publicUrl: `http://127.0.0.1:${port}`,
+        server: ['trusted_proxies: [127.0.0.1]'],
+        upstream: `url: ${upstream.url}, public_paths: [/public/]`,
+        users: `alice: { password_hash: ${JSON.stringify(TEST_HASH)}, email: alice@example.com }\n`,
+        policy: POLICY,
+      });
+      stepgate = await startStepgate({ config, env: {}, cwd: dir });
+      proxy = await startProxy({ dir, port, stepgate: hostOf(stepgate.url), app: hostOf(upstream.url) });
+    }, 90_000);
+
+    afterAll(async () => {
+      await proxy?.stop();
+      await stepgate?.stop();
+      await upstream?.close();
+    });
+
+    /** A request through the proxy, as a browser sends it, with the jar's cookies. */
+    async function get(path: string, jar: CookieJar, headers: Record<string, string> = {}) {
+      const cookie = jar.header();
+      const res = await fetch(`${proxy.url}${path}`, {
+        headers: { Accept: HTML, ...(cookie !== '' && { Cookie: cookie }), ...headers },
+        redirect: 'manual',
+        signal: AbortSignal.timeout(30_000),
+      });
+      jar.take(res);
+      return { status: res.status, headers: res.headers, text: await res.text() };
+    }
+
+    async function post(path: string, jar: CookieJar, body: string, type: string) {
+      const res = await fetch(`${proxy.url}${path}`, {
+        method: 'POST',
+        headers: {
+          Accept: type === 'application/json' ? type : HTML,
+          'Content-Type': type,
+          Cookie: jar.header(),
+        },
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(30_000),
+      });
+      jar.take(res);
+      return { status: res.status, headers: res.headers, text: await res.text() };
+    }
+
+    function lastEmailCode(): string {
+      const lines = readFileSync(join(dir, 'stepgate.outbox.jsonl'), 'utf8').trim().split('\n');
+      const entry = JSON.parse(lines.at(-1) ?? '{}') as { to?: string; body?: string };
+      expect(entry.to).toBe('alice@example.com');
+      const code = /\d{6}/.exec(entry.body ?? '')?.[0];
+      if (code === undefined) throw new Error(`no code in ${JSON.stringify(entry)}`);
+      return code;
+    }
+
+    it('sends an anonymous browser to sign in, and after the sign-in and the code the application gets the identity', async () => {
+      const jar = new CookieJar();
+      const before = upstream.received.length;
+      const first = await get('/reports/2026?q=1', jar);
+      expect(first.status, proxy.output()).toBe(302);
+      const signInPage = `${proxy.url}${BASE}/login?return_to=${encodeURIComponent('/reports/2026?q=1')}`;
+      expect(first.headers.get('location')).toBe(signInPage);
+      expect(upstream.received.length).toBe(before);
+
+      const page = await get(signInPage.slice(proxy.url.length), jar);
+      expect(page.status).toBe(200);
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
+      expect(page.text).toContain('name="return_to" value="/reports/2026?q=1"');
+      const form = new URLSearchParams({
+        username: 'alice',
+        password: TEST_PASSWORD,
+        return_to: '/reports/2026?q=1',
+        _csrf: csrf,
+      });
+      const signedIn = await post(`${BASE}/login`, jar, form.toString(), 'application/x-www-form-urlencoded');
+      expect(signedIn.status, signedIn.text).toBe(303);
+      expect(signedIn.headers.get('location')).toBe(`${BASE}/confirm`);
+      // Signed in, not confirmed: still not through.
+      expect((await get('/reports/2026?q=1', jar)).status).toBe(302);
+
+      const sent = await post(
+        `${BASE}/confirm/send`,
+        jar,
+        JSON.stringify({ method: 'email' }),
+        'application/json',
+      );
+      expect(sent.status, sent.text).toBe(200);
+      const body = JSON.stringify({ method: 'email', code: lastEmailCode() });
+      const verified = await post(`${BASE}/confirm/verify`, jar, body, 'application/json');
+      expect(verified.status, verified.text).toBe(200);
+      expect(JSON.parse(verified.text)).toEqual({ next: 'done', redirect: '/reports/2026?q=1' });
+
+      const app = await get('/reports/2026?q=1', jar, {
+        'X-Stepgate-User': 'mallory',
+        X_Stepgate_User: 'mallory',
+        'x-stepgate_email': 'mallory@example.com',
+        Cookie: `${jar.header()}; theme=dark`,
+      });
+      expect(app.status, proxy.output()).toBe(200);
+      const seen = upstream.received.at(-1);
+      expect(seen?.url).toBe('/reports/2026?q=1');
+      expect(seen?.headers).toMatchObject({
+        'x-stepgate-user': 'alice',
+        'x-stepgate-email': 'alice@example.com',
+        'x-stepgate-login': 'direct',
+        'x-stepgate-confirmation': 'email',
+      });
+      const names = Object.keys(seen?.headers ?? {});
+      expect(names.filter((name) => /^x[-_]stepgate[-_]/i.test(name)).sort()).toEqual([
+        'x-stepgate-confirmation',
+        'x-stepgate-email',
+        'x-stepgate-login',
+        'x-stepgate-user',
+      ]);
+      // The application never gets stepgate's session cookie; its own cookies pass.
+      expect(seen?.headers.cookie ?? '').not.toContain('stepgate_session=');
+      expect(seen?.headers.cookie).toContain('theme=dark');
+
+      // Signed out, the application is closed again.
+      await post(`${BASE}/logout`, jar, JSON.stringify({}), 'application/json');
+      expect((await get('/reports/2026?q=1', jar)).status).toBe(302);
+    });
+
+    it('gives an API client without a session 401, not the application', async () => {
+      const before = upstream.received.length;
+      const res = await get('/api/items', new CookieJar(), { Accept: 'application/json' });
+      expect(res.status).toBe(401);
+      expect(JSON.parse(res.text)).toMatchObject({ error: 'sign_in_required' });
+      expect(upstream.received.length).toBe(before);
+    });
+
+    it('lets a public path through without identity, whatever the client claims', async () => {
+      const res = await get('/public/app.css', new CookieJar(), {
+        'X-Stepgate-User': 'mallory',
+        X_Stepgate_User: 'm',
+      });
+      expect(res.status).toBe(200);
+      const seen = upstream.received.at(-1);
+      expect(seen?.url).toBe('/public/app.css');
+      expect(Object.entries(seen?.headers ?? {}).filter(([name]) => /stepgate/i.test(name))).toEqual([]);
+    });
+
+    it('does not take a path with an encoded slash into a public one for a public path', async () => {
+      const before = upstream.received.length;
+      const res = await get('/private/..%2Fpublic/x', new CookieJar());
+      expect(res.status).toBe(302);
+      expect(upstream.received.length).toBe(before);
+    });
+
+    it('keeps the verification endpoint from clients', async () => {
+      const res = await get(`${BASE}/authz/forward-auth`, new CookieJar(), {
+        'X-Forwarded-Host': 'evil.example',
+        'X-Forwarded-Uri': '/public/x',
+      });
+      expect(res.status).toBe(404);
+    });
+  });
+}
