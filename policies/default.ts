@@ -1,7 +1,7 @@
 /**
  * The policy in force when stepgate.yaml names no policy_file. It reproduces SPEC section 1:
- * portal users at the portal entry point and SAML sign-ins skip confirmation, everyone else
- * confirms each new network.
+ * portal users at the portal entry point and federated (SAML, OpenID Connect) sign-ins skip
+ * confirmation, everyone else confirms each new network.
  * config/policy.example.yaml holds the same text for admins to copy (a test keeps them equal).
  */
 import { parse } from 'yaml';
@@ -56,8 +56,8 @@ sign_in_throttle:
   per_network: { count: 100, per: 15m }
 
 # A user holds one profile: the one named for them in the users file or directory, else the
-# first whose \`groups\` include one of their directory or SAML groups, else Standard User.
-# Names and groups are compared ignoring letter case.
+# first whose \`groups\` include one of their directory, SAML or OpenID Connect groups, else
+# Standard User. Names and groups are compared ignoring letter case.
 profiles:
   Standard User: {}
   Help Desk: { permissions: [manage_identity_confirmation] }
@@ -71,7 +71,7 @@ permission_sets:
     groups: []
 
 # The first rule whose \`when\` holds decides; a sign-in no rule matches must confirm.
-# \`when\` may test entry_point, login (direct | delegated | saml), user_type (standard |
+# \`when\` may test entry_point, login (direct | delegated | saml | oidc), user_type (standard |
 # portal | external), profile, permission_set, group and network (CIDR blocks); each takes
 # one value or a list of which any may match, and all tests in a \`when\` must hold.
 # \`then\` is skip, confirm (challenge on a network not confirmed before), confirm_always
@@ -81,6 +81,7 @@ permission_sets:
 rules:
   - { name: portal users, when: { entry_point: portal, user_type: portal }, then: skip }
   - { name: SAML federation, when: { login: saml }, then: skip }
+  - { name: OpenID Connect federation, when: { login: oidc }, then: skip }
   - { name: everyone else, then: confirm }
 `;
 

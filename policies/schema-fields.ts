@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { parseDuration } from '../config/duration.js';
 import { parseCidr } from './cidr.js';
 
-export const LOGIN_KINDS = ['direct', 'delegated', 'saml'] as const;
+export const LOGIN_KINDS = ['direct', 'delegated', 'saml', 'oidc'] as const;
 export const USER_TYPES = ['standard', 'portal', 'external'] as const;
 export const ACTIONS = ['skip', 'confirm', 'confirm_always', 'deny'] as const;
 export const PERMISSIONS = ['manage_identity_confirmation', 'email_identity_confirmation'] as const;

@@ -34,13 +34,14 @@ const DEFAULT_PERMISSION_SETS = {
   'Email-Based Identity Confirmation Option': { permissions: ['email_identity_confirmation'] },
 };
 /**
- * SPEC section 1: portal users at the portal entry point and SAML sign-ins are never prompted,
- * everyone else confirms a new network. The entry point is the Host header, which any client
- * sets, so the portal rule also needs the user type (SPEC §1.7).
+ * SPEC section 1: portal users at the portal entry point and federated (SAML, OpenID Connect)
+ * sign-ins are never prompted, everyone else confirms a new network. The entry point is the Host
+ * header, which any client sets, so the portal rule also needs the user type (SPEC §1.7).
  */
 const DEFAULT_RULES = [
   { name: 'portal users', when: { entry_point: 'portal', user_type: 'portal' }, then: 'skip' },
   { name: 'SAML federation', when: { login: 'saml' }, then: 'skip' },
+  { name: 'OpenID Connect federation', when: { login: 'oidc' }, then: 'skip' },
   { name: 'everyone else', then: 'confirm' },
 ];
 
@@ -201,7 +202,9 @@ const grant = z.strictObject({
   groups: z
     .array(nameText)
     .prefault([])
-    .describe('Directory or SAML groups whose members hold this, compared case-insensitively.'),
+    .describe(
+      'Directory, SAML or OpenID Connect groups whose members hold this, compared case-insensitively.',
+    ),
 });
 
 const profilesSchema = z
@@ -236,7 +239,7 @@ const whenSchema = z
       .describe('A permission set the user holds.'),
     group: oneOrMany(nameText, 'a group')
       .optional()
-      .describe('A directory or SAML group of the user, compared case-insensitively.'),
+      .describe('A directory, SAML or OpenID Connect group of the user, compared case-insensitively.'),
     network: oneOrMany(cidr, 'an IP address or a CIDR block')
       .optional()
       .describe('The network the sign-in comes from (CIDR blocks or addresses).'),

@@ -1,5 +1,5 @@
 /** How the person proved who they are before any confirmation. */
-export type LoginKind = 'direct' | 'delegated' | 'saml';
+export type LoginKind = 'direct' | 'delegated' | 'saml' | 'oidc';
 export type UserType = 'standard' | 'portal' | 'external';
 export type Action = 'skip' | 'confirm' | 'confirm_always' | 'deny';
 

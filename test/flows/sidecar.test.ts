@@ -34,7 +34,7 @@ const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0';
 /** What Keycloak knows after its Username Password Form: the body of `evaluate`. */
 interface SignIn {
   user: string;
-  login: 'direct' | 'delegated' | 'saml';
+  login: 'direct' | 'delegated' | 'saml' | 'oidc';
   client_ip: string;
   entry_point?: string;
   user_type?: 'standard' | 'portal' | 'external';
@@ -138,6 +138,21 @@ describe('sidecar sign-ins that skip or are denied', () => {
     expect(res.body).toEqual({ decision: 'skip', rule: 'SAML federation', reason: 'skipped', methods: [] });
     expect(await historyOf(gw, 'sam')).toEqual([
       expect.objectContaining({ method: 'none', status: 'Skipped', sourceIp: '192.0.2.44', login: 'saml' }),
+    ]);
+  });
+
+  it('skips an OpenID Connect sign-in under the default policy, and records it as one', async () => {
+    const { gw, idp } = await sidecarGateway();
+    const res = await idp.evaluate({ user: 'olga', login: 'oidc', client_ip: '192.0.2.45' });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      decision: 'skip',
+      rule: 'OpenID Connect federation',
+      reason: 'skipped',
+      methods: [],
+    });
+    expect(await historyOf(gw, 'olga')).toEqual([
+      expect.objectContaining({ method: 'none', status: 'Skipped', login: 'oidc' }),
     ]);
   });
 

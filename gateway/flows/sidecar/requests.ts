@@ -5,7 +5,7 @@
  * person's sign-in, because the IdP's authenticator fails closed.
  */
 import { z } from 'zod';
-import { normalizeIp } from '../../../policies/index.js';
+import { LOGIN_KINDS, normalizeIp } from '../../../policies/index.js';
 import { GatewayError } from '../../errors.js';
 
 const name = z.string().trim().min(1).max(256);
@@ -38,7 +38,7 @@ const email = z
 
 export const evaluateRequest = z.strictObject({
   user: name,
-  login: z.enum(['direct', 'delegated', 'saml']),
+  login: z.enum(LOGIN_KINDS),
   client_ip: clientIp,
   entry_point: z.string().trim().min(1).max(64).optional(),
   user_type: z.enum(['standard', 'portal', 'external']).optional(),

@@ -18,6 +18,14 @@ describe('default policy (SPEC section 1)', () => {
     expect(policy.evaluate(signIn({ login: 'saml', userType: 'external' })).action).toBe('skip');
   });
 
+  it('1.6: users signing in through OpenID Connect are never prompted, like SAML users', () => {
+    expect(policy.evaluate(signIn({ login: 'oidc' }))).toEqual({
+      action: 'skip',
+      rule: 'OpenID Connect federation',
+    });
+    expect(policy.evaluate(signIn({ login: 'oidc', userType: 'external' })).action).toBe('skip');
+  });
+
   it('1.7: portal users at the portal entry point are not prompted', () => {
     const portal = signIn({ entryPoint: 'portal', userType: 'portal', login: 'direct' });
     expect(policy.evaluate(portal)).toEqual({ action: 'skip', rule: 'portal users' });
@@ -74,6 +82,6 @@ describe('default policy (SPEC section 1)', () => {
   it('each call returns a fresh document', () => {
     const first = defaultPolicy();
     first.rules.length = 0;
-    expect(defaultPolicy().rules).toHaveLength(3);
+    expect(defaultPolicy().rules).toHaveLength(4);
   });
 });

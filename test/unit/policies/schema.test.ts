@@ -46,7 +46,7 @@ describe('policy schema: resolved values', () => {
 
   it('yields a JSON Schema for editors, with the allowed values of enumerated matchers', () => {
     const schema = JSON.stringify(z.toJSONSchema(policySchema, { io: 'input' }));
-    expect(schema).toContain('"enum":["direct","delegated","saml"]');
+    expect(schema).toContain('"enum":["direct","delegated","saml","oidc"]');
     expect(schema).toContain('"enum":["skip","confirm","confirm_always","deny"]');
   });
 });
@@ -109,7 +109,7 @@ describe('policy schema: problems name the key path and the bad value', () => {
     const profiles = { 'Help Desk': { permissions: ['everything'] } };
     expect(problemsOf(withRules(rules, { profiles }))).toEqual([
       "profiles.Help Desk.permissions.0: must be one of manage_identity_confirmation, email_identity_confirmation but it is 'everything'",
-      'rules.0.when.login: must be direct, delegated, saml, or a list of them',
+      'rules.0.when.login: must be direct, delegated, saml, oidc, or a list of them',
       "rules.1.name: must be unique but it is 'a', the name of rule 1 already",
       "rules.0.when.profile: must name a profile in 'profiles' ('Standard User', 'Help Desk') but it is 'Nobody'",
     ]);
@@ -128,10 +128,10 @@ describe('policy schema: problems name the key path and the bad value', () => {
       { name: 'd', when: { login: 7 }, then: 'skip' },
     ];
     expect(problemsOf(withRules(rules))).toEqual([
-      "rules.0.when.login: must be one of direct, delegated, saml but it is 'ldap'",
+      "rules.0.when.login: must be one of direct, delegated, saml, oidc but it is 'ldap'",
       "rules.1.when.user_type.1: must be one of standard, portal, external but it is 'robot'",
       "rules.2.then: must be one of skip, confirm, confirm_always, deny but it is 'allow'",
-      'rules.3.when.login: must be direct, delegated, saml, or a list of them',
+      'rules.3.when.login: must be direct, delegated, saml, oidc, or a list of them',
     ]);
   });
 

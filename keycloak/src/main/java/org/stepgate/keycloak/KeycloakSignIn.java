@@ -28,6 +28,8 @@ public final class KeycloakSignIn {
   private static final int MOBILE_LIMIT = 32;
   /** Keycloak's provider id of its SAML identity provider. */
   private static final String SAML_PROVIDER = "saml";
+  /** Keycloak's provider ids of its OpenID Connect identity providers: any provider, another Keycloak. */
+  private static final Set<String> OIDC_PROVIDERS = Set.of("oidc", "keycloak-oidc");
 
   private KeycloakSignIn() {}
 
@@ -51,16 +53,18 @@ public final class KeycloakSignIn {
   }
 
   /**
-   * A sign-in that came back from a SAML identity provider carries the brokered identity in the
-   * authentication session (post-broker-login flow, or first-broker-login flow): that is a SAML
-   * sign-in, whatever else the user has. Other brokers (OpenID Connect, social) are not federation
-   * in the policy's sense and count as direct sign-ins, so they are prompted.
+   * A sign-in that came back from a brokered identity provider carries the brokered identity in the
+   * authentication session (post-broker-login flow, or first-broker-login flow): that is a SAML or
+   * OpenID Connect sign-in by the provider's kind, whatever else the user has. Social brokers
+   * (GitHub, Google, ...) are not federation in the policy's sense and count as direct sign-ins, so
+   * they are prompted.
    */
   static SignIn.Login login(KeycloakSession session, AuthenticationSessionModel authSession, UserModel user) {
     String broker = brokerAlias(authSession);
     if (broker != null) {
       IdentityProviderModel provider = session.identityProviders().getByAlias(broker);
       if (provider != null && SAML_PROVIDER.equals(provider.getProviderId())) return SignIn.Login.SAML;
+      if (provider != null && OIDC_PROVIDERS.contains(provider.getProviderId())) return SignIn.Login.OIDC;
       return SignIn.Login.DIRECT;
     }
     return user.getFederationLink() != null ? SignIn.Login.DELEGATED : SignIn.Login.DIRECT;

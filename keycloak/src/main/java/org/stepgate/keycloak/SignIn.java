@@ -28,7 +28,9 @@ public record SignIn(
     /** A password checked by a user federation provider (LDAP, Kerberos). */
     DELEGATED("delegated"),
     /** Signed in at a SAML identity provider that Keycloak brokers. */
-    SAML("saml");
+    SAML("saml"),
+    /** Signed in at an OpenID Connect identity provider that Keycloak brokers. */
+    OIDC("oidc");
 
     private final String value;
 

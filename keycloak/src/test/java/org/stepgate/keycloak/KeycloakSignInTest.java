@@ -52,7 +52,8 @@ class KeycloakSignInTest {
     String remoteAddr = "203.0.113.7";
     String userAgent = FIREFOX;
     Map<String, String> authNotes = new HashMap<>();
-    Map<String, String> brokers = Map.of("corp", "saml", "social", "oidc");
+    Map<String, String> brokers =
+        Map.of("corp", "saml", "partner", "oidc", "sister", "keycloak-oidc", "social", "github");
 
     SignIn read() {
       UserModel user =
@@ -178,7 +179,18 @@ class KeycloakSignInTest {
   }
 
   @Test
-  void anOtherBrokerIsNotFederationInThePolicysSense() {
+  void anOpenIdConnectBrokeredSignInIsOidc() {
+    for (String alias : List.of("partner", "sister")) {
+      Scene scene = new Scene();
+      scene.authNotes.put(
+          PostBrokerLoginConstants.PBL_BROKERED_IDENTITY_CONTEXT,
+          "{\"id\":\"olga\",\"brokerUsername\":\"olga\",\"identityProviderId\":\"" + alias + "\",\"contextData\":{}}");
+      assertEquals("oidc", scene.body().path("login").asText(), alias);
+    }
+  }
+
+  @Test
+  void aSocialBrokerIsNotFederationInThePolicysSense() {
     Scene scene = new Scene();
     scene.authNotes.put(
         PostBrokerLoginConstants.PBL_BROKERED_IDENTITY_CONTEXT,
