@@ -76,7 +76,7 @@ export async function runRotateKey(configPath: string, options: RotateKeyOptions
     try {
       const result = await rotateKey(store, oldKey, newKey);
       stdout.write(
-        `rotate-key: re-encrypted ${result.mobiles} mobile record(s) and ${result.authenticators} authenticator secret(s) ` +
+        `rotate-key: re-encrypted ${result.mobiles} mobile record(s) and ${result.credentials} credential(s) ` +
           'under the new key; now set store.encryption_key to the new key and start stepgate\n',
       );
       return 0;

@@ -5,8 +5,8 @@
  * and every lookup (by user), passes through unchanged.
  */
 import type {
-  AuthenticatorRecord,
   CodePurpose,
+  CredentialRecord,
   HistoryEntry,
   HistoryQuery,
   MobileRecord,
@@ -17,7 +17,7 @@ import type {
   Store,
   TemporaryCode,
 } from '../../gateway/ports.js';
-import { Keyring, openAuthenticator, openMobile, sealAuthenticator, sealMobile } from './fields.js';
+import { Keyring, openCredential, openMobile, sealCredential, sealMobile } from './fields.js';
 import { verifyKeyCheck } from './key-check.js';
 import { SealingKey } from './key.js';
 
@@ -27,10 +27,10 @@ export { isEncryptionKeyText, parseEncryptionKey } from './key.js';
 export { rotateKey } from './rotate-key.js';
 
 /**
- * A Store whose phone numbers (`phone`, `removedSourcePhone`) and authenticator secrets are
- * encrypted before they reach the inner store and decrypted on the way out. Values stored as
- * plaintext before encryption was turned on are read as they are, and rewritten sealed by the
- * next save or by `admin rotate-key`. A value that cannot be decrypted throws
+ * A Store whose phone numbers (`phone`, `removedSourcePhone`) and credentials' data (authenticator
+ * secrets, passkeys' public keys) are encrypted before they reach the inner store and decrypted on
+ * the way out. Values stored as plaintext before encryption was turned on are read as they are,
+ * and rewritten sealed by the next save or by `admin rotate-key`. A value that cannot be decrypted throws
  * StoredValueUnreadableError; it is never returned as garbage.
  */
 export class EncryptingStore implements Store {
@@ -80,25 +80,26 @@ export class EncryptingStore implements Store {
     return (await this.inner.listMobiles()).map((record) => openMobile(record, this.keyring));
   }
 
-  async getAuthenticator(user: string): Promise<AuthenticatorRecord | undefined> {
-    const record = await this.inner.getAuthenticator(user);
-    return record && openAuthenticator(record, this.keyring);
+  async listCredentials(user: string, type?: string): Promise<CredentialRecord[]> {
+    return (await this.inner.listCredentials(user, type)).map((record) =>
+      openCredential(record, this.keyring),
+    );
   }
 
-  async saveAuthenticator(record: AuthenticatorRecord): Promise<void> {
-    await this.inner.saveAuthenticator(sealAuthenticator(record, this.keyring.current));
+  async saveCredential(record: CredentialRecord): Promise<void> {
+    await this.inner.saveCredential(sealCredential(record, this.keyring.current));
   }
 
-  async listAuthenticators(): Promise<AuthenticatorRecord[]> {
-    return (await this.inner.listAuthenticators()).map((record) => openAuthenticator(record, this.keyring));
+  async listAllCredentials(): Promise<CredentialRecord[]> {
+    return (await this.inner.listAllCredentials()).map((record) => openCredential(record, this.keyring));
   }
 
-  removeAuthenticator(user: string): Promise<boolean> {
-    return this.inner.removeAuthenticator(user);
+  removeCredential(user: string, id: string): Promise<boolean> {
+    return this.inner.removeCredential(user, id);
   }
 
-  useAuthenticatorStep(user: string, step: number): Promise<boolean> {
-    return this.inner.useAuthenticatorStep(user, step);
+  useCredential(user: string, id: string, use: { at: Date; counter?: number | undefined }): Promise<boolean> {
+    return this.inner.useCredential(user, id, use);
   }
 
   // Everything below holds nothing the SPEC asks to encrypt (codes are stored as keyed hashes).

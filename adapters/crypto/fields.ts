@@ -2,11 +2,12 @@
  * Which values of which records are encrypted at rest, and how a record is sealed and opened.
  * Only values are encrypted, never the user a record is found by, so every lookup still works.
  */
-import type { AuthenticatorRecord, MobileRecord } from '../../gateway/ports.js';
+import type { CredentialRecord, MobileRecord } from '../../gateway/ports.js';
 import { StoredValueUnreadableError } from './errors.js';
 import { bindingOf, isSealed, parseSealed, sealedVersion, type SealingKey } from './key.js';
 
-export type SealedField = 'mobiles.phone' | 'mobiles.removed_source_phone' | 'authenticators.secret';
+export type SealedField =
+  'mobiles.phone' | 'mobiles.removed_source_phone' | 'authenticators.secret' | `credentials.${string}`;
 
 /** The keys a value may be opened with: the current one first, then older ones during a rotation. */
 export class Keyring {
@@ -33,12 +34,24 @@ function unknownKeyReason(keyId: string, keyring: Keyring): string {
   return `was encrypted with another key (key id ${keyId}, expected ${expected})${advice}`;
 }
 
-export function sealValue(value: string, field: SealedField, user: string, key: SealingKey): string {
-  return key.seal(value, bindingOf(field, user));
+export function sealValue(
+  value: string,
+  field: SealedField,
+  user: string,
+  key: SealingKey,
+  row?: string,
+): string {
+  return key.seal(value, bindingOf(field, user, row));
 }
 
 /** The plaintext of a stored value; plaintext stored before encryption was turned on passes through. */
-export function openValue(value: string, field: SealedField, user: string, keyring: Keyring): string {
+export function openValue(
+  value: string,
+  field: SealedField,
+  user: string,
+  keyring: Keyring,
+  row?: string,
+): string {
   if (!isSealed(value)) {
     const version = sealedVersion(value);
     if (version === undefined) return value;
@@ -54,7 +67,7 @@ export function openValue(value: string, field: SealedField, user: string, keyri
   const key = keyring.find(parts.keyId);
   if (key === undefined)
     throw new StoredValueUnreadableError(field, user, unknownKeyReason(parts.keyId, keyring));
-  const plaintext = key.open(parts, bindingOf(field, user));
+  const plaintext = key.open(parts, bindingOf(field, user, row));
   if (plaintext === undefined) {
     throw new StoredValueUnreadableError(
       field,
@@ -102,12 +115,25 @@ export function openMobile(record: MobileRecord, keyring: Keyring): MobileRecord
   };
 }
 
-export function sealAuthenticator(record: AuthenticatorRecord, key: SealingKey): AuthenticatorRecord {
-  return { ...record, secret: sealValue(record.secret, 'authenticators.secret', record.user, key) };
+/**
+ * Where a credential's data is bound: its type's column, its user and its id. Authenticator
+ * secrets keep the binding of the column they were sealed in before every method's credentials
+ * shared one table: store migration 4 moved them there unopened, as migrations run without the
+ * key. There is one per user, so the id adds nothing for them.
+ */
+function credentialBinding(record: CredentialRecord): { field: SealedField; row?: string } {
+  if (record.type === 'authenticator') return { field: 'authenticators.secret' };
+  return { field: `credentials.${record.type}`, row: record.id };
 }
 
-export function openAuthenticator(record: AuthenticatorRecord, keyring: Keyring): AuthenticatorRecord {
-  return { ...record, secret: openValue(record.secret, 'authenticators.secret', record.user, keyring) };
+export function sealCredential(record: CredentialRecord, key: SealingKey): CredentialRecord {
+  const { field, row } = credentialBinding(record);
+  return { ...record, data: sealValue(record.data, field, record.user, key, row) };
+}
+
+export function openCredential(record: CredentialRecord, keyring: Keyring): CredentialRecord {
+  const { field, row } = credentialBinding(record);
+  return { ...record, data: openValue(record.data, field, record.user, keyring, row) };
 }
 
 /** A stored value with the column and row it belongs to. */
@@ -115,12 +141,13 @@ export interface StoredValue {
   value: string;
   field: SealedField;
   user: string;
+  row?: string | undefined;
 }
 
 /** Every sealed value of a store's records, with where it came from (for key checks). */
 export function* sealedValuesOf(
   mobiles: readonly MobileRecord[],
-  authenticators: readonly AuthenticatorRecord[],
+  credentials: readonly CredentialRecord[],
 ): Generator<StoredValue> {
   for (const record of mobiles) {
     if (record.phone !== null && isSealed(record.phone))
@@ -128,8 +155,7 @@ export function* sealedValuesOf(
     if (record.removedSourcePhone !== null && isSealed(record.removedSourcePhone))
       yield { value: record.removedSourcePhone, field: 'mobiles.removed_source_phone', user: record.user };
   }
-  for (const record of authenticators) {
-    if (isSealed(record.secret))
-      yield { value: record.secret, field: 'authenticators.secret', user: record.user };
+  for (const record of credentials) {
+    if (isSealed(record.data)) yield { value: record.data, user: record.user, ...credentialBinding(record) };
   }
 }

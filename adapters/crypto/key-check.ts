@@ -23,7 +23,7 @@ export function passesKeyCheck(value: string, key: SealingKey): boolean {
 
 function opensWith(stored: StoredValue, key: SealingKey): boolean {
   try {
-    openValue(stored.value, stored.field, stored.user, new Keyring(key));
+    openValue(stored.value, stored.field, stored.user, new Keyring(key), stored.row);
     return true;
   } catch {
     return false;
@@ -35,8 +35,8 @@ function opensWith(stored: StoredValue, key: SealingKey): boolean {
  * store has no key check yet: on its first start with a key.
  */
 async function firstSealedValue(store: Store): Promise<StoredValue | undefined> {
-  const [mobiles, authenticators] = await Promise.all([store.listMobiles(), store.listAuthenticators()]);
-  return sealedValuesOf(mobiles, authenticators).next().value;
+  const [mobiles, credentials] = await Promise.all([store.listMobiles(), store.listAllCredentials()]);
+  return sealedValuesOf(mobiles, credentials).next().value;
 }
 
 /**

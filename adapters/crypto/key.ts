@@ -70,9 +70,10 @@ export function parseSealed(value: string): SealedParts | undefined {
   return { keyId: parts[1] ?? '', iv, tag, ciphertext };
 }
 
-/** The associated data that binds a value to its column and row. */
-export function bindingOf(field: string, user?: string): Buffer {
-  return Buffer.from(`stepgate:${VERSION}:${field}${user === undefined ? '' : `:${user}`}`, 'utf8');
+/** The associated data that binds a value to its column and row (the row's user, and its id where a user has several). */
+export function bindingOf(field: string, user?: string, row?: string): Buffer {
+  const where = [user, row].filter((part) => part !== undefined).map((part) => `:${part}`);
+  return Buffer.from(`stepgate:${VERSION}:${field}${where.join('')}`, 'utf8');
 }
 
 /**

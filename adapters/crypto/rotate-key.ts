@@ -1,6 +1,6 @@
 /**
- * Key rotation (`stepgate admin rotate-key`): every phone number and authenticator secret is
- * rewritten under a new key, and plaintext from before encryption was turned on is sealed.
+ * Key rotation (`stepgate admin rotate-key`): every phone number and credential's data (authenticator
+ * secrets, passkeys) is rewritten under a new key, and plaintext from before encryption was turned on is sealed.
  *
  * Run it with every stepgate instance on the store stopped. A running instance keeps the old key:
  * it would fail to read rows already moved to the new key, and a row it saves meanwhile (under the
@@ -14,24 +14,17 @@
  * key that sealed it and is opened with whichever of the two keys that is. Rows already under the
  * new key are left alone, so rotating to the key in use only seals the remaining plaintext.
  */
-import type { AuthenticatorRecord, MobileRecord, Store } from '../../gateway/ports.js';
+import type { CredentialRecord, MobileRecord, Store } from '../../gateway/ports.js';
 import { KeyRotationError, StoredValueUnreadableError } from './errors.js';
-import {
-  Keyring,
-  needsSealingBy,
-  openAuthenticator,
-  openMobile,
-  sealAuthenticator,
-  sealMobile,
-} from './fields.js';
+import { Keyring, needsSealingBy, openCredential, openMobile, sealCredential, sealMobile } from './fields.js';
 import { KEY_CHECK_SETTING, makeKeyCheck, passesKeyCheck } from './key-check.js';
 import { SealingKey } from './key.js';
 
 export interface RotationResult {
   /** Mobile records rewritten under the new key. */
   mobiles: number;
-  /** Authenticator records rewritten under the new key. */
-  authenticators: number;
+  /** Credentials (authenticator apps, passkeys) rewritten under the new key. */
+  credentials: number;
 }
 
 /** How many unreadable values a refusal lists; the count says how many there are in all. */
@@ -63,7 +56,7 @@ function openAll<T>(records: readonly T[], open: (record: T) => T, problems: str
 }
 
 /**
- * Re-encrypts every mobile and authenticator record of `store` (the raw adapter, not an
+ * Re-encrypts every mobile and credential record of `store` (the raw adapter, not an
  * EncryptingStore) under `newKey`, reading values sealed by `oldKey` or by `newKey` and plaintext,
  * then writes the key check of `newKey`. `oldKey` is undefined when the store was never encrypted.
  * Throws KeyRotationError, changing nothing, when a value opens with neither key.
@@ -81,14 +74,14 @@ export async function rotateKey(
   const mobiles = (await store.listMobiles()).filter(
     (record) => needsSealingBy(record.phone, next) || needsSealingBy(record.removedSourcePhone, next),
   );
-  const authenticators = (await store.listAuthenticators()).filter((record) =>
-    needsSealingBy(record.secret, next),
+  const credentials = (await store.listAllCredentials()).filter((record) =>
+    needsSealingBy(record.data, next),
   );
   const problems: string[] = [];
   const openedMobiles = openAll<MobileRecord>(mobiles, (record) => openMobile(record, keyring), problems);
-  const openedAuthenticators = openAll<AuthenticatorRecord>(
-    authenticators,
-    (record) => openAuthenticator(record, keyring),
+  const openedCredentials = openAll<CredentialRecord>(
+    credentials,
+    (record) => openCredential(record, keyring),
     problems,
   );
   if (problems.length > 0) {
@@ -100,8 +93,8 @@ export async function rotateKey(
   }
 
   for (const record of openedMobiles) await store.saveMobile(sealMobile(record, next));
-  for (const record of openedAuthenticators) await store.saveAuthenticator(sealAuthenticator(record, next));
+  for (const record of openedCredentials) await store.saveCredential(sealCredential(record, next));
   // Last: until here the check names the old key, so stepgate keeps starting with it.
   await store.setSetting(KEY_CHECK_SETTING, makeKeyCheck(next));
-  return { mobiles: openedMobiles.length, authenticators: openedAuthenticators.length };
+  return { mobiles: openedMobiles.length, credentials: openedCredentials.length };
 }

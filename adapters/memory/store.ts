@@ -1,6 +1,6 @@
 import type {
-  AuthenticatorRecord,
   CodePurpose,
+  CredentialRecord,
   HistoryEntry,
   HistoryQuery,
   MobileRecord,
@@ -21,6 +21,10 @@ const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0
 
 const key = (...parts: string[]): string => JSON.stringify(parts);
 
+/** Oldest first, then by id, as the SQL stores order credentials. */
+const byCreation = (a: CredentialRecord, b: CredentialRecord): number =>
+  a.createdAt.getTime() - b.createdAt.getTime() || byCodeUnit(a.id, b.id);
+
 interface StoredCode extends OneTimeCode {
   /** Insertion order: breaks ties between codes created in the same millisecond. */
   seq: number;
@@ -36,7 +40,8 @@ function isActive(code: TemporaryCode, user: string, now: Date): boolean {
 
 class MemoryState {
   readonly mobiles = new Map<string, MobileRecord>();
-  readonly authenticators = new Map<string, AuthenticatorRecord>();
+  /** By id. */
+  readonly credentials = new Map<string, CredentialRecord>();
   readonly networks = new Map<string, RememberedNetwork>();
   codes: StoredCode[] = [];
   readonly temporaryCodes: StoredTemporaryCode[] = [];
@@ -81,22 +86,34 @@ export class MemoryStore implements Store {
     this.state.mobiles.set(record.user, copy(record));
   }
 
-  async getAuthenticator(user: string): Promise<AuthenticatorRecord | undefined> {
-    return copy(this.state.authenticators.get(user));
+  async listCredentials(user: string, type?: string): Promise<CredentialRecord[]> {
+    return [...this.state.credentials.values()]
+      .filter((record) => record.user === user && (type === undefined || record.type === type))
+      .sort(byCreation)
+      .map(copy);
   }
 
-  async saveAuthenticator(record: AuthenticatorRecord): Promise<void> {
-    this.state.authenticators.set(record.user, copy(record));
+  async saveCredential(record: CredentialRecord): Promise<void> {
+    this.state.credentials.set(record.id, copy(record));
   }
 
-  async removeAuthenticator(user: string): Promise<boolean> {
-    return this.state.authenticators.delete(user);
+  async removeCredential(user: string, id: string): Promise<boolean> {
+    if (this.state.credentials.get(id)?.user !== user) return false;
+    return this.state.credentials.delete(id);
   }
 
-  async useAuthenticatorStep(user: string, step: number): Promise<boolean> {
-    const record = this.state.authenticators.get(user);
-    if (record === undefined || (record.lastUsedStep !== null && record.lastUsedStep >= step)) return false;
-    record.lastUsedStep = step;
+  async useCredential(
+    user: string,
+    id: string,
+    use: { at: Date; counter?: number | undefined },
+  ): Promise<boolean> {
+    const record = this.state.credentials.get(id);
+    if (record?.user !== user) return false;
+    if (use.counter !== undefined) {
+      if (record.counter !== null && record.counter >= use.counter) return false;
+      record.counter = use.counter;
+    }
+    record.lastUsedAt = copy(use.at);
     return true;
   }
 
@@ -229,8 +246,10 @@ export class MemoryStore implements Store {
     return [...this.state.mobiles.values()].sort((a, b) => byCodeUnit(a.user, b.user)).map(copy);
   }
 
-  async listAuthenticators(): Promise<AuthenticatorRecord[]> {
-    return [...this.state.authenticators.values()].sort((a, b) => byCodeUnit(a.user, b.user)).map(copy);
+  async listAllCredentials(): Promise<CredentialRecord[]> {
+    return [...this.state.credentials.values()]
+      .sort((a, b) => byCodeUnit(a.user, b.user) || byCreation(a, b))
+      .map(copy);
   }
 
   async getSetting(name: string): Promise<string | undefined> {

@@ -121,6 +121,30 @@ export const migrations: readonly Migration[] = [
     // The same statements as SQLite's, made in TypeScript so both fold case the same way.
     up: (client) => runSteps(client, canonicalUsernameSteps()),
   },
+  {
+    version: 4,
+    name: 'credentials',
+    // As in SQLite: authenticator secrets move in unopened, keeping their old column's binding.
+    up: `
+      CREATE TABLE credentials (
+        id TEXT PRIMARY KEY,
+        username TEXT NOT NULL,
+        type TEXT NOT NULL,
+        name TEXT,
+        data TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        last_used_at BIGINT,
+        counter BIGINT
+      );
+      CREATE INDEX credentials_user ON credentials (username, type, created_at);
+
+      INSERT INTO credentials (id, username, type, name, data, created_at, last_used_at, counter)
+        SELECT gen_random_uuid()::text, username, 'authenticator', NULL, secret, created_at, NULL,
+               last_used_step
+        FROM authenticators;
+      DROP TABLE authenticators;
+    `,
+  },
 ];
 
 /** Runs a generator of statements (`?` placeholders become `$1`, `$2`...), handing each query's rows back. */

@@ -1,7 +1,7 @@
 import { Pool } from 'pg';
 import type {
-  AuthenticatorRecord,
   CodePurpose,
+  CredentialRecord,
   HistoryEntry,
   HistoryQuery,
   MobileRecord,
@@ -12,8 +12,8 @@ import type {
   Store,
   TemporaryCode,
 } from '../../gateway/ports.js';
-import { PostgresAuthenticators } from './authenticators.js';
 import { PostgresCodes } from './codes.js';
+import { PostgresCredentials } from './credentials.js';
 import { PostgresHistory } from './history.js';
 import { migrate } from './migrations.js';
 import { PostgresMobiles } from './mobiles.js';
@@ -44,7 +44,7 @@ export interface PostgresStoreOptions {
  */
 export class PostgresStore implements Store {
   private readonly mobiles: PostgresMobiles;
-  private readonly authenticators: PostgresAuthenticators;
+  private readonly credentials: PostgresCredentials;
   private readonly networks: PostgresNetworks;
   private readonly codes: PostgresCodes;
   private readonly temporaryCodes: PostgresTemporaryCodes;
@@ -55,7 +55,7 @@ export class PostgresStore implements Store {
 
   private constructor(private readonly pool: Pool) {
     this.mobiles = new PostgresMobiles(pool);
-    this.authenticators = new PostgresAuthenticators(pool);
+    this.credentials = new PostgresCredentials(pool);
     this.networks = new PostgresNetworks(pool);
     this.codes = new PostgresCodes(pool);
     this.temporaryCodes = new PostgresTemporaryCodes(pool);
@@ -117,24 +117,28 @@ export class PostgresStore implements Store {
     return this.mobiles.list();
   }
 
-  async getAuthenticator(user: string): Promise<AuthenticatorRecord | undefined> {
-    return this.authenticators.get(user);
+  async listCredentials(user: string, type?: string): Promise<CredentialRecord[]> {
+    return this.credentials.list(user, type);
   }
 
-  async saveAuthenticator(record: AuthenticatorRecord): Promise<void> {
-    await this.authenticators.save(record);
+  async saveCredential(record: CredentialRecord): Promise<void> {
+    await this.credentials.save(record);
   }
 
-  async listAuthenticators(): Promise<AuthenticatorRecord[]> {
-    return this.authenticators.list();
+  async removeCredential(user: string, id: string): Promise<boolean> {
+    return this.credentials.removeFor(user, id);
   }
 
-  async removeAuthenticator(user: string): Promise<boolean> {
-    return this.authenticators.removeFor(user);
+  async useCredential(
+    user: string,
+    id: string,
+    use: { at: Date; counter?: number | undefined },
+  ): Promise<boolean> {
+    return this.credentials.use(user, id, use);
   }
 
-  async useAuthenticatorStep(user: string, step: number): Promise<boolean> {
-    return this.authenticators.useStepFor(user, step);
+  async listAllCredentials(): Promise<CredentialRecord[]> {
+    return this.credentials.listAll();
   }
 
   async findRememberedNetwork(user: string, network: string): Promise<RememberedNetwork | undefined> {

@@ -7,8 +7,8 @@
  * `IntegerColumns`. Rows going in always hold numbers, which both drivers accept.
  */
 import type {
-  AuthenticatorRecord,
   CodePurpose,
+  CredentialRecord,
   MobileRecord,
   MobileSource,
   OneTimeCode,
@@ -75,38 +75,51 @@ export function toMobileRow(record: MobileRecord): MobileRow {
   };
 }
 
-export interface AuthenticatorRow<Int = number> {
+export interface CredentialRow<Int = number> {
+  id: string;
   username: string;
-  secret: string;
+  type: string;
+  name: string | null;
+  data: string;
   created_at: Int;
-  last_used_step: Int | null;
+  last_used_at: Int | null;
+  counter: Int | null;
 }
 
-export const AUTHENTICATOR_COLUMNS: readonly (keyof AuthenticatorRow)[] = [
+export const CREDENTIAL_COLUMNS: readonly (keyof CredentialRow)[] = [
+  'id',
   'username',
-  'secret',
+  'type',
+  'name',
+  'data',
   'created_at',
-  'last_used_step',
+  'last_used_at',
+  'counter',
 ];
 
-export function toAuthenticator<Int>(
-  row: AuthenticatorRow<Int>,
-  read: IntegerColumns<Int>,
-): AuthenticatorRecord {
+export function toCredential<Int>(row: CredentialRow<Int>, read: IntegerColumns<Int>): CredentialRecord {
   return {
+    id: row.id,
     user: row.username,
-    secret: row.secret,
+    type: row.type,
+    name: row.name,
+    data: row.data,
     createdAt: read.time(row.created_at),
-    lastUsedStep: row.last_used_step === null ? null : read.integer(row.last_used_step),
+    lastUsedAt: timeOrNull(read, row.last_used_at),
+    counter: row.counter === null ? null : read.integer(row.counter),
   };
 }
 
-export function toAuthenticatorRow(record: AuthenticatorRecord): AuthenticatorRow {
+export function toCredentialRow(record: CredentialRecord): CredentialRow {
   return {
+    id: record.id,
     username: record.user,
-    secret: record.secret,
+    type: record.type,
+    name: record.name,
+    data: record.data,
     created_at: toMillis(record.createdAt),
-    last_used_step: record.lastUsedStep,
+    last_used_at: toMillisOrNull(record.lastUsedAt),
+    counter: record.counter,
   };
 }
 

@@ -7,7 +7,7 @@
  * - `canonicalUsernameSteps`, run by schema migration 3 in SQLite and PostgreSQL alike: every
  *   table whose rows hold no encrypted value.
  * - `moveSealedRecords`, run through the Store port once the store is open with its key: mobile
- *   numbers and authenticator secrets are sealed with the username as associated data
+ *   numbers and credentials' data are sealed with the username as associated data
  *   (adapters/crypto/fields.ts), so only a store that can open and seal them again may move them.
  *
  * Where two spellings hold the same key (a network, a permission set), the row used last stays.
@@ -32,7 +32,7 @@ interface UserTable {
   newest?: string;
 }
 
-/** The tables migration 3 moves; mobiles and authenticators are moveSealedRecords' part. */
+/** The tables migration 3 moves; mobiles and credentials are moveSealedRecords' part. */
 const TABLES: readonly UserTable[] = [
   { name: 'remembered_networks', key: ['network'], newest: 'last_used_at' },
   { name: 'permission_set_assignments', key: ['permission_set'], newest: 'assigned_at' },
@@ -82,11 +82,12 @@ export function* canonicalUsernameSteps(): Generator<Step, void, Record<string, 
 export const SEALED_RECORDS_MOVED = 'canonical_usernames';
 
 /**
- * Moves mobile numbers and authenticator secrets kept under another spelling to the canonical
- * one, through `store` (which opens and seals them again when it encrypts). Of two, the newer
- * stays. A number's old row is emptied, as a help desk's removal leaves it: the port has no
- * deletion of numbers, and nothing looks a non-canonical name up any more. Runs once per store;
- * returns how many records it moved.
+ * Moves mobile numbers and credentials kept under another spelling to the canonical one, through
+ * `store` (which opens and seals them again when it encrypts). Of two numbers, the newer stays;
+ * credentials all move (a method that keeps one per user answers with its newest). A number's old
+ * row is emptied, as a help desk's removal leaves it: the port has no deletion of numbers, and
+ * nothing looks a non-canonical name up any more. Runs once per store; returns how many records
+ * it moved.
  */
 export async function moveSealedRecords(store: Store): Promise<number> {
   if ((await store.getSetting(SEALED_RECORDS_MOVED)) !== undefined) return 0;
@@ -105,16 +106,15 @@ export async function moveSealedRecords(store: Store): Promise<number> {
     await store.saveMobile({ ...record, phone: null, removedSourcePhone: null, verifiedAt: null });
     moved += 1;
   }
-  for (const record of await store.listAuthenticators()) {
+  for (const record of await store.listAllCredentials()) {
     const user = canonicalUsername(record.user);
     if (user === record.user) continue;
-    if (isSealed(record.secret)) {
+    if (isSealed(record.data)) {
       unopened = true;
       continue;
     }
-    const current = await store.getAuthenticator(user);
-    if (!current || current.createdAt < record.createdAt) await store.saveAuthenticator({ ...record, user });
-    await store.removeAuthenticator(record.user);
+    // Same id: the row is rewritten under the canonical name (and sealed for it).
+    await store.saveCredential({ ...record, user });
     moved += 1;
   }
   // Tried again at the next start, with the key, when some could not be opened this time.

@@ -125,6 +125,33 @@ export const migrations: readonly Migration[] = [
     // SQLite's lower() lacks, so the statements are made in TypeScript.
     up: (db) => runSteps(db, canonicalUsernameSteps()),
   },
+  {
+    version: 4,
+    name: 'credentials',
+    // Every method's credentials in one table (gateway/ports/store.ts CredentialRecord). The
+    // authenticator secrets move in as they are, sealed or not: a migration runs without the key,
+    // so they keep the binding of their old column (adapters/crypto/fields.ts). Their last used
+    // step becomes the counter; when they were last used was never kept.
+    up: `
+      CREATE TABLE credentials (
+        id TEXT PRIMARY KEY,
+        username TEXT NOT NULL,
+        type TEXT NOT NULL,
+        name TEXT,
+        data TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER,
+        counter INTEGER
+      ) STRICT;
+      CREATE INDEX credentials_user ON credentials (username, type, created_at);
+
+      INSERT INTO credentials (id, username, type, name, data, created_at, last_used_at, counter)
+        SELECT lower(hex(randomblob(16))), username, 'authenticator', NULL, secret, created_at, NULL,
+               last_used_step
+        FROM authenticators;
+      DROP TABLE authenticators;
+    `,
+  },
 ];
 
 /** Runs a generator of statements, handing the rows of each query back to it. */

@@ -2,8 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type {
-  AuthenticatorRecord,
   CodePurpose,
+  CredentialRecord,
   HistoryEntry,
   HistoryQuery,
   MobileRecord,
@@ -14,8 +14,8 @@ import type {
   Store,
   TemporaryCode,
 } from '../../gateway/ports.js';
-import { SqliteAuthenticators } from './authenticators.js';
 import { SqliteCodes } from './codes.js';
+import { SqliteCredentials } from './credentials.js';
 import { SqliteHistory } from './history.js';
 import { migrate } from './migrations.js';
 import { SqliteMobiles } from './mobiles.js';
@@ -42,7 +42,7 @@ function configure(db: Database.Database): void {
  */
 export class SqliteStore implements Store {
   private readonly mobiles: SqliteMobiles;
-  private readonly authenticators: SqliteAuthenticators;
+  private readonly credentials: SqliteCredentials;
   private readonly networks: SqliteNetworks;
   private readonly codes: SqliteCodes;
   private readonly temporaryCodes: SqliteTemporaryCodes;
@@ -53,7 +53,7 @@ export class SqliteStore implements Store {
 
   private constructor(private readonly db: Database.Database) {
     this.mobiles = new SqliteMobiles(db);
-    this.authenticators = new SqliteAuthenticators(db);
+    this.credentials = new SqliteCredentials(db);
     this.networks = new SqliteNetworks(db);
     this.codes = new SqliteCodes(db);
     this.temporaryCodes = new SqliteTemporaryCodes(db);
@@ -93,20 +93,28 @@ export class SqliteStore implements Store {
     this.mobiles.save(record);
   }
 
-  async getAuthenticator(user: string): Promise<AuthenticatorRecord | undefined> {
-    return this.authenticators.get(user);
+  async listCredentials(user: string, type?: string): Promise<CredentialRecord[]> {
+    return this.credentials.list(user, type);
   }
 
-  async saveAuthenticator(record: AuthenticatorRecord): Promise<void> {
-    this.authenticators.save(record);
+  async saveCredential(record: CredentialRecord): Promise<void> {
+    this.credentials.save(record);
   }
 
-  async removeAuthenticator(user: string): Promise<boolean> {
-    return this.authenticators.removeFor(user);
+  async removeCredential(user: string, id: string): Promise<boolean> {
+    return this.credentials.removeFor(user, id);
   }
 
-  async useAuthenticatorStep(user: string, step: number): Promise<boolean> {
-    return this.authenticators.useStepFor(user, step);
+  async useCredential(
+    user: string,
+    id: string,
+    use: { at: Date; counter?: number | undefined },
+  ): Promise<boolean> {
+    return this.credentials.use(user, id, use);
+  }
+
+  async listAllCredentials(): Promise<CredentialRecord[]> {
+    return this.credentials.listAll();
   }
 
   async findRememberedNetwork(user: string, network: string): Promise<RememberedNetwork | undefined> {
@@ -183,10 +191,6 @@ export class SqliteStore implements Store {
 
   async listMobiles(): Promise<MobileRecord[]> {
     return this.mobiles.listAll();
-  }
-
-  async listAuthenticators(): Promise<AuthenticatorRecord[]> {
-    return this.authenticators.listAll();
   }
 
   async getSetting(name: string): Promise<string | undefined> {

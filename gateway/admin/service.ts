@@ -7,6 +7,7 @@ import { GatewayError, errors } from '../errors.js';
 import { canonicalUsername } from '../identity.js';
 import type { PolicySource } from '../context.js';
 import type { CodeHasher } from '../factors/codes.js';
+import { credentialJson, credentialSummary, type CredentialJson } from '../factors/credentials.js';
 import { maskEmail, maskPhone } from '../factors/mask.js';
 import { temporaryCodeNotice } from '../factors/messages.js';
 import { TEMPORARY_CODE_PURPOSE, newTemporaryCode } from '../factors/temporary-code/index.js';
@@ -37,7 +38,10 @@ export interface UserSummary {
   active: boolean;
   email: string | null;
   mobile: string | null;
+  /** Whether the user holds an authenticator app's credential (kept from before `credentials`). */
   authenticator: boolean;
+  /** Every credential the user holds (an authenticator app, passkeys): what it is, never its data. */
+  credentials: CredentialJson[];
   temporary_code_expires_at: string | null;
   permission_sets: { from_source: string[]; assigned: string[] };
   activations: number;
@@ -77,9 +81,9 @@ export class AdminService {
 
   async summary(username: string): Promise<UserSummary> {
     const user = await this.requireUser(username);
-    const [mobile, authenticator, temporary, assigned, networks] = await Promise.all([
+    const [mobile, credentials, temporary, assigned, networks] = await Promise.all([
       verifiedMobile(this.store, user.username, user.sourceMobile),
-      this.store.getAuthenticator(user.username),
+      this.store.listCredentials(user.username),
       this.store.getActiveTemporaryCode(user.username, this.now()),
       this.store.listPermissionSetAssignments(user.username),
       this.store.listRememberedNetworks(user.username),
@@ -90,7 +94,8 @@ export class AdminService {
       active: user.active,
       email: user.email ? maskEmail(user.email) : null,
       mobile: mobile ? maskPhone(mobile) : null,
-      authenticator: authenticator !== undefined,
+      authenticator: credentials.some((credential) => credential.type === 'authenticator'),
+      credentials: credentials.map((record) => credentialJson(credentialSummary(record))),
       temporary_code_expires_at: temporary?.expiresAt.toISOString() ?? null,
       permission_sets: { from_source: user.permissionSets, assigned: assigned.map((a) => a.permissionSet) },
       activations: networks.length,
@@ -118,6 +123,31 @@ export class AdminService {
       current ? `removed ${maskPhone(current)}` : 'no mobile to remove',
     );
     return { removed: current !== undefined };
+  }
+
+  /** The user's credentials, of every method, oldest first. */
+  async credentials(username: string): Promise<CredentialJson[]> {
+    const user = await this.requireUser(username);
+    return (await this.store.listCredentials(user.username)).map((record) =>
+      credentialJson(credentialSummary(record)),
+    );
+  }
+
+  /**
+   * A lost security key or phone app: the credential stops answering challenges at once. The
+   * history names what was removed, never its data.
+   */
+  async removeCredential(actor: Actor, username: string, id: string): Promise<{ removed: CredentialJson }> {
+    const user = await this.requireUser(username);
+    const found = (await this.store.listCredentials(user.username)).find(
+      (credential) => credential.id === id,
+    );
+    if (!found || !(await this.store.removeCredential(user.username, id))) {
+      throw new GatewayError(404, 'unknown_credential', `'${user.username}' has no credential '${id}'.`);
+    }
+    const what = found.name === null ? found.type : `${found.type} '${found.name}'`;
+    await this.record(actor, user.username, 'remove_credential', `removed ${what}`);
+    return { removed: credentialJson(credentialSummary(found)) };
   }
 
   /** Issued for 1–24 whole hours, shown once, one active per user, at most `issue_limit` per hour. */

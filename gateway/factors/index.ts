@@ -13,6 +13,8 @@ import { SmsCodeFactor } from './sms/index.js';
 import { TemporaryCodeFactor } from './temporary-code/index.js';
 import type { ConfirmationMethod, CredentialSummary, MethodCredentials, MethodId } from './types.js';
 
+export { credentialJson } from './credentials.js';
+
 /** A method and its credentials, for the flows that manage credentials. */
 export type CredentialMethod = ConfirmationMethod & { credentials: MethodCredentials };
 
@@ -69,15 +71,4 @@ export function buildFactors(ports: Ports, policy: PolicySource, codeSecret: str
     new TemporaryCodeFactor({ store: ports.store, clock: ports.clock, hasher }),
   ]);
   return { methods, codes, hasher, limits, lockout };
-}
-
-/** A credential in the JSON of the settings, the admin API and the sidecar API. */
-export function credentialJson(credential: CredentialSummary) {
-  return {
-    id: credential.id,
-    method: credential.method,
-    name: credential.name,
-    created_at: credential.createdAt.toISOString(),
-    last_used_at: credential.lastUsedAt?.toISOString() ?? null,
-  };
 }

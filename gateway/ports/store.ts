@@ -20,13 +20,25 @@ export interface MobileRecord {
   updatedAt: Date;
 }
 
-export interface AuthenticatorRecord {
+/**
+ * What a person holds to answer a challenge with: an authenticator app's secret, a passkey's
+ * public key. One generic record for every method; what `data` means is the method's own business
+ * (gateway/factors/<method>/), and the store keeps it encrypted at rest where it can.
+ */
+export interface CredentialRecord {
+  /** Made by stepgate when the credential is set up; unique across users. */
+  id: string;
   user: string;
-  /** Base32 TOTP secret (encrypted at rest by adapters that support it). */
-  secret: string;
+  /** The method it answers: `authenticator`, `webauthn`, ... */
+  type: string;
+  /** The name its owner gave it ("Office key"); null where a method keeps one per user. */
+  name: string | null;
+  /** The method's data, as text in the method's own format (a TOTP secret, JSON). */
+  data: string;
   createdAt: Date;
-  /** Last accepted time step: a code is accepted once. */
-  lastUsedStep: number | null;
+  lastUsedAt: Date | null;
+  /** A counter that only goes up: the last TOTP step accepted, a WebAuthn signature counter. */
+  counter: number | null;
 }
 
 export interface RememberedNetwork {
@@ -122,11 +134,18 @@ export interface Store {
   getMobile(user: string): Promise<MobileRecord | undefined>;
   saveMobile(record: MobileRecord): Promise<void>;
 
-  getAuthenticator(user: string): Promise<AuthenticatorRecord | undefined>;
-  saveAuthenticator(record: AuthenticatorRecord): Promise<void>;
-  removeAuthenticator(user: string): Promise<boolean>;
-  /** Records `step` as used; false when it (or a later step) was already used. Atomic. */
-  useAuthenticatorStep(user: string, step: number): Promise<boolean>;
+  /** The user's credentials, of one type or of all, oldest first. */
+  listCredentials(user: string, type?: string): Promise<CredentialRecord[]>;
+  /** Stores a new credential, or replaces the one with the same id. */
+  saveCredential(record: CredentialRecord): Promise<void>;
+  /** Removes the user's credential with this id; false when the user has none by that id. */
+  removeCredential(user: string, id: string): Promise<boolean>;
+  /**
+   * Records a use of the credential at `at`. With a `counter`, only when it is above the stored
+   * one, in one atomic step: false then means it was reached already (a code or an assertion
+   * replayed, or raced by another request). False too when the credential is gone.
+   */
+  useCredential(user: string, id: string, use: { at: Date; counter?: number | undefined }): Promise<boolean>;
 
   findRememberedNetwork(user: string, network: string): Promise<RememberedNetwork | undefined>;
   /** Inserts, or updates last use (and method) of an existing one. */
@@ -158,9 +177,10 @@ export interface Store {
   getRegistrationDecline(user: string): Promise<Date | undefined>;
   recordRegistrationDecline(user: string, at: Date): Promise<void>;
 
-  /** Every mobile and authenticator record, for re-encryption under a new key (`admin rotate-key`). */
+  /** Every mobile and credential record, for re-encryption under a new key (`admin rotate-key`). */
   listMobiles(): Promise<MobileRecord[]>;
-  listAuthenticators(): Promise<AuthenticatorRecord[]>;
+  /** Ordered by user, then as listCredentials orders them. */
+  listAllCredentials(): Promise<CredentialRecord[]>;
 
   /** Small named values the store keeps for itself, e.g. the check value of the encryption key. */
   getSetting(name: string): Promise<string | undefined>;

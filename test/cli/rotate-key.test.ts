@@ -104,7 +104,7 @@ describe('stepgate admin rotate-key (runRotateKey)', () => {
     expect(result).toEqual({
       code: 0,
       stdout:
-        'rotate-key: re-encrypted 1 mobile record(s) and 0 authenticator secret(s) under the new key; ' +
+        'rotate-key: re-encrypted 1 mobile record(s) and 0 credential(s) under the new key; ' +
         'now set store.encryption_key to the new key and start stepgate\n',
       stderr: '',
     });
@@ -166,7 +166,7 @@ describe('stepgate admin rotate-key', () => {
     });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^rotate-key: re-encrypted 1 mobile record\(s\) and 0 authenticator/);
+    expect(result.stdout).toMatch(/^rotate-key: re-encrypted 1 mobile record\(s\) and 0 credential\(s\)/);
     expect(await phoneWith(database, Buffer.from(NEW_KEY, 'hex'))).toBe(PHONE);
   });
 });

@@ -1,4 +1,11 @@
-import type { HistoryEntry, MobileRecord, OneTimeCode, Store, TemporaryCode } from '../../gateway/ports.js';
+import type {
+  CredentialRecord,
+  HistoryEntry,
+  MobileRecord,
+  OneTimeCode,
+  Store,
+  TemporaryCode,
+} from '../../gateway/ports.js';
 
 /** The store under test; a fresh one for every case. */
 export type CurrentStore = () => Store;
@@ -19,6 +26,21 @@ export function mobile(overrides: Partial<MobileRecord> = {}): MobileRecord {
     source: 'self',
     removedSourcePhone: null,
     updatedAt: at(1),
+    ...overrides,
+  };
+}
+
+/** A credential of user-1 (an authenticator app's unless said), created at `at(0)`, never used. */
+export function credential(overrides: Partial<CredentialRecord> = {}): CredentialRecord {
+  return {
+    id: 'credential-1',
+    user: 'user-1',
+    type: 'authenticator',
+    name: null,
+    data: 'JBSWY3DPEHPK3PXP',
+    createdAt: at(0),
+    lastUsedAt: null,
+    counter: null,
     ...overrides,
   };
 }

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrations as sqliteMigrations } from '../../adapters/sqlite/migrations.js';
 import { migrate, migrations, SchemaTooNewError, schemaVersion } from '../../adapters/postgres/migrations.js';
 import { PostgresStore } from '../../adapters/postgres/store.js';
-import { at, code, temporaryCode } from './fixtures.js';
+import { at, code, credential, temporaryCode } from './fixtures.js';
 import { describeStoreContract } from './store-contract.js';
 
 const serverUrl = process.env.STEPGATE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -120,7 +120,7 @@ describe('PostgreSQL migrations', () => {
     expect(rows.map((row) => [row.version, row.name])).toEqual(migrations.map((m) => [m.version, m.name]));
     expect(rows[0]?.applied_at).toBeInstanceOf(Date);
     expect(await tablesIn(name)).toEqual([
-      'authenticators',
+      'credentials',
       'mobiles',
       'one_time_codes',
       'permission_set_assignments',
@@ -204,14 +204,16 @@ describe('PostgresStore between instances', () => {
     await closeAll(stores);
   });
 
-  it('accepts an authenticator step once across instances', async () => {
+  it("moves a credential's counter once across instances", async () => {
     const stores = await twoInstances();
-    await stores[0].saveAuthenticator({ user: 'user-1', secret: 'S', createdAt: at(0), lastUsedStep: null });
+    await stores[0].saveCredential(credential());
     const results = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => stores[i % 2]?.useAuthenticatorStep('user-1', 2 ** 40)),
+      Array.from({ length: 10 }, (_, i) =>
+        stores[i % 2]?.useCredential('user-1', 'credential-1', { at: at(1), counter: 2 ** 40 }),
+      ),
     );
     expect(results.filter(Boolean)).toHaveLength(1);
-    expect((await stores[1].getAuthenticator('user-1'))?.lastUsedStep).toBe(2 ** 40);
+    expect((await stores[1].listCredentials('user-1'))[0]?.counter).toBe(2 ** 40);
     await closeAll(stores);
   });
 

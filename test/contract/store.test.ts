@@ -143,7 +143,7 @@ describe('SQLite migrations', () => {
       .all()
       .filter((table) => !table.name.startsWith('sqlite_'));
     expect(tables.map((table) => table.name).sort()).toEqual([
-      'authenticators',
+      'credentials',
       'mobiles',
       'one_time_codes',
       'permission_set_assignments',

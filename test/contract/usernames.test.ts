@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import { Client, Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EncryptingStore } from '../../adapters/crypto/encrypting-store.js';
+import { authenticatorCredential } from '../../gateway/factors/authenticator/index.js';
 import {
   migrate as migratePostgres,
   migrations as postgresMigrations,
@@ -129,7 +130,7 @@ describe('PostgreSQL: a store of schema version 2', () => {
   });
 });
 
-describe('mobile numbers and authenticator secrets sealed under another spelling', () => {
+describe('mobile numbers and credentials sealed under another spelling', () => {
   const KEY = Buffer.alloc(32, 7);
 
   async function sealedUnderOldSpellings(): Promise<SqliteStore> {
@@ -153,12 +154,14 @@ describe('mobile numbers and authenticator secrets sealed under another spelling
       removedSourcePhone: null,
       updatedAt: old,
     });
-    await sealed.saveAuthenticator({
-      user: 'MZhang',
-      secret: 'JBSWY3DPEHPK3PXP',
-      createdAt: old,
-      lastUsedStep: 7,
-    });
+    await sealed.saveCredential(
+      authenticatorCredential({
+        user: 'MZhang',
+        secret: 'JBSWY3DPEHPK3PXP',
+        createdAt: old,
+        lastUsedStep: 7,
+      }),
+    );
     return raw;
   }
 
@@ -170,13 +173,12 @@ describe('mobile numbers and authenticator secrets sealed under another spelling
       phone: '+14155550102',
       verifiedAt: new Date(1000),
     });
-    expect(await store.getAuthenticator('mzhang')).toMatchObject({
-      secret: 'JBSWY3DPEHPK3PXP',
-      lastUsedStep: 7,
-    });
+    expect(await store.listCredentials('mzhang')).toMatchObject([
+      { type: 'authenticator', data: 'JBSWY3DPEHPK3PXP', counter: 7 },
+    ]);
     // The old rows hold nothing any more, and a second start moves nothing.
     expect((await store.getMobile('MZhang'))?.phone).toBeNull();
-    expect(await store.getAuthenticator('MZhang')).toBeUndefined();
+    expect(await store.listCredentials('MZhang')).toEqual([]);
     expect(await moveSealedRecords(store)).toBe(0);
     await store.close();
   });

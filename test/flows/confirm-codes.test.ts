@@ -16,12 +16,15 @@ import {
   wrongCode,
   type FlowGateway,
 } from '../helpers/flow.js';
+import { authenticatorCredential } from '../../gateway/factors/authenticator/index.js';
 
 const SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 const STEP = 30_000;
 
 async function withAuthenticator(gw: FlowGateway, user: string): Promise<void> {
-  await gw.store.saveAuthenticator({ user, secret: SECRET, createdAt: gw.clock.now(), lastUsedStep: null });
+  await gw.store.saveCredential(
+    authenticatorCredential({ user, secret: SECRET, createdAt: gw.clock.now(), lastUsedStep: null }),
+  );
 }
 
 describe('one-time codes (SPEC §2)', () => {

@@ -17,6 +17,7 @@ import {
   totpAt,
   verify,
 } from '../helpers/flow.js';
+import { authenticatorCredential } from '../../gateway/factors/authenticator/index.js';
 
 describe('each way to confirm works (SPEC §1.1)', () => {
   it('confirms with a code sent by email and then reaches the application', async () => {
@@ -154,12 +155,14 @@ describe('which methods are offered (SPEC §1.3)', () => {
 
   it('lists the authenticator app and a temporary code where the user has them', async () => {
     const gw = await flowGateway();
-    await gw.store.saveAuthenticator({
-      user: 'bob',
-      secret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP',
-      createdAt: gw.clock.now(),
-      lastUsedStep: null,
-    });
+    await gw.store.saveCredential(
+      authenticatorCredential({
+        user: 'bob',
+        secret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP',
+        createdAt: gw.clock.now(),
+        lastUsedStep: null,
+      }),
+    );
     await issueTemporaryCode(gw, 'bob', 2);
     const { agent } = await signIn(gw, 'bob');
     expect(await offered(agent)).toEqual([

@@ -13,6 +13,7 @@ import {
   wrongCode,
   type Agent,
 } from '../helpers/flow.js';
+import { authenticatorCredential } from '../../gateway/factors/authenticator/index.js';
 
 /** The `<input>` tag with this id, so its attributes can be checked together. */
 function inputTag(html: string, id: string): string {
@@ -39,12 +40,14 @@ function form(agent: Agent, path: string, fields: Record<string, string>) {
 describe('confirmation pages', () => {
   it('labels every code input on the challenge page and lets phones fill in one-time codes', async () => {
     const gw = await flowGateway();
-    await gw.store.saveAuthenticator({
-      user: 'bob',
-      secret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP',
-      createdAt: gw.clock.now(),
-      lastUsedStep: null,
-    });
+    await gw.store.saveCredential(
+      authenticatorCredential({
+        user: 'bob',
+        secret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP',
+        createdAt: gw.clock.now(),
+        lastUsedStep: null,
+      }),
+    );
     await issueTemporaryCode(gw, 'bob');
     const { agent } = await signIn(gw, 'bob');
     const res = await page(agent, '/confirm');

@@ -22,6 +22,7 @@ import {
   type Agent,
 } from '../helpers/flow.js';
 import { TEST_PASSWORD } from '../helpers/gateway.js';
+import { authenticatorCredential } from '../../gateway/factors/authenticator/index.js';
 
 const US_GB_ONLY = { version: 1, methods: { sms: { allowed_countries: ['US', 'GB'] } } };
 
@@ -299,12 +300,14 @@ describe('declining the prompt leaves a way forward', () => {
 
   it('is offered to a user with an authenticator app, who then confirms with it', async () => {
     const gw = await flowGateway({ users });
-    await gw.store.saveAuthenticator({
-      user: 'nomail',
-      secret: 'JBSWY3DPEHPK3PXP',
-      createdAt: gw.clock.now(),
-      lastUsedStep: null,
-    });
+    await gw.store.saveCredential(
+      authenticatorCredential({
+        user: 'nomail',
+        secret: 'JBSWY3DPEHPK3PXP',
+        createdAt: gw.clock.now(),
+        lastUsedStep: null,
+      }),
+    );
     const { agent } = await signIn(gw, 'nomail');
     expect((await agent.get(`${BASE}/mobile`)).body.allow_decline).toBe(true);
 

@@ -8,6 +8,7 @@ import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import type { SamlIdentity, SamlServiceProvider } from '../../gateway/ports.js';
 import { BASE, RATE_LIMITED, flowGateway, messagesTo, type FlowGateway } from '../helpers/flow.js';
+import { authenticatorCredential } from '../../gateway/factors/authenticator/index.js';
 
 const TOKEN = 'keycloak-sidecar-token-0123456789abcdefghij';
 const MOBILE = '+14155550102';
@@ -84,12 +85,14 @@ describe('names the IdP sidecar sends in different cases', () => {
     const gw = await flowGateway({
       config: { admin: { api_tokens: [{ name: 'keycloak', token: TOKEN, scopes: ['sidecar'] }] } },
     });
-    await gw.store.saveAuthenticator({
-      user: 'mzhang',
-      secret: 'JBSWY3DPEHPK3PXP',
-      createdAt: new Date(),
-      lastUsedStep: null,
-    });
+    await gw.store.saveCredential(
+      authenticatorCredential({
+        user: 'mzhang',
+        secret: 'JBSWY3DPEHPK3PXP',
+        createdAt: new Date(),
+        lastUsedStep: null,
+      }),
+    );
     const res = await request(gw.app)
       .get(`${BASE}/sidecar/v1/users/MZhang/configured`)
       .set('Authorization', `Bearer ${TOKEN}`);

@@ -169,7 +169,7 @@ describe('security headers on every page of stepgate (SPEC §4)', () => {
     const gw = await flowGateway({ users: USERS, policy: NO_PROMPT });
     const { url } = await served(gw);
     const browser = await signedInBrowser(gw, url);
-    gw.store.getAuthenticator = () => Promise.reject(new Error('something nobody expected'));
+    gw.store.listCredentials = () => Promise.reject(new Error('something nobody expected'));
     const broken = await browser.get(`${BASE}/settings`).set('Accept', 'text/html');
     expect(broken.status).toBe(500);
     expectOwnHeaders(broken, '500 page');

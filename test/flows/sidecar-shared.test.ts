@@ -25,6 +25,7 @@ import {
   wrongCode,
   type FlowGateway,
 } from '../helpers/flow.js';
+import { authenticatorCredential } from '../../gateway/factors/authenticator/index.js';
 
 const contract = await OpenApiContract.load(new URL('../../docs/sidecar-api.yaml', import.meta.url), BASE);
 
@@ -136,12 +137,14 @@ describe('what the sidecar and the gateway know alike', () => {
   it('offers and accepts the authenticator app and a help desk temporary code', async () => {
     const gw = await sidecarGateway(NO_PROMPT);
     const secret = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
-    await gw.store.saveAuthenticator({
-      user: 'alice',
-      secret,
-      createdAt: gw.clock.now(),
-      lastUsedStep: null,
-    });
+    await gw.store.saveCredential(
+      authenticatorCredential({
+        user: 'alice',
+        secret,
+        createdAt: gw.clock.now(),
+        lastUsedStep: null,
+      }),
+    );
     const first = await call(gw, 'post', '/evaluate', ALICE);
     expect(first.body.methods).toEqual([
       { id: 'email', destination: 'a•••@example.com' },
@@ -173,12 +176,14 @@ describe('what the sidecar and the gateway know alike', () => {
     });
     expect((await configured('?mobile=%2B12015550199')).configured).toBe(true);
     expect((await configured('?mobile=not-a-number')).configured).toBe(false);
-    await gw.store.saveAuthenticator({
-      user: 'carol',
-      secret: 'JBSWY3DPEHPK3PXP',
-      createdAt: gw.clock.now(),
-      lastUsedStep: null,
-    });
+    await gw.store.saveCredential(
+      authenticatorCredential({
+        user: 'carol',
+        secret: 'JBSWY3DPEHPK3PXP',
+        createdAt: gw.clock.now(),
+        lastUsedStep: null,
+      }),
+    );
     expect(await configured()).toEqual({
       user: 'carol',
       configured: true,

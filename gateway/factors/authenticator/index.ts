@@ -1,12 +1,15 @@
 /**
  * Authenticator app (SPEC §1.1, §2): offered wherever the user has set one up in their settings,
  * answered with the app's current code, accepted once. One app per user: setting up a new one
- * replaces the old. The TOTP arithmetic is in totp.ts.
+ * replaces the old. Its credential holds the base32 secret as `data` and the last time step
+ * accepted as `counter`; the TOTP arithmetic is in totp.ts.
  */
+import { randomUUID } from 'node:crypto';
 import { Secret } from 'otpauth';
 import type { PolicyDocument } from '../../../policies/schema.js';
-import type { Clock, Store } from '../../ports.js';
+import type { Clock, CredentialRecord, Store } from '../../ports.js';
 import { MISSING_CODE, readCode, typedCodeView } from '../code-view.js';
+import { credentialSummary } from '../credentials.js';
 import type {
   ConfirmationMethod,
   CredentialSummary,
@@ -21,9 +24,33 @@ import { MIN_SECRET_BYTES, matchingStep, newAuthenticatorSecret, otpauthUri, qrC
 
 export const AUTHENTICATOR = 'authenticator';
 
+/** The credential of an app holding `secret`, the step of its last accepted code recorded. */
+export function authenticatorCredential(options: {
+  user: string;
+  secret: string;
+  createdAt: Date;
+  lastUsedStep: number | null;
+}): CredentialRecord {
+  return {
+    id: randomUUID(),
+    user: options.user,
+    type: AUTHENTICATOR,
+    name: null,
+    data: options.secret,
+    createdAt: options.createdAt,
+    lastUsedAt: null,
+    counter: options.lastUsedStep,
+  };
+}
+
 interface Deps {
   store: Store;
   clock: Clock;
+}
+
+/** The app that answers: the newest, should a user hold two (two spellings of a name merged). */
+async function currentApp(store: Store, user: string): Promise<CredentialRecord | undefined> {
+  return (await store.listCredentials(user, AUTHENTICATOR)).at(-1);
 }
 
 export class AuthenticatorFactor implements ConfirmationMethod<string> {
@@ -54,13 +81,15 @@ export class AuthenticatorFactor implements ConfirmationMethod<string> {
   /** No enrolled authenticator is `no_code`; a wrong, expired or already used code is `invalid_code`. */
   async verify(subject: Subject, code: string): Promise<VerifyResult> {
     const { store, clock } = this.deps;
-    const record = await store.getAuthenticator(subject.user);
-    if (!record) return { ok: false, reason: 'no_code' };
-    const step = matchingStep(record.secret, code, clock.now());
+    const app = await currentApp(store, subject.user);
+    if (!app) return { ok: false, reason: 'no_code' };
+    const now = clock.now();
+    const step = matchingStep(app.data, code, now);
     if (step === undefined) return { ok: false, reason: 'invalid_code' };
-    // The store records the step atomically, so of two requests racing with one code only one wins,
-    // and a code from an older step than one already used is refused.
-    if (!(await store.useAuthenticatorStep(subject.user, step))) return { ok: false, reason: 'invalid_code' };
+    // The store moves the counter atomically, so of two requests racing with one code only one
+    // wins, and a code from an older step than one already used is refused.
+    if (!(await store.useCredential(subject.user, app.id, { at: now, counter: step })))
+      return { ok: false, reason: 'invalid_code' };
     return { ok: true };
   }
 
@@ -77,11 +106,8 @@ export class AuthenticatorCredentials implements MethodCredentials<string> {
   constructor(private readonly deps: Deps) {}
 
   async list(user: string): Promise<CredentialSummary[]> {
-    const record = await this.deps.store.getAuthenticator(user);
-    if (!record) return [];
-    return [
-      { id: AUTHENTICATOR, method: AUTHENTICATOR, name: null, createdAt: record.createdAt, lastUsedAt: null },
-    ];
+    const app = await currentApp(this.deps.store, user);
+    return app ? [credentialSummary(app)] : [];
   }
 
   enrollable(policy: PolicyDocument): boolean {
@@ -112,15 +138,23 @@ export class AuthenticatorCredentials implements MethodCredentials<string> {
     if (Secret.fromBase32(secret).bytes.length < MIN_SECRET_BYTES) {
       throw new Error(`authenticator: a secret must hold at least ${MIN_SECRET_BYTES} bytes`);
     }
-    const now = this.deps.clock.now();
+    const { store, clock } = this.deps;
+    const now = clock.now();
     const step = matchingStep(secret, code, now);
     if (step === undefined) return false;
-    await this.deps.store.saveAuthenticator({ user, secret, createdAt: now, lastUsedStep: step });
+    const earlier = await store.listCredentials(user, AUTHENTICATOR);
+    await store.saveCredential(authenticatorCredential({ user, secret, createdAt: now, lastUsedStep: step }));
+    for (const old of earlier) await store.removeCredential(user, old.id);
     return true;
   }
 
-  /** One app per user: removing "it" needs no id. */
-  async remove(user: string): Promise<number> {
-    return (await this.deps.store.removeAuthenticator(user)) ? 1 : 0;
+  /** One app per user: removing it needs no id (with one, only that credential goes). */
+  async remove(user: string, id?: string): Promise<number> {
+    const apps = await this.deps.store.listCredentials(user, AUTHENTICATOR);
+    let removed = 0;
+    for (const app of apps.filter((candidate) => id === undefined || candidate.id === id)) {
+      if (await this.deps.store.removeCredential(user, app.id)) removed += 1;
+    }
+    return removed;
   }
 }

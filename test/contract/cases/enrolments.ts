@@ -1,12 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { AuthenticatorRecord } from '../../../gateway/ports.js';
-import { at, mobile, type CurrentStore } from '../fixtures.js';
+import { at, credential, mobile, type CurrentStore } from '../fixtures.js';
 
-function authenticator(overrides: Partial<AuthenticatorRecord> = {}): AuthenticatorRecord {
-  return { user: 'user-1', secret: 'JBSWY3DPEHPK3PXP', createdAt: at(0), lastUsedStep: null, ...overrides };
-}
+const passkey = (id: string, minutes: number) =>
+  credential({ id, type: 'webauthn', name: `key ${id}`, data: `{"key":"${id}"}`, createdAt: at(minutes) });
 
-/** Mobile numbers, declined registration prompts and authenticator apps. */
+/** Mobile numbers, declined registration prompts and credentials (authenticator apps, passkeys). */
 export function describeEnrolments(store: CurrentStore): void {
   describe('mobiles', () => {
     it('has no mobile for an unknown user', async () => {
@@ -73,59 +71,95 @@ export function describeEnrolments(store: CurrentStore): void {
     });
   });
 
-  describe('authenticators', () => {
-    it('returns a saved authenticator as it was saved', async () => {
-      expect(await store().getAuthenticator('user-1')).toBeUndefined();
-      await store().saveAuthenticator(authenticator({ lastUsedStep: 42 }));
-      const saved = await store().getAuthenticator('user-1');
-      expect(saved).toEqual(authenticator({ lastUsedStep: 42 }));
-      expect(saved?.createdAt).toBeInstanceOf(Date);
+  describe('credentials', () => {
+    it('returns a saved credential as it was saved, with Dates', async () => {
+      expect(await store().listCredentials('user-1')).toEqual([]);
+      const saved = credential({ counter: 42, lastUsedAt: at(3), name: 'phone' });
+      await store().saveCredential(saved);
+      const [listed] = await store().listCredentials('user-1');
+      expect(listed).toEqual(saved);
+      expect(listed?.createdAt).toBeInstanceOf(Date);
+      expect(listed?.lastUsedAt?.getTime()).toBe(at(3).getTime());
     });
 
-    it('replaces the enrolment on a second save, used step included', async () => {
-      await store().saveAuthenticator(authenticator({ lastUsedStep: 42 }));
-      await store().saveAuthenticator(authenticator({ secret: 'NEWSECRETNEWSECR', createdAt: at(9) }));
-      expect(await store().getAuthenticator('user-1')).toEqual(
-        authenticator({ secret: 'NEWSECRETNEWSECR', createdAt: at(9) }),
-      );
+    it('keeps several per user, oldest first, and lists one type on its own', async () => {
+      await store().saveCredential(passkey('b', 5));
+      await store().saveCredential(credential({ createdAt: at(9) }));
+      await store().saveCredential(passkey('a', 1));
+      expect((await store().listCredentials('user-1')).map((c) => c.id)).toEqual(['a', 'b', 'credential-1']);
+      expect((await store().listCredentials('user-1', 'webauthn')).map((c) => c.id)).toEqual(['a', 'b']);
+      expect(await store().listCredentials('user-1', 'sms')).toEqual([]);
     });
 
-    it('removes an enrolment once', async () => {
-      await store().saveAuthenticator(authenticator());
-      expect(await store().removeAuthenticator('user-1')).toBe(true);
-      expect(await store().getAuthenticator('user-1')).toBeUndefined();
-      expect(await store().removeAuthenticator('user-1')).toBe(false);
+    it('replaces a credential saved again under its id', async () => {
+      await store().saveCredential(credential({ counter: 42 }));
+      const changed = credential({ data: 'NEWSECRETNEWSECR', name: 'new', createdAt: at(9), counter: null });
+      await store().saveCredential(changed);
+      expect(await store().listCredentials('user-1')).toEqual([changed]);
     });
 
-    it('accepts a time step once, and only steps after the last one used', async () => {
-      await store().saveAuthenticator(authenticator());
-      expect(await store().useAuthenticatorStep('user-1', 100)).toBe(true);
-      expect(await store().useAuthenticatorStep('user-1', 100)).toBe(false);
-      expect(await store().useAuthenticatorStep('user-1', 99)).toBe(false);
-      expect(await store().useAuthenticatorStep('user-1', 101)).toBe(true);
-      expect((await store().getAuthenticator('user-1'))?.lastUsedStep).toBe(101);
+    it("removes a credential once, and only its owner's", async () => {
+      await store().saveCredential(credential());
+      expect(await store().removeCredential('user-2', 'credential-1')).toBe(false);
+      expect(await store().removeCredential('user-1', 'credential-1')).toBe(true);
+      expect(await store().listCredentials('user-1')).toEqual([]);
+      expect(await store().removeCredential('user-1', 'credential-1')).toBe(false);
     });
 
-    it('refuses a step for a user without an authenticator', async () => {
-      expect(await store().useAuthenticatorStep('user-1', 100)).toBe(false);
-      expect(await store().getAuthenticator('user-1')).toBeUndefined();
+    it('moves a counter only upward, and records when it was used', async () => {
+      await store().saveCredential(credential());
+      expect(await store().useCredential('user-1', 'credential-1', { at: at(1), counter: 100 })).toBe(true);
+      expect(await store().useCredential('user-1', 'credential-1', { at: at(2), counter: 100 })).toBe(false);
+      expect(await store().useCredential('user-1', 'credential-1', { at: at(3), counter: 99 })).toBe(false);
+      expect(await store().useCredential('user-1', 'credential-1', { at: at(4), counter: 101 })).toBe(true);
+      const [used] = await store().listCredentials('user-1');
+      expect(used?.counter).toBe(101);
+      expect(used?.lastUsedAt).toEqual(at(4));
     });
 
-    it('accepts a step once when the same code is tried concurrently', async () => {
-      await store().saveAuthenticator(authenticator());
+    it('records a use without a counter every time', async () => {
+      await store().saveCredential(passkey('a', 0));
+      expect(await store().useCredential('user-1', 'a', { at: at(1) })).toBe(true);
+      expect(await store().useCredential('user-1', 'a', { at: at(2) })).toBe(true);
+      expect((await store().listCredentials('user-1'))[0]?.lastUsedAt).toEqual(at(2));
+    });
+
+    it("refuses a use of a credential that is gone, or someone else's", async () => {
+      expect(await store().useCredential('user-1', 'credential-1', { at: at(1), counter: 1 })).toBe(false);
+      await store().saveCredential(credential());
+      expect(await store().useCredential('user-2', 'credential-1', { at: at(1), counter: 1 })).toBe(false);
+      expect(await store().useCredential('user-2', 'credential-1', { at: at(1) })).toBe(false);
+      expect(await store().listCredentials('user-1')).toEqual([credential()]);
+    });
+
+    it('moves a counter once when the same value is tried concurrently', async () => {
+      await store().saveCredential(credential());
       const results = await Promise.all(
-        Array.from({ length: 10 }, () => store().useAuthenticatorStep('user-1', 7)),
+        Array.from({ length: 10 }, () =>
+          store().useCredential('user-1', 'credential-1', { at: at(1), counter: 7 }),
+        ),
       );
       expect(results.filter(Boolean)).toHaveLength(1);
     });
 
     it('keeps users apart', async () => {
-      await store().saveAuthenticator(authenticator());
-      await store().saveAuthenticator(authenticator({ user: 'user-2' }));
-      expect(await store().useAuthenticatorStep('user-1', 5)).toBe(true);
-      expect(await store().useAuthenticatorStep('user-2', 5)).toBe(true);
-      expect(await store().removeAuthenticator('user-2')).toBe(true);
-      expect(await store().getAuthenticator('user-1')).toEqual(authenticator({ lastUsedStep: 5 }));
+      await store().saveCredential(credential());
+      await store().saveCredential(credential({ id: 'credential-2', user: 'user-2' }));
+      expect(await store().useCredential('user-1', 'credential-1', { at: at(1), counter: 5 })).toBe(true);
+      expect(await store().useCredential('user-2', 'credential-2', { at: at(1), counter: 5 })).toBe(true);
+      expect(await store().removeCredential('user-2', 'credential-2')).toBe(true);
+      expect(await store().listCredentials('user-1')).toEqual([
+        credential({ counter: 5, lastUsedAt: at(1) }),
+      ]);
+    });
+
+    it('hands out copies', async () => {
+      const record = credential();
+      await store().saveCredential(record);
+      record.data = 'changed';
+      const [listed] = await store().listCredentials('user-1');
+      listed?.createdAt.setTime(0);
+      expect(await store().listCredentials('user-1')).toEqual([credential()]);
     });
   });
 }

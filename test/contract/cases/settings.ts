@@ -1,13 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { AuthenticatorRecord } from '../../../gateway/ports.js';
-import { at, mobile, type CurrentStore } from '../fixtures.js';
-
-function authenticator(overrides: Partial<AuthenticatorRecord> = {}): AuthenticatorRecord {
-  return { user: 'user-1', secret: 'JBSWY3DPEHPK3PXP', createdAt: at(0), lastUsedStep: null, ...overrides };
-}
+import { at, credential, mobile, type CurrentStore } from '../fixtures.js';
 
 /**
- * Listing every mobile and authenticator (what `admin rotate-key` re-encrypts) and the store's own
+ * Listing every mobile and credential (what `admin rotate-key` re-encrypts) and the store's own
  * settings. Users are named so that every collation orders them alike: the order is by user.
  */
 export function describeListsAndSettings(store: CurrentStore): void {
@@ -47,28 +42,28 @@ export function describeListsAndSettings(store: CurrentStore): void {
     });
   });
 
-  describe('listing every authenticator', () => {
+  describe('listing every credential', () => {
     it('lists nothing in an empty store', async () => {
-      expect(await store().listAuthenticators()).toEqual([]);
+      expect(await store().listAllCredentials()).toEqual([]);
     });
 
-    it('lists every enrolment by user with its last used step', async () => {
-      await store().saveAuthenticator(authenticator({ user: 'user-2', secret: 'KRSXG5CTMVRXEZLU' }));
-      await store().saveAuthenticator(authenticator({ user: 'user-1' }));
-      await store().useAuthenticatorStep('user-2', 77);
-      const listed = await store().listAuthenticators();
-      expect(listed).toEqual([
-        authenticator({ user: 'user-1' }),
-        authenticator({ user: 'user-2', secret: 'KRSXG5CTMVRXEZLU', lastUsedStep: 77 }),
-      ]);
+    it('lists every credential by user, then oldest first, with its counter', async () => {
+      const second = credential({ id: 'c-2', user: 'user-2', data: 'KRSXG5CTMVRXEZLU' });
+      const key = credential({ id: 'c-3', user: 'user-2', type: 'webauthn', name: 'key', createdAt: at(4) });
+      await store().saveCredential(key);
+      await store().saveCredential(second);
+      await store().saveCredential(credential({ id: 'c-1' }));
+      await store().useCredential('user-2', 'c-2', { at: at(2), counter: 77 });
+      const listed = await store().listAllCredentials();
+      expect(listed).toEqual([credential({ id: 'c-1' }), { ...second, counter: 77, lastUsedAt: at(2) }, key]);
       expect(listed[0]?.createdAt).toBeInstanceOf(Date);
     });
 
-    it('leaves out a removed enrolment', async () => {
-      await store().saveAuthenticator(authenticator({ user: 'user-1' }));
-      await store().saveAuthenticator(authenticator({ user: 'user-2' }));
-      await store().removeAuthenticator('user-1');
-      expect((await store().listAuthenticators()).map((record) => record.user)).toEqual(['user-2']);
+    it('leaves out a removed credential', async () => {
+      await store().saveCredential(credential({ id: 'c-1' }));
+      await store().saveCredential(credential({ id: 'c-2', user: 'user-2' }));
+      await store().removeCredential('user-1', 'c-1');
+      expect((await store().listAllCredentials()).map((record) => record.user)).toEqual(['user-2']);
     });
   });
 

@@ -12,7 +12,7 @@ import {
 import { KEY_MISMATCH_MESSAGE } from '../../../adapters/crypto/errors.js';
 import { MemoryStore } from '../../../adapters/memory/store.js';
 import { SqliteStore } from '../../../adapters/sqlite/store.js';
-import type { AuthenticatorRecord, MobileRecord } from '../../../gateway/ports.js';
+import type { CredentialRecord, MobileRecord } from '../../../gateway/ports.js';
 
 const KEY = Buffer.alloc(32, 1);
 const OTHER_KEY = Buffer.alloc(32, 2);
@@ -34,11 +34,25 @@ const mobile = (
   updatedAt: new Date(Date.UTC(2030, 0, 2)),
 });
 
-const authenticator = (user: string, secret = SECRET): AuthenticatorRecord => ({
+const authenticator = (user: string, secret = SECRET): CredentialRecord => ({
+  id: `app-${user}`,
   user,
-  secret,
+  type: 'authenticator',
+  name: null,
+  data: secret,
   createdAt: new Date(Date.UTC(2030, 0, 3)),
-  lastUsedStep: null,
+  lastUsedAt: null,
+  counter: null,
+});
+
+/** A passkey's data, as the webauthn method keeps it (its public key is no secret, but is sealed too). */
+const PASSKEY_DATA = '{"credentialId":"AAEC","publicKey":"pQECAyYgASFYIHNlY3JldA"}';
+const passkey = (user: string, id: string): CredentialRecord => ({
+  ...authenticator(user),
+  id,
+  type: 'webauthn',
+  name: 'Office key',
+  data: PASSKEY_DATA,
 });
 
 const directory = mkdtempSync(join(tmpdir(), 'stepgate-encrypting-'));
@@ -61,30 +75,35 @@ afterEach(async () => {
   await raw.close();
 });
 
-const column = (table: 'mobiles' | 'authenticators', name: string, user: string): unknown =>
+const column = (table: 'mobiles' | 'credentials', name: string, user: string): unknown =>
   db.prepare(`SELECT ${name} FROM ${table} WHERE username = ?`).pluck().get(user);
 
+const credentialData = (id: string): unknown =>
+  db.prepare('SELECT data FROM credentials WHERE id = ?').pluck().get(id);
+
 describe('EncryptingStore on SQLite', () => {
-  it('leaves no plaintext phone number or authenticator secret in the database file', async () => {
+  it("leaves no plaintext phone number or credential's data in the database file", async () => {
     const store = await EncryptingStore.open(raw, KEY);
     await store.saveMobile(mobile('alice', ALICE_PHONE, ALICE_OLD_PHONE));
-    await store.saveAuthenticator(authenticator('alice'));
+    await store.saveCredential(authenticator('alice'));
+    await store.saveCredential(passkey('alice', 'key-1'));
     for (const value of [
       column('mobiles', 'phone', 'alice'),
       column('mobiles', 'removed_source_phone', 'alice'),
-      column('authenticators', 'secret', 'alice'),
+      credentialData('app-alice'),
+      credentialData('key-1'),
     ]) {
       expect(value).toMatch(/^v1:[0-9a-f]{8}:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/);
     }
     expect(await store.getMobile('alice')).toEqual(mobile('alice', ALICE_PHONE, ALICE_OLD_PHONE));
-    expect(await store.getAuthenticator('alice')).toEqual(authenticator('alice'));
+    expect(await store.listCredentials('alice')).toEqual([authenticator('alice'), passkey('alice', 'key-1')]);
 
     db.close();
     await store.close(); // the last connection checkpoints the WAL into the file
     const bytes = [path, `${path}-wal`]
       .filter(existsSync)
       .map((file) => readFileSync(file).toString('latin1'));
-    for (const plaintext of [ALICE_PHONE, ALICE_OLD_PHONE, SECRET]) {
+    for (const plaintext of [ALICE_PHONE, ALICE_OLD_PHONE, SECRET, 'pQECAyYgASFYIHNlY3JldA']) {
       expect(bytes.some((text) => text.includes(plaintext))).toBe(false);
     }
     db = new Database(path);
@@ -123,13 +142,25 @@ describe('EncryptingStore on SQLite', () => {
 
   it("refuses an authenticator secret copied into another user's row", async () => {
     const store = await EncryptingStore.open(raw, KEY);
-    await store.saveAuthenticator(authenticator('alice'));
-    await store.saveAuthenticator(authenticator('bob', 'KRSXG5CTMVRXEZLU'));
+    await store.saveCredential(authenticator('alice'));
+    await store.saveCredential(authenticator('bob', 'KRSXG5CTMVRXEZLU'));
     db.prepare(
-      "UPDATE authenticators SET secret = (SELECT secret FROM authenticators WHERE username = 'alice') WHERE username = 'bob'",
+      "UPDATE credentials SET data = (SELECT data FROM credentials WHERE username = 'alice') WHERE username = 'bob'",
     ).run();
-    await expect(store.getAuthenticator('bob')).rejects.toThrow(
+    await expect(store.listCredentials('bob')).rejects.toThrow(
       "store: authenticators.secret of user 'bob' cannot be decrypted",
+    );
+  });
+
+  it("refuses a passkey's data copied into another of the user's rows", async () => {
+    const store = await EncryptingStore.open(raw, KEY);
+    await store.saveCredential(passkey('alice', 'key-1'));
+    await store.saveCredential({ ...passkey('alice', 'key-2'), data: '{"credentialId":"other"}' });
+    db.prepare(
+      "UPDATE credentials SET data = (SELECT data FROM credentials WHERE id = 'key-1') WHERE id = 'key-2'",
+    ).run();
+    await expect(store.listCredentials('alice')).rejects.toThrow(
+      "store: credentials.webauthn of user 'alice' cannot be decrypted",
     );
   });
 
@@ -187,7 +218,7 @@ describe('the key check', () => {
 
   it('without a check, refuses a key that does not open the values already sealed', async () => {
     const first = await EncryptingStore.open(raw, KEY);
-    await first.saveAuthenticator(authenticator('alice'));
+    await first.saveCredential(passkey('alice', 'key-1'));
     db.prepare('DELETE FROM settings').run();
     await expect(EncryptingStore.open(raw, OTHER_KEY)).rejects.toThrow(KEY_MISMATCH_MESSAGE);
     expect(await raw.getSetting(KEY_CHECK_SETTING)).toBeUndefined();
@@ -227,11 +258,11 @@ describe('the key check', () => {
 describe('plaintext stored before encryption was turned on', () => {
   it('is read as it is, and sealed when saved again', async () => {
     await raw.saveMobile(mobile('alice', ALICE_PHONE, ALICE_OLD_PHONE));
-    await raw.saveAuthenticator(authenticator('alice'));
+    await raw.saveCredential(authenticator('alice'));
     const store = await EncryptingStore.open(raw, KEY);
     expect(await raw.getSetting(KEY_CHECK_SETTING)).toMatch(/^v1:/);
     expect(await store.getMobile('alice')).toEqual(mobile('alice', ALICE_PHONE, ALICE_OLD_PHONE));
-    expect(await store.listAuthenticators()).toEqual([authenticator('alice')]);
+    expect(await store.listAllCredentials()).toEqual([authenticator('alice')]);
 
     await store.saveMobile(mobile('alice', BOB_PHONE));
     expect(column('mobiles', 'phone', 'alice')).toMatch(/^v1:/);

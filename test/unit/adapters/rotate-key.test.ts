@@ -8,7 +8,7 @@ import {
   StoredValueUnreadableError,
 } from '../../../adapters/crypto/encrypting-store.js';
 import { MemoryStore } from '../../../adapters/memory/store.js';
-import type { AuthenticatorRecord, MobileRecord } from '../../../gateway/ports.js';
+import type { CredentialRecord, MobileRecord } from '../../../gateway/ports.js';
 
 const OLD_KEY = Buffer.alloc(32, 1);
 const NEW_KEY = Buffer.alloc(32, 2);
@@ -27,11 +27,15 @@ const mobile = (
   updatedAt: new Date(Date.UTC(2030, 0, 2)),
 });
 
-const authenticator = (user: string, secret: string): AuthenticatorRecord => ({
+const credential = (user: string, data: string, type = 'authenticator'): CredentialRecord => ({
+  id: `${type}-${user}`,
   user,
-  secret,
+  type,
+  name: type === 'authenticator' ? null : 'Office key',
+  data,
   createdAt: new Date(Date.UTC(2030, 0, 3)),
-  lastUsedStep: 12,
+  lastUsedAt: null,
+  counter: 12,
 });
 
 const MOBILES = [
@@ -39,30 +43,30 @@ const MOBILES = [
   mobile('bob', null, '+447700900123'),
   mobile('carol', null), // nothing to encrypt
 ];
-const AUTHENTICATORS = [
-  authenticator('alice', 'JBSWY3DPEHPK3PXP'),
-  authenticator('dave', 'KRSXG5CTMVRXEZLU'),
+const CREDENTIALS = [
+  credential('alice', 'JBSWY3DPEHPK3PXP'),
+  credential('dave', '{"credentialId":"AAEC","publicKey":"pQECAyYg"}', 'webauthn'),
 ];
 
 /** A raw store whose values were sealed under `key` through the decorator. */
 async function encryptedStore(key: Buffer, inner = new MemoryStore()): Promise<MemoryStore> {
   const store = await EncryptingStore.open(inner, key);
   for (const record of MOBILES) await store.saveMobile(record);
-  for (const record of AUTHENTICATORS) await store.saveAuthenticator(record);
+  for (const record of CREDENTIALS) await store.saveCredential(record);
   return inner;
 }
 
 async function expectContents(inner: MemoryStore, key: Buffer): Promise<void> {
   const store = await EncryptingStore.open(inner, key);
   expect(await store.listMobiles()).toEqual(MOBILES);
-  expect(await store.listAuthenticators()).toEqual(AUTHENTICATORS);
+  expect(await store.listAllCredentials()).toEqual(CREDENTIALS);
 }
 
 /** Every value the raw store holds, to tell what a refused rotation left alone. */
 async function snapshot(inner: MemoryStore): Promise<unknown> {
   return [
     await inner.listMobiles(),
-    await inner.listAuthenticators(),
+    await inner.listAllCredentials(),
     await inner.getSetting(KEY_CHECK_SETTING),
   ];
 }
@@ -70,7 +74,7 @@ async function snapshot(inner: MemoryStore): Promise<unknown> {
 describe('rotateKey', () => {
   it('re-encrypts every value under the new key; then the old key fails the check and the new one works', async () => {
     const inner = await encryptedStore(OLD_KEY);
-    expect(await rotateKey(inner, OLD_KEY, NEW_KEY)).toEqual({ mobiles: 2, authenticators: 2 });
+    expect(await rotateKey(inner, OLD_KEY, NEW_KEY)).toEqual({ mobiles: 2, credentials: 2 });
     await expect(EncryptingStore.open(inner, OLD_KEY)).rejects.toThrow(EncryptionKeyMismatchError);
     await expectContents(inner, NEW_KEY);
     const newKeyId = (await EncryptingStore.open(inner, NEW_KEY)).keyId;
@@ -81,18 +85,18 @@ describe('rotateKey', () => {
   it('seals plaintext written before encryption was turned on, with no old key', async () => {
     const inner = new MemoryStore();
     for (const record of MOBILES) await inner.saveMobile(record);
-    for (const record of AUTHENTICATORS) await inner.saveAuthenticator(record);
-    expect(await rotateKey(inner, undefined, NEW_KEY)).toEqual({ mobiles: 2, authenticators: 2 });
-    expect((await inner.listAuthenticators()).every((record) => record.secret.startsWith('v1:'))).toBe(true);
+    for (const record of CREDENTIALS) await inner.saveCredential(record);
+    expect(await rotateKey(inner, undefined, NEW_KEY)).toEqual({ mobiles: 2, credentials: 2 });
+    expect((await inner.listAllCredentials()).every((record) => record.data.startsWith('v1:'))).toBe(true);
     expect((await inner.getMobile('bob'))?.removedSourcePhone).toMatch(/^v1:/);
     await expectContents(inner, NEW_KEY);
   });
 
   it('rotating to the key in use seals only the plaintext left', async () => {
     const inner = await encryptedStore(OLD_KEY);
-    await inner.saveAuthenticator(authenticator('erin', 'MFRGGZDFMZTWQ2LK'));
-    expect(await rotateKey(inner, OLD_KEY, OLD_KEY)).toEqual({ mobiles: 0, authenticators: 1 });
-    expect((await inner.getAuthenticator('erin'))?.secret).toMatch(/^v1:/);
+    await inner.saveCredential(credential('erin', 'MFRGGZDFMZTWQ2LK'));
+    expect(await rotateKey(inner, OLD_KEY, OLD_KEY)).toEqual({ mobiles: 0, credentials: 1 });
+    expect((await inner.listCredentials('erin'))[0]?.data).toMatch(/^v1:/);
   });
 
   it('refuses a wrong old key and changes nothing', async () => {
@@ -116,8 +120,8 @@ describe('rotateKey', () => {
     const source = await encryptedStore(STRANGER_KEY);
     const inner = new MemoryStore();
     for (const record of await source.listMobiles()) await inner.saveMobile(record);
-    for (const record of await source.listAuthenticators()) await inner.saveAuthenticator(record);
-    await inner.saveAuthenticator(authenticator('erin', 'MFRGGZDFMZTWQ2LK')); // plaintext: readable
+    for (const record of await source.listAllCredentials()) await inner.saveCredential(record);
+    await inner.saveCredential(credential('erin', 'MFRGGZDFMZTWQ2LK')); // plaintext: readable
     const before = await snapshot(inner);
     const rotation = rotateKey(inner, OLD_KEY, NEW_KEY);
     await expect(rotation).rejects.toThrow(
@@ -127,13 +131,13 @@ describe('rotateKey', () => {
   });
 
   it('finishes an interrupted rotation when run again with the same keys', async () => {
-    // The raw store fails on its second authenticator save, as if the process were killed there.
+    // The raw store fails on its second credential save, as if the process were killed there.
     class Interrupted extends MemoryStore {
       savesLeft = Infinity;
-      override async saveAuthenticator(record: AuthenticatorRecord): Promise<void> {
+      override async saveCredential(record: CredentialRecord): Promise<void> {
         if (this.savesLeft === 0) throw new Error('killed');
         this.savesLeft -= 1;
-        await super.saveAuthenticator(record);
+        await super.saveCredential(record);
       }
     }
     const inner = new Interrupted();
@@ -145,15 +149,15 @@ describe('rotateKey', () => {
     const halfway = await EncryptingStore.open(inner, OLD_KEY);
     await expect(halfway.getMobile('alice')).rejects.toThrow(StoredValueUnreadableError);
     await expect(halfway.getMobile('alice')).rejects.toThrow(/finish the key rotation/);
-    expect(await halfway.getAuthenticator('dave')).toEqual(AUTHENTICATORS[1]);
+    expect(await halfway.listCredentials('dave')).toEqual([CREDENTIALS[1]]);
     await expect(EncryptingStore.open(inner, NEW_KEY)).rejects.toThrow(EncryptionKeyMismatchError);
 
     // The second run rewrites only what is left, then moves the check.
     inner.savesLeft = Infinity;
-    expect(await rotateKey(inner, OLD_KEY, NEW_KEY)).toEqual({ mobiles: 0, authenticators: 1 });
+    expect(await rotateKey(inner, OLD_KEY, NEW_KEY)).toEqual({ mobiles: 0, credentials: 1 });
     await expectContents(inner, NEW_KEY);
     await expect(EncryptingStore.open(inner, OLD_KEY)).rejects.toThrow(EncryptionKeyMismatchError);
     // A third run finds nothing to do and still succeeds.
-    expect(await rotateKey(inner, OLD_KEY, NEW_KEY)).toEqual({ mobiles: 0, authenticators: 0 });
+    expect(await rotateKey(inner, OLD_KEY, NEW_KEY)).toEqual({ mobiles: 0, credentials: 0 });
   });
 });

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { HOTP, Secret, TOTP, URI } from 'otpauth';
 import { MemoryStore } from '../../../../adapters/memory/store.js';
-import { AuthenticatorFactor } from '../../../../gateway/factors/authenticator/index.js';
+import {
+  AuthenticatorFactor,
+  authenticatorCredential,
+} from '../../../../gateway/factors/authenticator/index.js';
 import {
   matchingStep,
   newAuthenticatorSecret,
@@ -177,12 +180,9 @@ describe('AuthenticatorFactor.verify', () => {
     const { factor, store, clock } = setup();
     const step = 59141676; // shares its code with the next step (see matchingStep above)
     clock.advance(step * STEP_MS - clock.now().getTime());
-    await store.saveAuthenticator({
-      user: 'alice',
-      secret: SECRET,
-      createdAt: clock.now(),
-      lastUsedStep: null,
-    });
+    await store.saveCredential(
+      authenticatorCredential({ user: 'alice', secret: SECRET, createdAt: clock.now(), lastUsedStep: null }),
+    );
     const code = appCode(SECRET, step);
     expect(await factor.verify(alice, code)).toEqual({ ok: true });
     // Two steps on, the code is still in the window as the code of the later step.
@@ -215,19 +215,25 @@ describe('AuthenticatorFactor.enroll', () => {
     const wrong = right === '999999' ? '999998' : '999999';
     expect(await factor.enroll('alice', SECRET, wrong)).toBe(false);
     expect(await factor.enroll('alice', SECRET, appCode(SECRET, now() + 2))).toBe(false);
-    expect(await store.getAuthenticator('alice')).toBeUndefined();
+    expect(await store.listCredentials('alice')).toEqual([]);
   });
 
   it('saves the secret when the code is right, recording the step of that code', async () => {
     const { factor, store, clock, now } = setup();
     const code = appCode(SECRET, now());
     expect(await factor.enroll('alice', SECRET, code)).toBe(true);
-    expect(await store.getAuthenticator('alice')).toEqual({
-      user: 'alice',
-      secret: SECRET,
-      createdAt: clock.now(),
-      lastUsedStep: now(),
-    });
+    expect(await store.listCredentials('alice')).toEqual([
+      {
+        id: expect.any(String),
+        user: 'alice',
+        type: 'authenticator',
+        name: null,
+        data: SECRET,
+        createdAt: clock.now(),
+        lastUsedAt: null,
+        counter: now(),
+      },
+    ]);
     // The code that proved the app cannot also answer a challenge.
     expect(await factor.verify(alice, code)).toEqual({ ok: false, reason: 'invalid_code' });
     clock.advance(STEP_MS);
@@ -235,12 +241,13 @@ describe('AuthenticatorFactor.enroll', () => {
   });
 
   it('replaces an earlier authenticator: the old app stops working', async () => {
-    const { factor, clock, now } = await enrolled();
+    const { factor, store, clock, now } = await enrolled();
     const replacement = OTHER_SECRET;
     expect(await factor.enroll('alice', replacement, appCode(replacement, now()))).toBe(true);
     clock.advance(STEP_MS);
     expect(await factor.verify(alice, appCode(SECRET, now()))).toEqual({ ok: false, reason: 'invalid_code' });
     expect(await factor.verify(alice, appCode(replacement, now()))).toEqual({ ok: true });
+    expect((await store.listCredentials('alice')).map((app) => app.data)).toEqual([replacement]);
   });
 
   it('refuses a secret too short to be safe', async () => {
