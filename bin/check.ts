@@ -2,7 +2,8 @@
  * `stepgate check`: validates stepgate.yaml, then the policy and users files it names, and prints
  * every problem at once with file, line and key path. Warnings (a valid setting that is probably
  * a mistake) are printed too but do not fail the check. With --connect, a valid config's
- * directory is then tried for real: its search account bound (bin/check-directory.ts).
+ * directory is then tried for real: its search account bound (bin/check-directory.ts); and its
+ * OpenID Connect provider's discovery document read (bin/oidc.ts).
  */
 import type { LdapDirectory } from '../adapters/ldap/directory.js';
 import { UsersFile } from '../adapters/users-file/users-file.js';
@@ -10,6 +11,7 @@ import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { formatProblems, type ConfigProblem } from '../config/yaml-loader.js';
 import { connectDirectory } from './check-directory.js';
+import { connectOidc } from './oidc.js';
 import { policyWarningsOf } from './check-policy.js';
 import { silentLogger } from './logger.js';
 import { openDirectory } from './open.js';
@@ -59,10 +61,15 @@ function buildDirectory(config: Config, file: string, problems: ConfigProblem[])
   }
 }
 
+/** Each outside system the config signs people in with, tried: the directory, the OpenID Connect provider. */
 async function connect(config: Config, directory: LdapDirectory | undefined): Promise<string> {
   const ldap = config.logins.delegated?.ldap;
-  if (!ldap || !directory) return 'logins.delegated.ldap: not configured, nothing to connect to';
-  return connectDirectory(ldap, directory);
+  const lines: string[] = [];
+  if (ldap && directory) lines.push(await connectDirectory(ldap, directory));
+  const oidc = await connectOidc(config);
+  if (oidc !== undefined) lines.push(oidc);
+  if (lines.length === 0) return 'logins.delegated.ldap, logins.oidc: not configured, nothing to connect to';
+  return lines.join('\n');
 }
 
 function plural(count: number, noun: string): string {

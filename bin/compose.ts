@@ -31,6 +31,7 @@ import {
   type Store,
 } from '../gateway/ports.js';
 import { verifyDirectoryAtStart } from './check-directory.js';
+import { openOidc } from './oidc.js';
 import { PolicyFile } from './policy-file.js';
 import { StartupError, encryptAtRest, openDirectory, openNotifiers, openStore } from './open.js';
 
@@ -193,6 +194,7 @@ export async function compose(config: Config, logger: Logger, provided: Provided
     logger,
     directUsers: provided.directUsers ?? users ?? UsersFile.fromContent({}),
     saml,
+    oidc: openOidc(config, logger),
     directory,
     sms: provided.sms ?? notifiers.sms,
     email: provided.email ?? notifiers.email,

@@ -23,7 +23,8 @@ const USAGE = `usage: stepgate <command> [--config FILE]
 commands:
   serve           run the gateway
   check           validate stepgate.yaml, the policy and the users file; print every problem
-                  (--connect: then bind the directory's search account, as serve does at start)
+                  (--connect: then bind the directory's search account, as serve does at start,
+                  and read the OpenID Connect provider's discovery document)
   hash-password   read a password from standard input and print its hash for users.yaml
   demo            run the gateway on the embedded demo config beside a demo upstream
   admin           help-desk operations on the store (try 'stepgate admin --help')`;

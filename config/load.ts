@@ -32,10 +32,10 @@ export function crossCheck(config: Config): CrossProblem[] {
   const problems: CrossProblem[] = [];
   const { logins, session, store, server } = config;
 
-  if (!logins.direct && !logins.delegated && !logins.saml) {
+  if (!logins.direct && !logins.delegated && !logins.saml && !logins.oidc) {
     problems.push({
       path: ['logins'],
-      message: 'must configure at least one of direct, delegated or saml, or nobody can sign in',
+      message: 'must configure at least one of direct, delegated, saml or oidc, or nobody can sign in',
     });
   }
   // session.redis_url and session.redis are checked with the session (config/schema/session.ts).

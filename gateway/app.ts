@@ -23,6 +23,7 @@ import { confirmRoutes } from './flows/confirm/routes.js';
 import { mobileRoutes } from './flows/mobile/routes.js';
 import { settingsRoutes } from './flows/settings/routes.js';
 import { ACS_PATH, samlRoutes } from './flows/saml/routes.js';
+import { oidcRoutes } from './flows/oidc/routes.js';
 import { secureCookies } from './http/session-cookie.js';
 import { sidecarRoutes } from './flows/sidecar/api.js';
 import { buildFactors } from './factors/index.js';
@@ -189,6 +190,7 @@ export async function createGateway(options: {
   own.use(mobileRoutes(ctx, factors));
   own.use(settingsRoutes(ctx, factors));
   if (ports.saml) own.use(samlRoutes(ctx, ports.saml));
+  if (ports.oidc) own.use(oidcRoutes(ctx, ports.oidc));
   const admin = new AdminService({ ports, policy, hasher: factors.hasher });
   const tokens = new TokenRegistry(config.admin.api_tokens);
   own.use(adminApiRoutes(ctx, admin, tokens));

@@ -5,10 +5,12 @@
  */
 import type { Store as SessionStore } from 'express-session';
 import type { Directory, DirectUsers, ReplayCache, SamlServiceProvider } from './ports/sign-in.js';
+import type { OidcRelyingParty } from './ports/oidc.js';
 import type { EmailSender, SmsSender } from './ports/notifications.js';
 import type { Store } from './ports/store.js';
 
 export * from './ports/notifications.js';
+export * from './ports/oidc.js';
 export * from './ports/sign-in.js';
 export * from './ports/store.js';
 
@@ -84,6 +86,8 @@ export interface Ports {
   directory?: Directory | undefined;
   /** Present when logins.saml is configured. */
   saml?: SamlServiceProvider | undefined;
+  /** Present when logins.oidc is configured. */
+  oidc?: OidcRelyingParty | undefined;
   replayCache: ReplayCache;
   sms: SmsSender;
   email: EmailSender;

@@ -1,7 +1,8 @@
-/** stepgate.yaml `logins:`: direct, delegated (LDAP) and federated (SAML) sign-in. */
+/** stepgate.yaml `logins:`: direct, delegated (LDAP) and federated (SAML, OpenID Connect) sign-in. */
 import { z } from 'zod';
 import { httpUrl, RELATIVE } from './common.js';
 import { ldapSchema } from './ldap.js';
+import { oidcSchema } from './oidc.js';
 
 const samlSchema = z
   .strictObject({
@@ -66,5 +67,6 @@ export const loginsSchema = z
       .optional()
       .describe('Delegated authentication: the password is checked by a directory.'),
     saml: samlSchema.optional(),
+    oidc: oidcSchema.optional(),
   })
   .describe('How people sign in.');

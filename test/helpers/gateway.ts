@@ -14,8 +14,16 @@ import { MemoryLimiter } from '../../adapters/memory/limiter.js';
 import { MemoryReplayCache } from '../../adapters/memory/replay-cache.js';
 import { Outbox, type OutboxEntry } from '../../adapters/outbox/outbox.js';
 import { UsersFile, type UsersFileContent } from '../../adapters/users-file/users-file.js';
+import { OpenIdRelyingParty } from '../../adapters/oidc/relying-party.js';
 import { createGateway, type Gateway } from '../../gateway/app.js';
-import type { Directory, Limiter, Ports, ReplayCache, SamlServiceProvider } from '../../gateway/ports.js';
+import type {
+  Directory,
+  Limiter,
+  OidcRelyingParty,
+  Ports,
+  ReplayCache,
+  SamlServiceProvider,
+} from '../../gateway/ports.js';
 import { compilePolicy } from '../../policies/compile.js';
 import { defaultPolicy } from '../../policies/default.js';
 import { policySchema } from '../../policies/schema.js';
@@ -78,6 +86,8 @@ export interface TestGatewayOptions {
   directory?: Directory;
   /** A SAML service provider for federated sign-in. */
   saml?: SamlServiceProvider;
+  /** An OpenID Connect relying party; by default the real one when config.logins.oidc is set. */
+  oidc?: OidcRelyingParty;
   /**
    * Adapters in place of the memory ones (e.g. Redis, so several gateways share them). Build
    * them with `clock` when they need the gateway's time.
@@ -137,6 +147,9 @@ export async function startGateway(options: TestGatewayOptions): Promise<TestGat
     replayCache: options.replayCache ?? new MemoryReplayCache(clock),
     directory: options.directory,
     saml: options.saml,
+    oidc:
+      options.oidc ??
+      (config.logins.oidc ? new OpenIdRelyingParty(config.logins.oidc, config.server) : undefined),
     logger: silentLogger,
     directUsers: UsersFile.fromContent(options.users ?? TEST_USERS),
     sms: options.sms ?? outbox,

@@ -185,6 +185,8 @@ export interface ProcessConfigOptions {
   users?: string;
   /** policy.yaml; the built-in default when absent. */
   policy?: string;
+  /** More `logins:` keys beside direct, e.g. `oidc: { issuer: ..., client_id: ... }`. */
+  logins?: string;
 }
 
 /**
@@ -209,7 +211,7 @@ export function writeProcessConfig(options: ProcessConfigOptions): string {
       `upstream: { ${options.upstream} }`,
       `session: { ${options.session ?? `store: memory, secret: ${randomBytes(24).toString('base64url')}`} }`,
       `store: { ${options.store ?? `type: sqlite, path: ${file('db')}`} }`,
-      `logins: { direct: { users_file: ${JSON.stringify(users)} } }`,
+      `logins: { direct: { users_file: ${JSON.stringify(users)} }${options.logins ? `, ${options.logins}` : ''} }`,
       `notifications: { outbox_path: ${file('outbox.jsonl')} }`,
       ...(policy === undefined ? [] : [`policy_file: ${JSON.stringify(policy)}`]),
       '',

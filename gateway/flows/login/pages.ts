@@ -8,6 +8,8 @@ export function loginPage(options: {
   error?: string;
   /** Where SAML is configured: the SP-initiated login URL for the identity-provider button. */
   samlLoginUrl?: string | undefined;
+  /** Where OpenID Connect is configured: its login URL and the button's words. */
+  oidcLogin?: { url: string; label: string } | undefined;
 }): string {
   return page({
     title: 'Sign in',
@@ -40,9 +42,22 @@ export function loginPage(options: {
         <button type="submit">Sign in</button>
       </form>
       ${
-        options.samlLoginUrl
+        options.samlLoginUrl || options.oidcLogin
           ? html`<p class="muted">or</p>
-              <p><a class="button" href="${options.samlLoginUrl}">Sign in with your identity provider</a></p>`
+              ${
+                options.samlLoginUrl
+                  ? html`<p>
+                      <a class="button" href="${options.samlLoginUrl}">Sign in with your identity provider</a>
+                    </p>`
+                  : ''
+              }
+              ${
+                options.oidcLogin
+                  ? html`<p>
+                      <a class="button" href="${options.oidcLogin.url}">${options.oidcLogin.label}</a>
+                    </p>`
+                  : ''
+              }`
           : ''
       }`,
   });

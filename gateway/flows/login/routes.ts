@@ -12,6 +12,7 @@ import { clientOf, type GatewayContext } from '../../context.js';
 import type { PasswordAuthenticator } from './authenticate.js';
 import { completeSignIn } from './complete.js';
 import { loginPage, signedOutPage } from './pages.js';
+import { OIDC_LOGIN_PATH } from '../oidc/routes.js';
 import { SignInThrottle, THROTTLED_CODE } from './throttle.js';
 import { nextStep } from '../next-step.js';
 import { field } from '../guards.js';
@@ -25,6 +26,14 @@ export function loginRoutes(ctx: GatewayContext, authenticate: PasswordAuthentic
   const throttle = new SignInThrottle({ limiter, clock, store, policy: ctx.policy });
   const samlLoginUrl = (returnTo: string) =>
     ctx.ports.saml ? `${ctx.basePath}/saml/login?return_to=${encodeURIComponent(returnTo)}` : undefined;
+  const oidc = ctx.config.logins.oidc;
+  const oidcLogin = (returnTo: string) =>
+    ctx.ports.oidc && oidc
+      ? {
+          url: `${ctx.basePath}${OIDC_LOGIN_PATH}?return_to=${encodeURIComponent(returnTo)}`,
+          label: `Sign in with ${oidc.display_name}`,
+        }
+      : undefined;
 
   router.get('/login', (req, res) => {
     const returnTo = safeReturnTo(req.query.return_to, ctx.config.server);
@@ -42,6 +51,7 @@ export function loginRoutes(ctx: GatewayContext, authenticate: PasswordAuthentic
         csrfToken: ctx.csrfToken(req),
         returnTo,
         samlLoginUrl: samlLoginUrl(returnTo),
+        oidcLogin: oidcLogin(returnTo),
       }),
     );
   });
@@ -98,6 +108,7 @@ export function loginRoutes(ctx: GatewayContext, authenticate: PasswordAuthentic
         username,
         error: error.message,
         samlLoginUrl: samlLoginUrl(returnTo),
+        oidcLogin: oidcLogin(returnTo),
       }),
     );
   }

@@ -145,7 +145,7 @@ describe('stepgate.yaml', () => {
     it('needs at least one way to sign in', () => {
       expect(check(MINIMAL.slice(0, 2))).toEqual({
         problems: [
-          'stepgate.yaml: logins: must configure at least one of direct, delegated or saml, or nobody can sign in',
+          'stepgate.yaml: logins: must configure at least one of direct, delegated, saml or oidc, or nobody can sign in',
         ],
       });
     });
@@ -217,9 +217,11 @@ describe('loadConfig', () => {
       STEPGATE_SESSION_SECRET: SECRET,
       STEPGATE_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
       LDAP_BIND_PASSWORD: 'reader-password',
+      OIDC_CLIENT_SECRET: 'oidc-client-secret',
     });
     expect(result.ok ? [] : result.problems.map(formatProblem)).toEqual([]);
     expect(result.ok && result.value.logins.delegated?.ldap.bind_password).toBe('reader-password');
+    expect(result.ok && result.value.logins.oidc?.client_secret).toBe('oidc-client-secret');
     expect(result.ok && result.value.server.entry_points).toEqual({
       portal: { hosts: ['portal.localhost'], user_types: ['portal'] },
     });
