@@ -4,10 +4,11 @@
  * in. The same AdminService as the API and the pages, acting as `cli:<OS user>`; code hashes are
  * keyed from session.secret exactly as the gateway keys them, so a code issued here works there.
  */
+import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { UsersFile } from '../adapters/users-file/users-file.js';
-import { loadConfig, resolveConfigPath } from '../config/load.js';
+import { loadConfigWithoutSecret, resolveConfigPath } from '../config/load.js';
 import { formatProblems, type ConfigProblem } from '../config/yaml-loader.js';
 import { exportHistory, parseHistoryFormat, parseIsoDate } from '../gateway/admin/history-export.js';
 import { AdminService, type Actor } from '../gateway/admin/service.js';
@@ -103,10 +104,29 @@ function problems(list: readonly ConfigProblem[], what: string): AdminProblem {
   return new AdminProblem(`${list.length} problem${list.length === 1 ? '' : 's'} in ${what} (see above)`);
 }
 
-async function openService(configPath: string): Promise<{ service: AdminService; store: Store }> {
-  const loaded = await loadConfig(configPath);
+/**
+ * The key code hashes are made with. The admin commands sign nobody in, so session.secret may be
+ * unset for all but `temp-code`, whose code the gateway must accept: it refuses to run without
+ * it. The others never hash a code; should one ever, a random key makes a hash nothing matches.
+ */
+function codeHasher(secret: string | undefined, command: string, configPath: string): CodeHasher {
+  if (secret !== undefined) return new CodeHasher(secret);
+  if (command === 'temp-code') {
+    throw new AdminProblem(
+      `admin temp-code needs session.secret, the gateway's own (the code is kept as a hash keyed from it); it is not set in ${configPath}`,
+    );
+  }
+  return new CodeHasher(randomBytes(32).toString('base64url'));
+}
+
+async function openService(
+  configPath: string,
+  command: string,
+): Promise<{ service: AdminService; store: Store }> {
+  const loaded = await loadConfigWithoutSecret(configPath);
   if (!loaded.ok) throw problems(loaded.problems, configPath);
   const config = loaded.value;
+  const hasher = codeHasher(config.session.secret, command, configPath);
   const policy = await loadPolicy(config.policy_file);
   if (!policy.ok) throw problems(policy.problems, config.policy_file ?? 'the policy');
   const usersPath = config.logins.direct?.users_file;
@@ -140,7 +160,7 @@ async function openService(configPath: string): Promise<{ service: AdminService;
       logger: cliLogger,
     },
     policy: { current: () => compiled },
-    hasher: new CodeHasher(config.session.secret),
+    hasher,
   });
   return { service, store };
 }
@@ -267,7 +287,7 @@ export async function adminCommand(args: string[]): Promise<number> {
     checkShape(command, rest, values);
     const configPath = resolveConfigPath(values.config, process.env);
     if (command === 'rotate-key') return await runRotateKey(configPath);
-    const { service, store } = await openService(configPath);
+    const { service, store } = await openService(configPath, command);
     try {
       await run(service, command, rest, values);
     } finally {

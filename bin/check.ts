@@ -25,7 +25,7 @@ export interface CheckOptions {
 export async function checkCommand(configPath: string, options: CheckOptions = {}): Promise<number> {
   const problems: ConfigProblem[] = [];
   const warnings: ConfigProblem[] = [];
-  const loaded = await loadConfig(configPath);
+  const loaded = await loadConfig(configPath, undefined, { files: true });
   let directory: LdapDirectory | undefined;
   if (!loaded.ok) problems.push(...loaded.problems);
   else {

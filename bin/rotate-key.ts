@@ -17,7 +17,7 @@ import { parseEncryptionKey, rotateKey } from '../adapters/crypto/encrypting-sto
 import { KeyRotationError } from '../adapters/crypto/errors.js';
 import { PostgresStore } from '../adapters/postgres/store.js';
 import { SqliteStore } from '../adapters/sqlite/store.js';
-import { loadConfig } from '../config/load.js';
+import { loadConfigWithoutSecret } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { formatProblems } from '../config/yaml-loader.js';
 import type { Store } from '../gateway/ports.js';
@@ -65,7 +65,8 @@ async function openRawStore(settings: Config['store']): Promise<Store> {
 export async function runRotateKey(configPath: string, options: RotateKeyOptions = {}): Promise<number> {
   const { env = process.env, stdout = process.stdout, stderr = process.stderr } = options;
   try {
-    const loaded = await loadConfig(configPath, env);
+    // Like the other admin commands, it needs the store's settings, not session.secret.
+    const loaded = await loadConfigWithoutSecret(configPath, env);
     if (!loaded.ok) throw new RotateKeyProblem(formatProblems(loaded.problems));
     const { store: settings } = loaded.value;
     const newKey = newKeyFrom(env);

@@ -4,16 +4,16 @@
  * then ./stepgate.yaml) and exits non-zero with a one-line reason on failure.
  */
 import { randomBytes } from 'node:crypto';
-import type { Server } from 'node:http';
 import { parseArgs } from 'node:util';
 import { loadConfig, resolveConfigPath } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { formatProblems } from '../config/yaml-loader.js';
 import { hashPassword } from '../gateway/flows/login/password.js';
-import { compose, StartupError } from './compose.js';
-import { demoUpstream } from './demo-upstream.js';
-import { jsonLogger } from './logger.js';
-import { listen, type Listening } from './listen.js';
+import { StartupError } from './compose.js';
+import { demo, writeDemoConfig } from './demo.js';
+import { healthcheck } from './healthcheck.js';
+import { createLogger, logFormatFrom, type LogFormat } from './logger.js';
+import { serve } from './serve.js';
 import { checkCommand } from './check.js';
 import { adminArguments, adminCommand } from './admin.js';
 import { readSecret } from './read-secret.js';
@@ -26,69 +26,39 @@ commands:
                   (--connect: then bind the directory's search account, as serve does at start,
                   and read the OpenID Connect provider's discovery document)
   hash-password   read a password from standard input and print its hash for users.yaml
-  demo            run the gateway on the embedded demo config beside a demo upstream
-  admin           help-desk operations on the store (try 'stepgate admin --help')`;
+  demo            run the gateway on the demo config beside a demo application (npm start);
+                  without --config it writes var/demo/stepgate.yaml and runs on that
+  healthcheck     ask the gateway this config runs for GET <base_path>/healthz; exit 0 on 200
+  admin           help-desk operations on the store (try 'stepgate admin --help')
+
+The log is JSON lines on standard error; STEPGATE_LOG_FORMAT=pretty makes it readable (the
+demo's default on a terminal).`;
 
 class UsageError extends Error {}
 
 async function readConfig(configPath: string): Promise<Config> {
-  const loaded = await loadConfig(configPath);
+  const loaded = await loadConfig(configPath, undefined, { files: true });
   if (!loaded.ok) throw new StartupError(formatProblems(loaded.problems));
   return loaded.value;
 }
 
-async function serve(config: Config): Promise<void> {
-  const logger = jsonLogger();
-  const composed = await compose(config, logger);
-  let listening: Listening;
+function logger(fallback: LogFormat) {
   try {
-    listening = await listen(config.server, composed.gateway.handler, logger);
+    return createLogger({ format: logFormatFrom(process.env, fallback) });
   } catch (error) {
-    // Redis, the store and the policy watcher are open by now and would keep the process alive.
-    await composed.close();
-    throw new StartupError((error as Error).message);
+    throw new UsageError((error as Error).message);
   }
-  composed.gateway.attach(listening.server);
-  logger.info('stepgate listening', { listen: config.server.listen, public_url: config.server.public_url });
-  process.on('SIGHUP', () => void composed.reload());
-  const stop = (signal: string) => {
-    logger.info('stepgate stopping', { signal, shutdown_timeout_ms: config.server.shutdown_timeout });
-    void listening
-      .drain()
-      .then(() => composed.close())
-      .then(() => process.exit(0));
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
 }
 
 /**
- * The gateway on the demo config (or another), with the demo application listening where the
- * config's upstream.url says; the banner names the address the config serves.
+ * `npm start`: the demo config written under var/demo, which keeps its own session secret; or
+ * the one given, with a random secret for this run when it names STEPGATE_SESSION_SECRET unset.
  */
-async function demo(configPath: string | undefined): Promise<void> {
-  process.env.STEPGATE_SESSION_SECRET ??= randomBytes(32).toString('base64url');
-  const config = await readConfig(configPath ?? 'config/stepgate.demo.yaml');
-  const target = new URL(config.upstream.url);
-  const host = target.hostname.replace(/^\[|\]$/g, '');
-  const port = Number(target.port || (target.protocol === 'https:' ? 443 : 80));
-  const upstream: Server = demoUpstream();
-  await new Promise<void>((resolve, reject) => {
-    upstream.once('error', (error) =>
-      reject(new StartupError(`demo upstream cannot listen on ${target.host}: ${error.message}`)),
-    );
-    upstream.listen(port, host, resolve);
-  });
-  try {
-    await serve(config);
-  } catch (error) {
-    upstream.close();
-    throw error;
-  }
-  process.stderr.write(
-    `\nstepgate demo: open ${config.server.public_url.replace(/\/$/, '')}/ and sign in as "demo" with password "demo-password".\n` +
-      `Codes and notices are written to ${config.notifications.outbox_path}.\n\n`,
-  );
+async function startDemo(given: string | undefined): Promise<void> {
+  const log = logger(process.stderr.isTTY ? 'pretty' : 'json');
+  if (given !== undefined) process.env.STEPGATE_SESSION_SECRET ??= randomBytes(32).toString('base64url');
+  const configPath = given ?? (await writeDemoConfig());
+  await demo(await readConfig(configPath), configPath, log);
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -111,11 +81,18 @@ async function main(argv: string[]): Promise<number> {
   const configPath = resolveConfigPath(values.config, process.env);
   switch (command) {
     case 'serve':
-      await serve(await readConfig(configPath));
+      await serve(await readConfig(configPath), logger('json'));
       return -1;
     case 'demo':
-      await demo(values.config);
+      await startDemo(values.config);
       return -1;
+    case 'healthcheck': {
+      const loaded = await loadConfig(configPath);
+      if (!loaded.ok) throw new StartupError(formatProblems(loaded.problems));
+      const result = await healthcheck(loaded.value);
+      (result.ok ? process.stdout : process.stderr).write(`${result.ok ? '' : 'stepgate: '}${result.line}\n`);
+      return result.ok ? 0 : 1;
+    }
     case 'check':
       return checkCommand(configPath, { connect: values.connect ?? false });
     case 'hash-password': {

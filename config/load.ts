@@ -5,7 +5,9 @@
  * a service manager sets the working directory, and the same file works from the repository root.
  */
 import { formatDuration } from './duration.js';
-import { configSchema } from './schema.js';
+import type { z } from 'zod';
+import { namedFileProblems } from './named-files.js';
+import { configSchema, sessionSchema } from './schema.js';
 import { COOKIE_DOMAIN } from './schema/session.js';
 import type { Config } from './schema.js';
 import { loadYamlFile } from './yaml-loader.js';
@@ -28,7 +30,10 @@ function hasScheme(url: string, schemes: readonly string[]): boolean {
 }
 
 /** Rules that span several keys, which the per-key schema cannot state. */
-export function crossCheck(config: Config): CrossProblem[] {
+/** What the cross-key rules read: any stepgate.yaml, with or without session.secret. */
+type CrossChecked = Omit<Config, 'session'> & { session: Omit<Config['session'], 'secret'> };
+
+export function crossCheck(config: CrossChecked): CrossProblem[] {
   const problems: CrossProblem[] = [];
   const { logins, session, store, server } = config;
 
@@ -85,6 +90,52 @@ export const checkedConfigSchema = configSchema.superRefine((config, ctx) => {
   for (const problem of crossCheck(config)) ctx.addIssue({ code: 'custom', ...problem });
 });
 
-export async function loadConfig(file: string, env?: NodeJS.ProcessEnv): Promise<LoadResult<Config>> {
-  return loadYamlFile(file, checkedConfigSchema, { env });
+export interface LoadConfigOptions {
+  /**
+   * Also report each file the config names for stepgate to read (policy_file, users_file, CA and
+   * certificate files) that cannot be read, at the key that names it, even when other keys have
+   * problems: what `check`, `serve` and the admin commands do. Off for a config that is only
+   * looked at here (an example for another machine).
+   */
+  files?: boolean;
+}
+
+export async function loadConfig(
+  file: string,
+  env?: NodeJS.ProcessEnv,
+  options: LoadConfigOptions = {},
+): Promise<LoadResult<Config>> {
+  return loadYamlFile(file, checkedConfigSchema, {
+    env,
+    ...(options.files && { checkDocument: namedFileProblems }),
+  });
+}
+
+/**
+ * stepgate.yaml as the admin commands read it: they sign nobody in, so `session.secret` may be
+ * left unset (its `${STEPGATE_SESSION_SECRET}` unresolved) and only `admin temp-code`, which keys
+ * the code's hash from it as the gateway does, needs it.
+ */
+export type ConfigWithoutSecret = Omit<Config, 'session'> & {
+  session: Omit<Config['session'], 'secret'> & { secret?: string };
+};
+
+// safeExtend keeps the section's own checks (zod refuses .extend and .partial on refined objects)
+// but types only overrides that narrow a key; the secret made optional widens it, hence the cast.
+const optionalSecret = sessionSchema.shape.secret.optional() as unknown as typeof sessionSchema.shape.secret;
+const configWithoutSecretSchema = configSchema
+  .safeExtend({ session: sessionSchema.safeExtend({ secret: optionalSecret }) })
+  .superRefine((config, ctx) => {
+    for (const problem of crossCheck(config)) ctx.addIssue({ code: 'custom', ...problem });
+  }) as unknown as z.ZodType<ConfigWithoutSecret>;
+
+export async function loadConfigWithoutSecret(
+  file: string,
+  env?: NodeJS.ProcessEnv,
+): Promise<LoadResult<ConfigWithoutSecret>> {
+  return loadYamlFile(file, configWithoutSecretSchema, {
+    env,
+    unused: ['session.secret'],
+    checkDocument: namedFileProblems,
+  });
 }

@@ -25,6 +25,16 @@ export type LoadResult<T> = { ok: true; value: T } | { ok: false; problems: Conf
 export interface LoadOptions {
   /** Where `${VAR}` references are looked up; process.env by default. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Key paths (`session.secret`) the caller does not use: a `${VAR}` there that cannot be resolved
+   * removes the key instead of being a problem. The schema must then let the key be absent.
+   */
+  unused?: readonly string[];
+  /**
+   * Checks of the parsed, interpolated document that run whatever the schema finds (the files a
+   * config names: config/named-files.ts); each problem is reported at its key path's line.
+   */
+  checkDocument?: (data: unknown) => { path: PropertyKey[]; message: string }[];
 }
 
 /** `stepgate.yaml:12:3: session.idle_timeout: must be a duration like '30m' ...` */
@@ -96,6 +106,10 @@ export function parseYamlText<S extends z.ZodType>(
 
   const unresolved = new Set<Node>();
   for (const problem of interpolateDocument(doc, options.env ?? process.env)) {
+    if (options.unused?.includes(formatPath(problem.path))) {
+      doc.deleteIn(problem.path);
+      continue;
+    }
     unresolved.add(problem.node);
     problems.push({
       file,
@@ -112,6 +126,11 @@ export function parseYamlText<S extends z.ZodType>(
     // Alias bombs end here (yaml limits how often an alias may be expanded).
     problems.push({ file, path: '', message: `cannot be read: ${(error as Error).message}` });
     return failed(problems);
+  }
+
+  for (const problem of options.checkDocument?.(data) ?? []) {
+    const node = locate(doc, problem.path, 'value');
+    problems.push({ file, ...position(node), path: formatPath(problem.path), message: problem.message });
   }
 
   const result = schema.safeParse(data, { error: issueMessage, reportInput: true });

@@ -39,6 +39,26 @@ describe('stepgate check', () => {
     expect(result.stderr).toMatch(/problems found/);
   });
 
+  it('reports a file the config names that is missing at the key naming it, beside the other problems', async () => {
+    const file = tempFile(
+      'stepgate.yaml',
+      `${BROKEN}logins: { direct: { users_file: ./no-such-users.yaml } }\npolicy_file: /no/such/policy.yaml\n`,
+    );
+    const env = { STEPGATE_SESSION_SECRET: '' };
+    const missing = [
+      `${file}:10:33: logins.direct.users_file: file './no-such-users.yaml' not found (relative paths are read from ${process.cwd()})`,
+      `${file}:11:14: policy_file: file '/no/such/policy.yaml' not found`,
+    ];
+    const checked = await runStepgate(['check', '--config', file], { env });
+    expect(checked.code).toBe(1);
+    const lines = checked.stderr.trim().split('\n');
+    expect(lines).toEqual(expect.arrayContaining(missing));
+    expect(lines.find((line) => line.includes('upstream.public_pathz'))).toMatch(/unknown key/);
+    const served = await runStepgate(['serve', '--config', file], { env });
+    expect(served.code).toBe(1);
+    for (const line of missing) expect(served.stderr).toContain(line);
+  });
+
   it('accepts the demo configuration', async () => {
     const result = await runStepgate(['check', '--config', 'config/stepgate.demo.yaml'], {
       env: { STEPGATE_SESSION_SECRET: 'a-long-enough-secret-for-the-check-command' },

@@ -102,6 +102,10 @@ export interface TestGatewayOptions {
   /** Senders in place of the outbox (e.g. Twilio through a stand-in, or one that fails). */
   sms?: Ports['sms'];
   email?: Ports['email'];
+  /** The store in place of a new, empty one (e.g. one whose history is chained with a key). */
+  store?: MemoryStore;
+  /** Where the gateway logs; nowhere when absent. */
+  logger?: Ports['logger'];
 }
 
 export interface TestGateway {
@@ -139,7 +143,7 @@ export async function startGateway(options: TestGatewayOptions): Promise<TestGat
     notifications: { outbox_path: outboxPath },
   });
   const clock = options.clock ?? new TestClock();
-  const store = new MemoryStore();
+  const store = options.store ?? new MemoryStore();
   const outbox = new Outbox(outboxPath, clock);
   const ports: Ports = {
     store,
@@ -150,7 +154,7 @@ export async function startGateway(options: TestGatewayOptions): Promise<TestGat
     oidc:
       options.oidc ??
       (config.logins.oidc ? new OpenIdRelyingParty(config.logins.oidc, config.server) : undefined),
-    logger: silentLogger,
+    logger: options.logger ?? silentLogger,
     directUsers: UsersFile.fromContent(options.users ?? TEST_USERS),
     sms: options.sms ?? outbox,
     email: options.email ?? outbox,
