@@ -53,7 +53,8 @@ export async function writeDemoConfig(): Promise<string> {
     );
   }
   await mkdir(dirname(DEMO_CONFIG), { recursive: true, mode: 0o700 });
-  const doc = parseDocument(template);
+  // The editor's schema comment points beside the template; the written file is two levels down.
+  const doc = parseDocument(template.replace('$schema=./', '$schema=../../config/'));
   doc.setIn(['session', 'secret'], `\${STEPGATE_SESSION_SECRET:-${await demoSecret()}}`);
   doc.commentBefore = HEADER;
   await writeFile(DEMO_CONFIG, String(doc), { mode: 0o600 });
