@@ -12,12 +12,14 @@
  * - `stepgate`: stepgate's own proxy;
  * - `bare`, `bare-undici`: the bare Node proxies of the proxy benchmark.
  *
- * One stepgate process (Redis sessions, sealed, as a fleet runs it; nginx on loopback is its
- * trusted proxy) answers both as a proxy and as nginx's verifier, and one nginx process (one
- * worker, no master: the one process that does the work) serves the three nginx targets on ports
- * of their own. Saturation only: `connections` connections, one request in flight on each, for
- * `duration` seconds, every target once per round in an order that rotates round by round. CPU
- * per request is summed over the processes in front of the upstream (nginx, stepgate, Redis).
+ * The nginx + stepgate targets run docs/forward-auth/nginx.conf itself, placeholders filled as
+ * its test fills them (the cached one with the cache directives added to it); nginx straight runs
+ * the same settings without stepgate. Each nginx is one process (no master: the process started
+ * does the worker's work, so its CPU time is nginx's). One stepgate process (Redis sessions,
+ * sealed, as a fleet runs it; nginx on loopback is its trusted proxy) answers both as a proxy and
+ * as nginx's verifier. Saturation only: `connections` connections, one request in flight on each,
+ * for `duration` seconds, every target once per round in an order that rotates round by round.
+ * CPU per request is summed over the processes in front of the upstream (nginx, stepgate, Redis).
  *
  * Needs nginx (STEPGATE_BENCH_NGINX, default /usr/sbin/nginx). A tree without the verification
  * endpoint is measured without the two nginx + stepgate targets, and says so.
@@ -37,12 +39,15 @@ import {
   type Workspace,
 } from './services.js';
 import { openBenchRedis } from './stores.js';
+import { fillTemplate } from '../test/helpers/proxies.js';
 
 const PATH = '/bench/item?id=42';
 const WARM_UP_REQUESTS = 10_000;
 /** How long nginx keeps a verification answer in the cached variant: the revocation delay it buys. */
 export const CACHE_SECONDS = 5;
 const AUTH_REQUEST_PATH = '/_stepgate/authz/auth-request';
+/** The cookie name docs/forward-auth/nginx.conf keeps from the application. */
+const SESSION_COOKIE = 'stepgate_session';
 export const GOALS = { withoutCache: 0.4, withCache: 0.85 };
 
 type TargetId =
@@ -64,118 +69,118 @@ interface Measurement extends LoadRun {
   target: TargetId;
 }
 
-/** The nginx configuration: one process, three servers (straight, auth_request, cached auth_request). */
-function nginxConfig(
-  dir: string,
-  ports: Record<'straight' | 'auth' | 'cached', number>,
-  upstream: string,
-  gateway: string,
-  cookieName: string,
-): string {
-  const verify = (cached: boolean) => `
-    location = /_stepgate_verify {
-      internal;
-      proxy_pass http://stepgate${AUTH_REQUEST_PATH};
-      proxy_pass_request_body off;
-      proxy_set_header Content-Length "";
-      proxy_set_header X-Original-URL $scheme://$http_host$request_uri;
-      proxy_set_header X-Forwarded-For $remote_addr;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";${
-        cached
-          ? `
-      proxy_cache stepgate_verify;
-      proxy_cache_key "$http_host $cookie_${cookieName}";
-      proxy_cache_valid 200 ${CACHE_SECONDS}s;
-      # stepgate says no-store and may renew its cookie: kept all the same, for CACHE_SECONDS
-      proxy_ignore_headers Cache-Control Expires Set-Cookie Vary;
-      # only answers that name a user are kept, and a request without the cookie never reads one
-      proxy_no_cache $stepgate_anonymous_answer;
-      proxy_cache_bypass $stepgate_no_cookie;`
-          : ''
-      }
-    }`;
-  const protectedLocation = `
-    location / {
-      auth_request /_stepgate_verify;
-      auth_request_set $stepgate_user $upstream_http_x_stepgate_user;
-      auth_request_set $stepgate_email $upstream_http_x_stepgate_email;
-      auth_request_set $stepgate_login $upstream_http_x_stepgate_login;
-      auth_request_set $stepgate_confirmation $upstream_http_x_stepgate_confirmation;
-      proxy_set_header X-Stepgate-User $stepgate_user;
-      proxy_set_header X-Stepgate-Email $stepgate_email;
-      proxy_set_header X-Stepgate-Login $stepgate_login;
-      proxy_set_header X-Stepgate-Confirmation $stepgate_confirmation;
-      proxy_set_header Host $http_host;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_pass http://app;
-    }`;
-  const upstreamHost = new URL(upstream).host;
-  const gatewayHost = new URL(gateway).host;
-  return `daemon off;
-master_process off;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 4096; }
+/**
+ * nginx straight to the upstream: the documented file's settings that are not about stepgate
+ * (one worker, an access log, keep-alive connections to the upstream), and nothing else.
+ */
+function straightConfig(runDir: string, listen: string, app: string): string {
+  return `worker_processes 1;
+pid ${runDir}/nginx.pid;
+error_log ${runDir}/error.log warn;
+events { worker_connections 256; }
 http {
-  access_log off;
-  client_body_temp_path ${dir}/tmp/body;
-  proxy_temp_path ${dir}/tmp/proxy;
-  fastcgi_temp_path ${dir}/tmp/fastcgi;
-  uwsgi_temp_path ${dir}/tmp/uwsgi;
-  scgi_temp_path ${dir}/tmp/scgi;
-  proxy_cache_path ${dir}/cache levels=1 keys_zone=stepgate_verify:1m max_size=16m inactive=1m;
-  upstream app { server ${upstreamHost}; keepalive 64; }
-  upstream stepgate { server ${gatewayHost}; keepalive 64; }
-  map $upstream_http_x_stepgate_user $stepgate_anonymous_answer { "" 1; default 0; }
-  map $cookie_${cookieName} $stepgate_no_cookie { "" 1; default 0; }
-  server {
-    listen 127.0.0.1:${ports.straight};
-    location / {
-      proxy_set_header Host $http_host;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_pass http://app;
+    access_log ${runDir}/access.log;
+    client_body_temp_path ${runDir}/client_body;
+    proxy_temp_path ${runDir}/proxy;
+    fastcgi_temp_path ${runDir}/fastcgi;
+    uwsgi_temp_path ${runDir}/uwsgi;
+    scgi_temp_path ${runDir}/scgi;
+    upstream app { server ${app}; keepalive 16; }
+    server {
+        listen ${listen};
+        location / {
+            proxy_pass http://app;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $http_host;
+        }
     }
-  }
-  server {
-    listen 127.0.0.1:${ports.auth};${protectedLocation}${verify(false)}
-  }
-  server {
-    listen 127.0.0.1:${ports.cached};${protectedLocation}${verify(true)}
-  }
 }
 `;
 }
 
-async function startNginx(workspace: Workspace, upstream: string, gateway: string, cookieName: string) {
+/** Inserts `text` after the first line of `config` that holds `marker`; the marker must be there. */
+function insertAfter(config: string, marker: string, text: string): string {
+  const at = config.indexOf(marker);
+  if (at < 0)
+    throw new Error(`docs/forward-auth/nginx.conf has no '${marker}' any more: update bench/forward-auth.ts`);
+  const lineEnd = config.indexOf('\n', at) + 1;
+  return config.slice(0, lineEnd) + text + config.slice(lineEnd);
+}
+
+/**
+ * The documented file with nginx's answers from stepgate kept for CACHE_SECONDS, keyed by the
+ * host and the session cookie. Only answers that name a user are kept (a public path's answer,
+ * which names none, would otherwise let the same cookie through elsewhere), and a request without
+ * the cookie never reads the cache. stepgate's answer says no-store and may renew the cookie: both
+ * are overridden for the cache, and a renewed cookie is replayed only to the session it belongs to.
+ */
+function withVerificationCache(config: string, runDir: string): string {
+  const cookie = `$cookie_${SESSION_COOKIE}`;
+  const http = `    proxy_cache_path ${runDir}/cache levels=1 keys_zone=stepgate_verify:1m max_size=16m inactive=1m;
+    map $upstream_http_x_stepgate_user $stepgate_anonymous_answer { "" 1; default 0; }
+    map ${cookie} $stepgate_no_cookie { "" 1; default 0; }
+`;
+  const verify = `            proxy_cache stepgate_verify;
+            proxy_cache_key "$http_host ${cookie}";
+            proxy_cache_valid 200 ${CACHE_SECONDS}s;
+            proxy_ignore_headers Cache-Control Expires Set-Cookie Vary;
+            proxy_no_cache $stepgate_anonymous_answer;
+            proxy_cache_bypass $stepgate_no_cookie;
+`;
+  return insertAfter(insertAfter(config, 'http {', http), 'location = /_stepgate-verify {', verify);
+}
+
+type NginxKind = 'straight' | 'auth' | 'cached';
+
+/** One nginx process (no master, one worker's work in the process started) with its own directory. */
+async function startNginx(
+  workspace: Workspace,
+  kind: NginxKind,
+  upstream: string,
+  gateway: string,
+): Promise<Service> {
   const nginx = process.env.STEPGATE_BENCH_NGINX ?? '/usr/sbin/nginx';
   if (!existsSync(nginx)) {
     throw new Error(
       `forward-auth needs nginx at ${nginx} (apt-get install nginx, or set STEPGATE_BENCH_NGINX)`,
     );
   }
-  const dir = join(workspace.dir, 'nginx');
-  mkdirSync(join(dir, 'tmp'), { recursive: true });
-  const ports = { straight: await freePort(), auth: await freePort(), cached: await freePort() };
-  const config = join(dir, 'nginx.conf');
-  writeFileSync(config, nginxConfig(dir, ports, upstream, gateway, cookieName));
-  const url = (port: number) => `http://127.0.0.1:${port}`;
-  const service = await startService({
-    name: 'nginx',
-    url: url(ports.straight),
-    readyUrl: `${url(ports.straight)}${PATH}`,
+  const runDir = join(workspace.dir, `nginx-${kind}`);
+  mkdirSync(runDir, { recursive: true });
+  const listen = `127.0.0.1:${await freePort()}`;
+  const app = new URL(upstream).host;
+  const documented = () =>
+    fillTemplate('nginx.conf', { run_dir: runDir, listen, stepgate: new URL(gateway).host, app });
+  const text =
+    kind === 'straight'
+      ? straightConfig(runDir, listen, app)
+      : kind === 'auth'
+        ? documented()
+        : withVerificationCache(documented(), runDir);
+  const config = join(runDir, 'nginx.conf');
+  writeFileSync(config, text);
+  const url = `http://${listen}`;
+  return startService({
+    name: `nginx (${kind})`,
+    url,
+    // The upstream's /bench/whoami answers 200 whoever asks; with auth_request, nginx asks
+    // stepgate first, which lets nobody through without the cookie: then it is the upstream.
+    readyUrl: kind === 'straight' ? `${url}${PATH}` : `${url}/_stepgate/healthz`,
     command: nginx,
-    args: ['-p', dir, '-c', config, '-e', join(dir, 'error.log')],
-    cwd: dir,
-    logFile: join(dir, 'nginx.log'),
+    args: [
+      '-p',
+      runDir,
+      '-c',
+      config,
+      '-e',
+      join(runDir, 'error.log'),
+      '-g',
+      'daemon off; master_process off;',
+    ],
+    cwd: runDir,
+    logFile: join(runDir, 'nginx.log'),
   });
-  return {
-    service,
-    urls: { straight: url(ports.straight), auth: url(ports.auth), cached: url(ports.cached) },
-  };
 }
 
 /** Whether this tree answers nginx's auth_request; a 404 means the endpoint is not there. */
@@ -248,6 +253,7 @@ export async function forwardAuthBenchmark(workspace: Workspace, options: BenchO
         encryptionKey: Buffer.alloc(32, 7).toString('base64'),
         users: benchUsers('bench', 1, await passwordHash(CHEAP_HASH_COST)),
         server: { trusted_proxies: ['127.0.0.1/32'] },
+        cookieName: SESSION_COOKIE,
       }),
     );
     const cookie = await new GatewayClient(gateway).confirmedSession('bench00001');
@@ -255,8 +261,7 @@ export async function forwardAuthBenchmark(workspace: Workspace, options: BenchO
     const withRedis: Record<string, number> = redisPid ? { redis: redisPid } : {};
     const bare = started(await startBareProxy(workspace, upstream.url, { keepAlive: true }));
     const bareUndici = started(await startBareUndiciProxy(workspace, upstream.url));
-    const nginx = await startNginx(workspace, upstream.url, gateway.url, gateway.cookieName);
-    started(nginx.service);
+    const nginx = started(await startNginx(workspace, 'straight', upstream.url, gateway.url));
     const behind = (server: Service) => ({ server: server.pid, upstream: upstream.pid });
     const targets: Target[] = [
       {
@@ -265,7 +270,7 @@ export async function forwardAuthBenchmark(workspace: Workspace, options: BenchO
         url: upstream.url,
         processes: { upstream: upstream.pid },
       },
-      { id: 'nginx', label: 'nginx straight', url: nginx.urls.straight, processes: behind(nginx.service) },
+      { id: 'nginx', label: 'nginx straight', url: nginx.url, processes: behind(nginx) },
       {
         id: 'stepgate',
         label: "stepgate's own proxy",
@@ -278,22 +283,24 @@ export async function forwardAuthBenchmark(workspace: Workspace, options: BenchO
     ];
     const endpoint = await hasAuthRequest(gateway.url, cookie);
     if (endpoint) {
-      const viaNginx = { ...behind(nginx.service), gateway: gateway.pid, ...withRedis };
+      const auth = started(await startNginx(workspace, 'auth', upstream.url, gateway.url));
+      const cached = started(await startNginx(workspace, 'cached', upstream.url, gateway.url));
+      const via = (front: Service) => ({ ...behind(front), gateway: gateway.pid, ...withRedis });
       targets.push(
         {
           id: 'nginx-auth',
           label: 'nginx + stepgate auth_request',
-          url: nginx.urls.auth,
+          url: auth.url,
           headers,
-          processes: viaNginx,
+          processes: via(auth),
           user: 'bench00001',
         },
         {
           id: 'nginx-auth-cache',
           label: `nginx + stepgate, ${CACHE_SECONDS} s cache`,
-          url: nginx.urls.cached,
+          url: cached.url,
           headers,
-          processes: viaNginx,
+          processes: via(cached),
           user: 'bench00001',
         },
       );

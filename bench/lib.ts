@@ -86,6 +86,8 @@ export interface Machine {
   node: string;
   kernel: string;
   commit: string | undefined;
+  /** Whether the tree held changes not in that commit (`git status`): then the commit is not all of it. */
+  uncommittedChanges: boolean | undefined;
 }
 
 function cpuModel(): string {
@@ -106,6 +108,18 @@ function commit(): string | undefined {
   }
 }
 
+function uncommittedChanges(): boolean | undefined {
+  try {
+    const status = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    return status.trim() !== '';
+  } catch {
+    return undefined;
+  }
+}
+
 export function describeMachine(): Machine {
   return {
     cpus: os.availableParallelism(),
@@ -114,6 +128,7 @@ export function describeMachine(): Machine {
     node: process.version,
     kernel: `${os.type()} ${os.release()}`,
     commit: commit(),
+    uncommittedChanges: uncommittedChanges(),
   };
 }
 
