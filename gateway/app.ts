@@ -28,7 +28,7 @@ import { secureCookies } from './http/session-cookie.js';
 import { sidecarRoutes } from './flows/sidecar/api.js';
 import { buildFactors } from './factors/index.js';
 import { upstreamProxy } from './flows/proxy/proxy.js';
-import { proxyFastPath, type HandOver } from './flows/proxy/fast-path.js';
+import { fastSession, proxyFastPath, type HandOver } from './flows/proxy/fast-path.js';
 import { ownPaths, pathOf } from './flows/proxy/public-paths.js';
 import { AdminService } from './admin/service.js';
 import { carriesApiToken, TokenRegistry } from './admin/tokens.js';
@@ -36,6 +36,7 @@ import { adminApiRoutes } from './flows/admin/api.js';
 import { GatewayMetrics, countingHistory } from './metrics.js';
 import { adminPageRoutes } from './flows/admin/routes.js';
 import { authzRoutes } from './flows/authz/routes.js';
+import { authzFastPath } from './flows/authz/fast-path.js';
 import {
   isForwardable,
   pastAbsoluteTimeout,
@@ -209,11 +210,14 @@ export async function createGateway(options: {
     if (error) answeredWith.set(req, error);
     app(req, res);
   };
-  const fastPath = proxyFastPath(ctx, proxy, handOver);
+  // One session lookup for both fast paths: a session is handed over for renewal once for either.
+  const session = fastSession(ctx);
+  const fastPath = proxyFastPath(ctx, proxy, handOver, session);
+  const authzFast = authzFastPath(ctx, { isTrustedProxy, entryPointOf }, session, handOver);
   const handler: RequestListener = (req, res) => {
     try {
       learnClient(req);
-      fastPath(req, res);
+      if (!authzFast(req, res)) fastPath(req, res);
     } catch (error) {
       // Outside Express nothing else would catch it, and the process would end.
       logUnexpected(ports.logger, error, req.url);

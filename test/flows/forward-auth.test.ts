@@ -7,7 +7,16 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { OpenApiContract } from '../helpers/openapi.js';
-import { BASE, NO_PROMPT, flowGateway, jsonAgent, signIn, type FlowGateway } from '../helpers/flow.js';
+import {
+  BASE,
+  HOUR,
+  MINUTE,
+  NO_PROMPT,
+  flowGateway,
+  jsonAgent,
+  signIn,
+  type FlowGateway,
+} from '../helpers/flow.js';
 import type { TestGatewayOptions } from '../helpers/gateway.js';
 
 const contract = await OpenApiContract.load(new URL('../../docs/authz-api.yaml', import.meta.url), BASE);
@@ -313,5 +322,51 @@ describe('entry points and the policy at the original host', () => {
     contract.check(res);
     expect(res.status).toBe(403);
     expect(res.body.error).toBe('confirmation_required_here');
+  });
+});
+
+describe('answered without Express, as the proxy fast path answers', () => {
+  it('renews a session at most once a minute, and answers in between from the store alone', async () => {
+    const { gw, url, cookieOf } = await authzGateway();
+    const cookie = await cookieOf('alice');
+    const ask = () => authRequest(url, `${PUBLIC_URL}/x`, { Cookie: cookie });
+    const renewed = await ask(); // the first question renews the session: Express
+    expect(renewed.status).toBe(200);
+    expect(renewed.headers['set-cookie']).toBeDefined();
+    for (let i = 0; i < 3; i++) {
+      const fast = await ask();
+      expect(fast.status).toBe(200);
+      expect(identityOf(fast)).toEqual(ALICE);
+      expect(fast.headers['set-cookie']).toBeUndefined();
+    }
+    gw.clock.advance(MINUTE);
+    expect((await ask()).headers['set-cookie']).toBeDefined();
+  });
+
+  it('hands over what it cannot be sure of: another entry point, the absolute timeout, a store error', async () => {
+    const { gw, url, cookieOf } = await authzGateway({
+      server: { entry_points: { portal: { hosts: ['portal.example.com'], user_types: ['portal'] } } },
+    });
+    const cookie = await cookieOf('alice');
+    expect((await authRequest(url, `${PUBLIC_URL}/x`, { Cookie: cookie })).status).toBe(200);
+    for (let i = 0; i < 2; i++) {
+      const portal = await authRequest(url, 'http://portal.example.com/x', {
+        Cookie: cookie,
+        Accept: 'application/json',
+      });
+      expect(portal.status).toBe(403);
+    }
+    const failing = gw.ports.sessions as unknown as {
+      get: (sid: string, cb: (error: unknown) => void) => void;
+    };
+    const get = failing.get.bind(failing);
+    failing.get = (_sid, cb) => cb(new Error('the store is down'));
+    const down = await authRequest(url, `${PUBLIC_URL}/x`, { Cookie: cookie, Accept: 'application/json' });
+    expect(down.status).toBe(503);
+    failing.get = get;
+    gw.clock.advance(13 * HOUR);
+    const expired = await authRequest(url, `${PUBLIC_URL}/x`, { Cookie: cookie, Accept: 'application/json' });
+    expect(expired.status).toBe(401);
+    expect(identityOf(expired)).toEqual(NOBODY);
   });
 });

@@ -13,7 +13,7 @@
  *
  * docs/forward-auth.md has each proxy's configuration; docs/authz-api.yaml the contract.
  */
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { errors, type GatewayError } from '../../errors.js';
 import { errorHandler, sendError } from '../../http/error-handler.js';
@@ -41,6 +41,18 @@ export const AUTHZ_PATHS = {
   extAuthz: '/authz/ext-authz',
 } as const;
 
+/** 200, with the identity for the proxy to pass on (none for a public path), and no body. */
+export function answerAllowed(res: ServerResponse, auth: SignedInUser | undefined): void {
+  res.statusCode = 200;
+  res.setHeader('Cache-Control', 'no-store');
+  if (auth) {
+    const identity: IncomingHttpHeaders = {};
+    addIdentity(identity, auth);
+    for (const [name, value] of Object.entries(identity)) if (value !== undefined) res.setHeader(name, value);
+  }
+  res.end();
+}
+
 export interface AuthzOptions {
   isTrustedProxy(ip: string): boolean;
   /** The entry point of a host name (lower case, without port). */
@@ -63,16 +75,6 @@ export function authzRoutes(ctx: GatewayContext, options: AuthzOptions): Router 
     return returnTo === '' ? page : `${page}?return_to=${encodeURIComponent(returnTo)}`;
   }
 
-  function allow(res: Response, auth: SignedInUser | undefined): void {
-    if (auth) {
-      const identity: IncomingHttpHeaders = {};
-      addIdentity(identity, auth);
-      for (const [name, value] of Object.entries(identity))
-        if (value !== undefined) res.setHeader(name, value);
-    }
-    res.status(200).end();
-  }
-
   function answer(
     protocol: AuthzProtocol,
     req: Request,
@@ -80,8 +82,8 @@ export function authzRoutes(ctx: GatewayContext, options: AuthzOptions): Router 
     original: OriginalRequest,
     verdict: Verdict,
   ) {
+    if (verdict.kind === 'allow') return answerAllowed(res, verdict.auth);
     res.set('Cache-Control', 'no-store');
-    if (verdict.kind === 'allow') return allow(res, verdict.auth);
     if (verdict.kind === 'deny') {
       ports.logger.info('forward-auth denied', { host: original.hostname, code: verdict.error.code });
       return sendError(req, res, verdict.error);
