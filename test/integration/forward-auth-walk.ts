@@ -164,6 +164,15 @@ export function describeForwardAuth(proxyName: string, startProxy: StartProxy): 
       expect(seen?.headers.cookie ?? '').not.toContain('stepgate_session=');
       expect(seen?.headers.cookie).toContain('theme=dark');
 
+      // A form posted to the application goes through with its body, as whoever signed in.
+      const posted = await post('/reports/2026', jar, 'title=Q4', 'application/x-www-form-urlencoded');
+      expect(posted.status, proxy.output()).toBe(200);
+      expect(upstream.received.at(-1)).toMatchObject({
+        method: 'POST',
+        url: '/reports/2026',
+        headers: { 'x-stepgate-user': 'alice', 'content-length': '8' },
+      });
+
       // Signed out, the application is closed again.
       await post(`${BASE}/logout`, jar, JSON.stringify({}), 'application/json');
       expect((await get('/reports/2026?q=1', jar)).status).toBe(302);
