@@ -80,9 +80,11 @@ async function main(argv: string[]): Promise<number> {
   }
   const configPath = resolveConfigPath(values.config, process.env);
   switch (command) {
-    case 'serve':
-      await serve(await readConfig(configPath), logger('json'));
+    case 'serve': {
+      const log = logger('json');
+      await serve(await readConfig(configPath), log);
       return -1;
+    }
     case 'demo':
       await startDemo(values.config);
       return -1;

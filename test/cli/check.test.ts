@@ -126,6 +126,19 @@ describe('stepgate serve', () => {
   });
 });
 
+describe('STEPGATE_LOG_FORMAT', () => {
+  it('refuses a form it does not know, in one line, before anything starts', async () => {
+    const result = await runStepgate(['serve', '--config', 'config/stepgate.demo.yaml'], {
+      env: {
+        STEPGATE_LOG_FORMAT: 'xml',
+        STEPGATE_SESSION_SECRET: 'a-long-enough-secret-for-the-check-command',
+      },
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe("stepgate: STEPGATE_LOG_FORMAT must be 'json' or 'pretty' but it is 'xml'\n");
+  });
+});
+
 describe('stepgate hash-password', () => {
   it('reads the password from standard input and prints a hash that verifies it', async () => {
     const result = await runStepgate(['hash-password'], { input: 'pass phrase\n' });

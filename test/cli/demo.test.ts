@@ -1,6 +1,7 @@
 /**
  * `stepgate demo` follows its config: the demo application listens where upstream.url says and
- * the banner names the config's public_url, instead of a fixed port 3000 and localhost:8080.
+ * the banner names the config's public_url, instead of a fixed port 3000 and localhost:8080. Its
+ * log can be pino-pretty's readable form (the default when standard error is a terminal).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,7 +38,7 @@ describe('stepgate demo', () => {
     const { STEPGATE_SESSION_SECRET: _unset, ...env } = process.env;
     const child = spawn(process.execPath, [join(ROOT, 'dist/bin/stepgate.js'), 'demo', '--config', config], {
       cwd: dir,
-      env,
+      env: { ...env, STEPGATE_LOG_FORMAT: 'pretty' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
@@ -49,6 +50,8 @@ describe('stepgate demo', () => {
       });
       expect(stderr).toContain(`open http://127.0.0.1:${gatewayPort}/ and sign in as "demo"`);
       expect(stderr).toContain(join(dir, 'outbox.jsonl'));
+      // The log in pino-pretty's form for a person watching, not JSON.
+      expect(stderr).toMatch(/^\[\d\d:\d\d:\d\d\] INFO: stepgate listening$/m);
       const app = await fetch(`http://127.0.0.1:${upstreamPort}/`);
       expect(await app.text()).toContain('Demo application');
       const gateway = await fetch(`http://127.0.0.1:${gatewayPort}/`, { redirect: 'manual' });
