@@ -4,6 +4,7 @@
  * identity headers stepgate answers with.
  */
 import { readFileSync } from 'node:fs';
+import type { IncomingHttpHeaders } from 'node:http';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { addIdentity } from '../../../gateway/flows/proxy/headers.js';
@@ -24,7 +25,7 @@ function blocks(language: string): string[] {
 
 /** The names stepgate answers with, as the proxies copy them. */
 const IDENTITY = (() => {
-  const headers: Record<string, unknown> = {};
+  const headers: IncomingHttpHeaders = {};
   addIdentity(headers, { user: 'u', email: 'e', login: 'direct', confirmation: 'email' } as SignedInUser);
   return Object.keys(headers);
 })();
