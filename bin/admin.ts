@@ -31,6 +31,8 @@ commands:
                                       list remembered networks; --revoke forgets one, or all
   history [--user U] [--since ISO] [--until ISO] [--format json|csv]
                                       the verification history, newest first
+  history verify                      check the history's hash chain (STEPGATE_HISTORY_KEY);
+                                      names the first entry changed, removed or inserted
   rotate-key                          re-encrypt the store under STEPGATE_NEW_ENCRYPTION_KEY`;
 
 /** A mistake in the command line: exit 2. */
@@ -46,6 +48,7 @@ const COMMANDS: Record<string, { args: string[]; options: string[] }> = {
   'unassign-permission-set': { args: ['USER', 'SET'], options: [] },
   activations: { args: ['USER'], options: ['revoke'] },
   history: { args: [], options: ['user', 'since', 'until', 'format'] },
+  'history verify': { args: [], options: [] },
   'rotate-key': { args: [], options: [] },
 };
 
@@ -219,6 +222,8 @@ async function run(service: AdminService, command: string, args: string[], value
       return activations(service, actor, user, second, values.revoke === true);
     case 'history':
       return history(service, values);
+    case 'history verify':
+      return verifyHistory(service);
   }
 }
 
@@ -258,6 +263,23 @@ async function history(service: AdminService, values: Values): Promise<void> {
   });
 }
 
+/** OK with the count on standard output, or the first break as the one-line failure (exit 1). */
+async function verifyHistory(service: AdminService): Promise<void> {
+  const { broken, checked, firstSeq, lastSeq, beforeChain, anchor } = await service.verifyHistory();
+  if (broken) throw new AdminProblem(`history chain broken: ${broken.message}`);
+  const span = firstSeq === null ? '' : ` (seq ${firstSeq} to ${lastSeq ?? firstSeq})`;
+  out(`history chain OK: ${checked} entr${checked === 1 ? 'y' : 'ies'} checked${span}`);
+  if (beforeChain > 0) out(`not checked: ${beforeChain} written before the chain began`);
+  if (anchor.seq > 0)
+    out(`resumes after seq ${anchor.seq} (deleted by retention), hash ${anchor.hash ?? 'none'}`);
+}
+
+/** `history verify` is a command of its own; every other command is one word. */
+function commandOf(positionals: string[]): [string | undefined, string[]] {
+  const [first, ...rest] = positionals;
+  return first === 'history' && rest[0] === 'verify' ? ['history verify', rest.slice(1)] : [first, rest];
+}
+
 function checkShape(command: string, positionals: string[], values: Values): void {
   const shape = COMMANDS[command];
   if (!shape) throw new AdminUsageError(`unknown admin command '${command}' (try 'stepgate admin --help')`);
@@ -279,7 +301,7 @@ function checkShape(command: string, positionals: string[], values: Values): voi
 export async function adminCommand(args: string[]): Promise<number> {
   try {
     const { values, positionals } = parse(args);
-    const [command, ...rest] = positionals;
+    const [command, rest] = commandOf(positionals);
     if (values.help || command === undefined) {
       process.stdout.write(`${ADMIN_USAGE}\n`);
       return command === undefined && !values.help ? 2 : 0;

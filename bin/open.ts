@@ -16,7 +16,6 @@ import { moveSealedRecords } from '../adapters/sql/usernames.js';
 import type { Config } from '../config/schema.js';
 import type { HistoryChain } from '../gateway/history-chain.js';
 import { systemClock, type Clock, type Logger, type Ports, type Store } from '../gateway/ports.js';
-
 import { HistoryKeyError, historyChainFrom } from './history-key.js';
 
 /** A problem that stops a command, printed as one line. */

@@ -61,6 +61,12 @@ export const errors = {
       'store_unavailable',
       'Sign-in is unavailable right now because its database is not answering. Try again shortly.',
     ),
+  historyKeyMissing: () =>
+    new GatewayError(
+      409,
+      'history_key_missing',
+      "The history's chain cannot be checked without its key: set STEPGATE_HISTORY_KEY where this runs.",
+    ),
   internal: () =>
     new GatewayError(
       500,

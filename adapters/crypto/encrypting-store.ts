@@ -9,6 +9,7 @@ import type {
   CredentialRecord,
   HistoryEntry,
   HistoryQuery,
+  HistoryVerification,
   MobileRecord,
   OneTimeCode,
   PermissionSetAssignment,
@@ -198,5 +199,9 @@ export class EncryptingStore implements Store {
 
   pruneHistory(before: Date): Promise<number> {
     return this.inner.pruneHistory(before);
+  }
+
+  verifyHistory(): Promise<HistoryVerification> {
+    return this.inner.verifyHistory();
   }
 }

@@ -1,8 +1,10 @@
+import { HistoryChain } from '../../gateway/history-chain.js';
 import type {
   CodePurpose,
   CredentialRecord,
   HistoryEntry,
   HistoryQuery,
+  HistoryVerification,
   MobileRecord,
   OneTimeCode,
   PermissionSetAssignment,
@@ -48,8 +50,12 @@ class MemoryState {
   readonly assignments = new Map<string, PermissionSetAssignment>();
   readonly declines = new Map<string, Date>();
   readonly settings = new Map<string, string>();
-  readonly history = new MemoryHistory();
+  readonly history: MemoryHistory;
   sequence = 0;
+
+  constructor(historyChain: HistoryChain) {
+    this.history = new MemoryHistory(historyChain);
+  }
 
   next(): number {
     this.sequence += 1;
@@ -62,7 +68,12 @@ class MemoryState {
  * the SQLite adapter, so it behaves the same down to ordering and paging.
  */
 export class MemoryStore implements Store {
-  private data: MemoryState | undefined = new MemoryState();
+  private data: MemoryState | undefined;
+
+  /** History entries are chained with `historyChain`'s key; without one they carry no hash. */
+  constructor(options: { historyChain?: HistoryChain } = {}) {
+    this.data = new MemoryState(options.historyChain ?? HistoryChain.unkeyed());
+  }
 
   /** Like a closed database, a closed store refuses every call. */
   private get state(): MemoryState {
@@ -277,5 +288,9 @@ export class MemoryStore implements Store {
 
   async pruneHistory(before: Date): Promise<number> {
     return this.state.history.pruneBefore(before);
+  }
+
+  verifyHistory(): Promise<HistoryVerification> {
+    return this.state.history.verify();
   }
 }

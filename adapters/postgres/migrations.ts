@@ -145,6 +145,31 @@ export const migrations: readonly Migration[] = [
       DROP TABLE authenticators;
     `,
   },
+  {
+    version: 5,
+    name: 'history hash chain',
+    // As in SQLite: earlier entries keep their id as their seq, unhashed, before the chain's start.
+    up: `
+      ALTER TABLE verification_history
+        ADD COLUMN seq BIGINT,
+        ADD COLUMN key_id TEXT,
+        ADD COLUMN prev_hash TEXT,
+        ADD COLUMN hash TEXT;
+      UPDATE verification_history SET seq = id;
+      CREATE UNIQUE INDEX verification_history_seq ON verification_history (seq);
+
+      CREATE TABLE history_chain (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        start_seq BIGINT NOT NULL,
+        head_seq BIGINT NOT NULL,
+        head_hash TEXT,
+        anchor_seq BIGINT NOT NULL,
+        anchor_hash TEXT
+      );
+      INSERT INTO history_chain (id, start_seq, head_seq, head_hash, anchor_seq, anchor_hash)
+        SELECT 1, COALESCE(MAX(id), 0), COALESCE(MAX(id), 0), NULL, 0, NULL FROM verification_history;
+    `,
+  },
 ];
 
 /** Runs a generator of statements (`?` placeholders become `$1`, `$2`...), handing each query's rows back. */

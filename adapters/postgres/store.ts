@@ -1,9 +1,11 @@
 import { Pool } from 'pg';
+import { HistoryChain } from '../../gateway/history-chain.js';
 import type {
   CodePurpose,
   CredentialRecord,
   HistoryEntry,
   HistoryQuery,
+  HistoryVerification,
   MobileRecord,
   OneTimeCode,
   PermissionSetAssignment,
@@ -35,6 +37,8 @@ export interface PostgresStoreOptions {
    * pool discards it and the next query opens a new one; without a listener Node would crash.
    */
   onIdleError?: ((error: Error) => void) | undefined;
+  /** The key history entries are chained with (docs/history.md); without one they carry no hash. */
+  historyChain?: HistoryChain | undefined;
 }
 
 /**
@@ -53,7 +57,10 @@ export class PostgresStore implements Store {
   private readonly history: PostgresHistory;
   private ending: Promise<void> | undefined;
 
-  private constructor(private readonly pool: Pool) {
+  private constructor(
+    private readonly pool: Pool,
+    historyChain: HistoryChain,
+  ) {
     this.mobiles = new PostgresMobiles(pool);
     this.credentials = new PostgresCredentials(pool);
     this.networks = new PostgresNetworks(pool);
@@ -61,7 +68,7 @@ export class PostgresStore implements Store {
     this.temporaryCodes = new PostgresTemporaryCodes(pool);
     this.permissionSets = new PostgresPermissionSets(pool);
     this.settings = new PostgresSettings(pool);
-    this.history = new PostgresHistory(pool);
+    this.history = new PostgresHistory(pool, historyChain);
   }
 
   /**
@@ -92,7 +99,7 @@ export class PostgresStore implements Store {
       application_name: 'stepgate',
     });
     pool.on('error', options.onIdleError ?? (() => undefined));
-    return reportUnavailability(new PostgresStore(pool));
+    return reportUnavailability(new PostgresStore(pool, options.historyChain ?? HistoryChain.unkeyed()));
   }
 
   async ping(): Promise<void> {
@@ -235,5 +242,9 @@ export class PostgresStore implements Store {
 
   async pruneHistory(before: Date): Promise<number> {
     return this.history.pruneBefore(before);
+  }
+
+  verifyHistory(): Promise<HistoryVerification> {
+    return this.history.verify();
   }
 }

@@ -6,6 +6,7 @@
  * connection and timeout errors carry neither, so an error with no SQLSTATE that is not a
  * programming error counts as unavailability too.
  */
+import { isGatewayError } from '../../gateway/errors.js';
 import { StoreUnavailableError } from '../../gateway/ports.js';
 
 /** 08 connection exception, 53 insufficient resources, 57 operator intervention (shutdown, cancel). */
@@ -15,6 +16,8 @@ const SQLSTATE = /^[0-9A-Z]{5}$/;
 export function isUnavailability(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   if (error instanceof TypeError || error instanceof RangeError || error instanceof SyntaxError) return false;
+  // A refusal of the core's own (verifying the history without its key) is not the database's failure.
+  if (isGatewayError(error)) return false;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && SQLSTATE.test(code)) return UNAVAILABLE_CLASSES.has(code.slice(0, 2));
   return true;

@@ -3,7 +3,14 @@
  * as the driver hands it over, its conversion to and from the port's entries, and the check of a
  * query's limit. The filters stay in each dialect: their SQL and parameters differ.
  */
-import type { HistoryEntry, HistoryStatus, HistoryTrigger, StoredHistoryEntry } from '../../gateway/ports.js';
+import type {
+  HistoryChainState,
+  HistoryEntry,
+  HistoryLink,
+  HistoryStatus,
+  HistoryTrigger,
+  StoredHistoryEntry,
+} from '../../gateway/ports.js';
 import type { LoginKind } from '../../policies/types.js';
 import type { IntegerColumns } from './rows.js';
 import { toMillis } from './time.js';
@@ -20,6 +27,10 @@ export interface HistoryRow<Int = number> {
   entry_point: string | null;
   user_agent: string | null;
   detail: string | null;
+  seq: Int | null;
+  key_id: string | null;
+  prev_hash: string | null;
+  hash: string | null;
 }
 
 /** A row before it is inserted: the database hands out the id. */
@@ -37,6 +48,10 @@ export const HISTORY_COLUMNS: readonly (keyof NewHistoryRow)[] = [
   'entry_point',
   'user_agent',
   'detail',
+  'seq',
+  'key_id',
+  'prev_hash',
+  'hash',
 ];
 
 export function toEntry<Int>(row: HistoryRow<Int>, read: IntegerColumns<Int>): StoredHistoryEntry {
@@ -52,10 +67,14 @@ export function toEntry<Int>(row: HistoryRow<Int>, read: IntegerColumns<Int>): S
     entryPoint: row.entry_point,
     userAgent: row.user_agent,
     detail: row.detail,
+    seq: row.seq === null ? null : read.integer(row.seq),
+    keyId: row.key_id,
+    prevHash: row.prev_hash,
+    hash: row.hash,
   };
 }
 
-export function toHistoryRow(entry: HistoryEntry): NewHistoryRow {
+export function toHistoryRow(entry: HistoryEntry, link: HistoryLink): NewHistoryRow {
   return {
     occurred_at: toMillis(entry.time),
     username: entry.user,
@@ -67,8 +86,40 @@ export function toHistoryRow(entry: HistoryEntry): NewHistoryRow {
     entry_point: entry.entryPoint,
     user_agent: entry.userAgent,
     detail: entry.detail,
+    seq: link.seq,
+    key_id: link.keyId,
+    prev_hash: link.prevHash,
+    hash: link.hash,
   };
 }
+
+/** The chain's record (table history_chain, one row) as the driver hands it over. */
+export interface HistoryChainRow<Int = number> {
+  start_seq: Int;
+  head_seq: Int;
+  head_hash: string | null;
+  anchor_seq: Int;
+  anchor_hash: string | null;
+}
+
+export function toChainState<Int>(row: HistoryChainRow<Int>, read: IntegerColumns<Int>): HistoryChainState {
+  return {
+    startSeq: read.integer(row.start_seq),
+    anchor: { seq: read.integer(row.anchor_seq), hash: row.anchor_hash },
+    head: { seq: read.integer(row.head_seq), hash: row.head_hash },
+  };
+}
+
+/**
+ * The chain's record written again when it is missing (a database emptied by hand): it continues
+ * from the newest numbered entry, and since it no longer knows where the chain began or resumed,
+ * verification reads from seq 1 and names what it cannot vouch for. Never silently re-anchored.
+ */
+export const RESTORE_CHAIN_RECORD = `
+  INSERT INTO history_chain (id, start_seq, head_seq, head_hash, anchor_seq, anchor_hash)
+  SELECT 1, 0, COALESCE(MAX(seq), 0),
+         (SELECT hash FROM verification_history WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1), 0, NULL
+  FROM verification_history`;
 
 export function assertLimit(limit: number): void {
   if (!Number.isSafeInteger(limit) || limit < 0) {

@@ -152,6 +152,32 @@ export const migrations: readonly Migration[] = [
       DROP TABLE authenticators;
     `,
   },
+  {
+    version: 5,
+    name: 'history hash chain',
+    // docs/history.md. Entries of earlier releases keep their id as their place in the sequence
+    // and get no hash: the chain starts after the newest of them (start_seq), and verification
+    // counts them without vouching for them. The key is not here, so nothing is hashed now.
+    up: `
+      ALTER TABLE verification_history ADD COLUMN seq INTEGER;
+      ALTER TABLE verification_history ADD COLUMN key_id TEXT;
+      ALTER TABLE verification_history ADD COLUMN prev_hash TEXT;
+      ALTER TABLE verification_history ADD COLUMN hash TEXT;
+      UPDATE verification_history SET seq = id;
+      CREATE UNIQUE INDEX verification_history_seq ON verification_history (seq);
+
+      CREATE TABLE history_chain (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        start_seq INTEGER NOT NULL,
+        head_seq INTEGER NOT NULL,
+        head_hash TEXT,
+        anchor_seq INTEGER NOT NULL,
+        anchor_hash TEXT
+      ) STRICT;
+      INSERT INTO history_chain (id, start_seq, head_seq, head_hash, anchor_seq, anchor_hash)
+        SELECT 1, COALESCE(MAX(id), 0), COALESCE(MAX(id), 0), NULL, 0, NULL FROM verification_history;
+    `,
+  },
 ];
 
 /** Runs a generator of statements, handing the rows of each query back to it. */

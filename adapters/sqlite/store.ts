@@ -1,11 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { HistoryChain } from '../../gateway/history-chain.js';
 import type {
   CodePurpose,
   CredentialRecord,
   HistoryEntry,
   HistoryQuery,
+  HistoryVerification,
   MobileRecord,
   OneTimeCode,
   PermissionSetAssignment,
@@ -51,26 +53,32 @@ export class SqliteStore implements Store {
   private readonly settings: SqliteSettings;
   private readonly probe: Database.Statement<[]>;
 
-  private constructor(private readonly db: Database.Database) {
+  private constructor(
+    private readonly db: Database.Database,
+    historyChain: HistoryChain,
+  ) {
     this.mobiles = new SqliteMobiles(db);
     this.credentials = new SqliteCredentials(db);
     this.networks = new SqliteNetworks(db);
     this.codes = new SqliteCodes(db);
     this.temporaryCodes = new SqliteTemporaryCodes(db);
     this.permissionSets = new SqlitePermissionSets(db);
-    this.history = new SqliteHistory(db);
+    this.history = new SqliteHistory(db, historyChain);
     this.settings = new SqliteSettings(db);
     this.probe = db.prepare('SELECT 1');
   }
 
-  /** Opens (creating if needed) the database at `path`, or a private one for ':memory:', and migrates it. */
-  static open(path: string): SqliteStore {
+  /**
+   * Opens (creating if needed) the database at `path`, or a private one for ':memory:', and migrates
+   * it. History entries are chained with `historyChain`'s key; without one they carry no hash.
+   */
+  static open(path: string, options: { historyChain?: HistoryChain } = {}): SqliteStore {
     if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true });
     const db = new Database(path);
     try {
       configure(db);
       migrate(db);
-      return new SqliteStore(db);
+      return new SqliteStore(db, options.historyChain ?? HistoryChain.unkeyed());
     } catch (error) {
       db.close();
       throw error;
@@ -215,5 +223,9 @@ export class SqliteStore implements Store {
 
   async pruneHistory(before: Date): Promise<number> {
     return this.history.pruneBefore(before);
+  }
+
+  verifyHistory(): Promise<HistoryVerification> {
+    return this.history.verify();
   }
 }

@@ -3,7 +3,7 @@
  * and the query parameters read the same way by the API and the CLI.
  */
 import { errors } from '../errors.js';
-import type { HistoryQuery, StoredHistoryEntry } from '../ports.js';
+import type { HistoryQuery, HistoryVerification, StoredHistoryEntry } from '../ports.js';
 
 export interface HistoryRecord {
   id: number;
@@ -17,6 +17,11 @@ export interface HistoryRecord {
   entry_point: string | null;
   user_agent: string | null;
   detail: string | null;
+  /** The hash chain (docs/history.md), so an auditor can check an export without the store. */
+  seq: number | null;
+  key_id: string | null;
+  prev_hash: string | null;
+  hash: string | null;
 }
 
 export const HISTORY_COLUMNS: readonly (keyof HistoryRecord)[] = [
@@ -31,6 +36,10 @@ export const HISTORY_COLUMNS: readonly (keyof HistoryRecord)[] = [
   'entry_point',
   'user_agent',
   'detail',
+  'seq',
+  'key_id',
+  'prev_hash',
+  'hash',
 ];
 
 export function historyRecord(entry: StoredHistoryEntry): HistoryRecord {
@@ -46,6 +55,24 @@ export function historyRecord(entry: StoredHistoryEntry): HistoryRecord {
     entry_point: entry.entryPoint,
     user_agent: entry.userAgent,
     detail: entry.detail,
+    seq: entry.seq,
+    key_id: entry.keyId,
+    prev_hash: entry.prevHash,
+    hash: entry.hash,
+  };
+}
+
+/** What `GET /admin/v1/history/verify` answers (docs/admin-api.yaml HistoryVerification). */
+export function verificationRecord(verification: HistoryVerification) {
+  const { broken, anchor } = verification;
+  return {
+    ok: broken === null,
+    checked: verification.checked,
+    first_seq: verification.firstSeq,
+    last_seq: verification.lastSeq,
+    before_chain: verification.beforeChain,
+    anchor: { seq: anchor.seq, hash: anchor.hash },
+    broken: broken && { kind: broken.kind, seq: broken.seq, id: broken.id, message: broken.message },
   };
 }
 

@@ -1,6 +1,8 @@
 /**
  * History retention (`store.history_retention`): entries older than the retention are deleted at
- * start and then every hour while stepgate serves. The timer never keeps the process alive.
+ * start and then every hour while stepgate serves. The timer never keeps the process alive. The
+ * store deletes from the start of the hash chain only and records where it resumes (the anchor),
+ * so `stepgate admin history verify` still passes afterwards (docs/history.md).
  */
 import type { Logger } from '../ports.js';
 import type { AdminService } from './service.js';

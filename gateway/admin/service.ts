@@ -16,6 +16,7 @@ import type {
   HistoryQuery,
   HistoryStatus,
   HistoryTrigger,
+  HistoryVerification,
   Ports,
   RememberedNetwork,
   StoredHistoryEntry,
@@ -294,9 +295,17 @@ export class AdminService {
     return this.store.queryHistory(query);
   }
 
-  /** Retention: history older than `retentionMs` is deleted. */
+  /**
+   * Retention: history older than `retentionMs` is deleted, from the start of the chain only, so an
+   * older entry written after a newer one waits for it.
+   */
   pruneHistory(retentionMs: number): Promise<number> {
     return this.store.pruneHistory(new Date(this.now().getTime() - retentionMs));
+  }
+
+  /** `stepgate admin history verify`: the first entry changed, removed or inserted, if any. */
+  verifyHistory(): Promise<HistoryVerification> {
+    return this.store.verifyHistory();
   }
 
   private permissionSetName(set: string): string {

@@ -113,8 +113,64 @@ export interface HistoryEntry {
   detail: string | null;
 }
 
-export interface StoredHistoryEntry extends HistoryEntry {
+/**
+ * Where an entry sits in the history's hash chain (docs/history.md): stepgate writes these, never
+ * a caller, so an entry edited, removed or inserted behind its back shows.
+ */
+export interface HistoryLink {
+  /** Its place in the chain, one more than the entry before it; null only in a row stepgate did not write. */
+  seq: number | null;
+  /** Which history key made `hash` (derived from the key, safe to show); null when written without one. */
+  keyId: string | null;
+  /** The hash of the entry before it; null at the start of the chain. */
+  prevHash: string | null;
+  /** HMAC-SHA256 of the entry's canonical form, in hex; null when written without a history key. */
+  hash: string | null;
+}
+
+export interface StoredHistoryEntry extends HistoryEntry, HistoryLink {
   id: number;
+}
+
+/** A place in the chain: a sequence number and the hash of the entry there (null when it has none). */
+export interface HistoryChainPoint {
+  seq: number;
+  hash: string | null;
+}
+
+/** The chain's own record, kept beside the entries. */
+export interface HistoryChainState {
+  /** Entries up to this sequence number were written before the chain began (an earlier release). */
+  startSeq: number;
+  /** Where the chain resumes: the last entry retention deleted (seq 0 while none was). */
+  anchor: HistoryChainPoint;
+  /** The newest entry written. */
+  head: HistoryChainPoint;
+}
+
+export type HistoryBreakKind = 'changed' | 'removed' | 'inserted' | 'unchained' | 'unknown_key';
+
+/** The first place the chain does not hold. */
+export interface HistoryBreak {
+  kind: HistoryBreakKind;
+  /** The sequence number at fault, when there is one. */
+  seq: number | null;
+  /** The row at fault, when one is there (a removed entry has none). */
+  id: number | null;
+  /** One line for people, naming the entry. */
+  message: string;
+}
+
+export interface HistoryVerification {
+  /** Entries whose hash and link were checked. */
+  checked: number;
+  firstSeq: number | null;
+  lastSeq: number | null;
+  /** Entries written before the chain began: kept, but nothing vouches for them. */
+  beforeChain: number;
+  anchor: HistoryChainPoint;
+  /** Null when the chain holds. */
+  broken: HistoryBreak | null;
 }
 
 export interface HistoryQuery {
@@ -192,8 +248,15 @@ export interface Store {
    */
   addSetting(name: string, value: string): Promise<string>;
 
+  /** Appends `entry` to the chain; appends from several instances sharing the store form one chain. */
   appendHistory(entry: HistoryEntry): Promise<void>;
   /** Newest first. */
   queryHistory(query: HistoryQuery): Promise<StoredHistoryEntry[]>;
+  /**
+   * Retention: deletes entries from the start of the chain only, up to the first one at or after
+   * `before`, and records the last one deleted as where the chain resumes. Returns how many.
+   */
   pruneHistory(before: Date): Promise<number>;
+  /** Checks the chain; throws (history_key_missing) when the store was opened without a history key. */
+  verifyHistory(): Promise<HistoryVerification>;
 }

@@ -18,6 +18,8 @@ const SECRET = 'cli-test-session-secret-that-is-long-enough';
 const BOB_MOBILE = '+14155550123';
 const EMAIL_OPTION = 'Email-Based Identity Confirmation Option';
 const ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
+/** The admin commands write history entries, chained with this (docs/history.md). */
+const HISTORY_KEY = Buffer.alloc(32, 9).toString('base64');
 const HOUR = 3_600_000;
 /** Each run starts a node process; on a busy machine that takes a while. */
 const SLOW = { timeout: 180_000 };
@@ -63,7 +65,11 @@ function setup(options: { encryptionKey?: string } = {}): Setup {
     config,
     storePath,
     outboxPath,
-    admin: (...args) => runStepgate(['admin', ...args, '--config', config], { timeoutMs: 120_000 }),
+    admin: (...args) =>
+      runStepgate(['admin', ...args, '--config', config], {
+        env: { STEPGATE_HISTORY_KEY: HISTORY_KEY },
+        timeoutMs: 120_000,
+      }),
     withStore: async (use) => {
       const store = SqliteStore.open(storePath);
       try {
@@ -267,11 +273,12 @@ describe('stepgate admin history', () => {
     expect(csv!.code).toBe(0);
     const lines = csv!.stdout.split('\r\n');
     expect(lines[0]).toBe(
-      'id,time,user,method,status,triggered_by,source_ip,login,entry_point,user_agent,detail',
+      'id,time,user,method,status,triggered_by,source_ip,login,entry_point,user_agent,detail,seq,key_id,prev_hash,hash',
     );
     expect(lines).toHaveLength(4);
-    expect(lines[1]).toMatch(/,second$/);
-    expect(lines[2]).toMatch(/,"first, ""quoted"""$/);
+    // Written here without a history key: numbered, with no hash.
+    expect(lines[1]).toMatch(/,second,3,,,$/);
+    expect(lines[2]).toMatch(/,"first, ""quoted""",1,,,$/);
     expect(lines[3]).toBe('');
 
     expect((JSON.parse(since!.stdout) as { detail: string }[]).map((e) => e.detail)).toEqual([

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { EncryptingStore, EncryptionKeyMismatchError } from '../../adapters/crypto/encrypting-store.js';
 import { KEY_MISMATCH_MESSAGE } from '../../adapters/crypto/errors.js';
 import { SqliteStore } from '../../adapters/sqlite/store.js';
@@ -171,6 +171,9 @@ describe('stepgate admin rotate-key', () => {
   });
 });
 
+/** Set, so that what start-up says is about the encryption key alone (docs/history.md). */
+const HISTORY_KEY = Buffer.alloc(32, 3).toString('base64');
+
 describe('starting with store.encryption_key', () => {
   // A process still running when the timeout kills it ends with code null: the test then fails.
   it(
@@ -179,7 +182,11 @@ describe('starting with store.encryption_key', () => {
     async () => {
       const { config } = await setup();
       const result = await runStepgate(['serve', '--config', config], {
-        env: { STEPGATE_SESSION_SECRET: SESSION_SECRET, STEPGATE_ENCRYPTION_KEY: NEW_KEY },
+        env: {
+          STEPGATE_SESSION_SECRET: SESSION_SECRET,
+          STEPGATE_ENCRYPTION_KEY: NEW_KEY,
+          STEPGATE_HISTORY_KEY: HISTORY_KEY,
+        },
         timeoutMs: 45_000,
       });
       expect(result.code).toBe(1);
@@ -187,7 +194,13 @@ describe('starting with store.encryption_key', () => {
     },
   );
 
+  // The history key comes from the process's environment (docs/history.md); these tests are about the other.
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
   async function composeWith(config: string, env: NodeJS.ProcessEnv) {
+    vi.stubEnv('STEPGATE_HISTORY_KEY', HISTORY_KEY);
     const loaded = await loadConfig(config, { STEPGATE_SESSION_SECRET: SESSION_SECRET, ...env });
     if (!loaded.ok) throw new Error('the test config does not load');
     const warnings: string[] = [];

@@ -121,6 +121,7 @@ describe('PostgreSQL migrations', () => {
     expect(rows[0]?.applied_at).toBeInstanceOf(Date);
     expect(await tablesIn(name)).toEqual([
       'credentials',
+      'history_chain',
       'mobiles',
       'one_time_codes',
       'permission_set_assignments',

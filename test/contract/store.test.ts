@@ -144,6 +144,7 @@ describe('SQLite migrations', () => {
       .filter((table) => !table.name.startsWith('sqlite_'));
     expect(tables.map((table) => table.name).sort()).toEqual([
       'credentials',
+      'history_chain',
       'mobiles',
       'one_time_codes',
       'permission_set_assignments',

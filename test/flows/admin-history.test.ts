@@ -4,10 +4,12 @@
  */
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
+import { MemoryStore } from '../../adapters/memory/store.js';
 import { silentLogger } from '../../bin/logger.js';
 import { AdminService } from '../../gateway/admin/service.js';
 import { keepHistory } from '../../gateway/admin/retention.js';
 import { CodeHasher } from '../../gateway/factors/codes.js';
+import { HistoryChain, HistoryKey } from '../../gateway/history-chain.js';
 import type { HistoryEntry } from '../../gateway/ports.js';
 import { compilePolicy } from '../../policies/compile.js';
 import { defaultPolicy } from '../../policies/default.js';
@@ -24,9 +26,12 @@ import {
   signIn,
   type FlowGateway,
 } from '../helpers/flow.js';
+import { OpenApiContract } from '../helpers/openapi.js';
 
 const ADMIN_TOKEN = 'admin-token-for-the-history-flow-tests-00000001';
 const API = `${BASE}/admin/v1`;
+/** The answers of the history check are held to the document. */
+const contract = await OpenApiContract.load(new URL('../../docs/admin-api.yaml', import.meta.url), BASE);
 
 async function gateway(): Promise<FlowGateway> {
   return flowGateway({
@@ -174,6 +179,10 @@ describe('history through the admin API', () => {
       'entry_point',
       'user_agent',
       'detail',
+      'seq',
+      'key_id',
+      'prev_hash',
+      'hash',
     ]);
     expect(newest?.[9]).toBe('\'=HYPERLINK("http://evil.example")');
     expect(newest?.[10]).toBe('');
@@ -208,6 +217,45 @@ describe('history through the admin API', () => {
     retention.stop();
     const res = await get(gw, '/history?user=alice');
     expect(res.body.entries.map((e: { detail: string }) => e.detail)).toEqual(['recent']);
+  });
+});
+
+describe('history verify through the admin API', () => {
+  it('checks the chain of a store with a history key, and counts the entries', async () => {
+    const key = new HistoryKey(Buffer.alloc(32, 5));
+    const gw = await flowGateway({
+      policy: NO_PROMPT,
+      config: { admin: { api_tokens: [{ name: 'servicedesk', token: ADMIN_TOKEN, scopes: ['admin'] }] } },
+      store: new MemoryStore({ historyChain: new HistoryChain(key) }),
+    });
+    await twelveEntries(gw);
+    const res = await get(gw, '/history/verify');
+    contract.check(res);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      ok: true,
+      checked: 12,
+      first_seq: 1,
+      last_seq: 12,
+      before_chain: 0,
+      anchor: { seq: 0, hash: null },
+      broken: null,
+    });
+    const entries = (await get(gw, '/history?limit=1')).body.entries as Record<string, unknown>[];
+    expect(entries[0]).toMatchObject({
+      seq: 12,
+      key_id: key.id,
+      hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+  });
+
+  it('answers 409 history_key_missing when the gateway has no history key', async () => {
+    const gw = await gateway();
+    const res = await get(gw, '/history/verify');
+    contract.check(res);
+    expect(res.status).toBe(409);
+    expect(res.body).toMatchObject({ error: 'history_key_missing' });
+    expect(res.body.message).toContain('STEPGATE_HISTORY_KEY');
   });
 });
 

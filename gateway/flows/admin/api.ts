@@ -11,6 +11,7 @@ import {
   parseHistoryFormat,
   parseIsoDate,
   parseWholeNumber,
+  verificationRecord,
 } from '../../admin/history-export.js';
 import type { Actor, AdminService } from '../../admin/service.js';
 import type { TokenRegistry } from '../../admin/tokens.js';
@@ -26,6 +27,8 @@ export const ADMIN_API_ROUTES = [
   { method: 'delete', path: '/users/:user/mobile', operation: 'removeMobile' },
   { method: 'post', path: '/users/:user/temporary-code', operation: 'issueTemporaryCode' },
   { method: 'delete', path: '/users/:user/temporary-code', operation: 'expireTemporaryCode' },
+  { method: 'get', path: '/users/:user/credentials', operation: 'listCredentials' },
+  { method: 'delete', path: '/users/:user/credentials/:credential', operation: 'removeCredential' },
   { method: 'get', path: '/users/:user/permission-sets', operation: 'listPermissionSets' },
   { method: 'put', path: '/users/:user/permission-sets/:set', operation: 'assignPermissionSet' },
   { method: 'delete', path: '/users/:user/permission-sets/:set', operation: 'unassignPermissionSet' },
@@ -33,6 +36,7 @@ export const ADMIN_API_ROUTES = [
   { method: 'delete', path: '/users/:user/activations', operation: 'revokeAllActivations' },
   { method: 'delete', path: '/users/:user/activations/:network', operation: 'revokeActivation' },
   { method: 'get', path: '/history', operation: 'queryHistory' },
+  { method: 'get', path: '/history/verify', operation: 'verifyHistory' },
 ] as const;
 
 type Operation = (typeof ADMIN_API_ROUTES)[number]['operation'];
@@ -101,6 +105,10 @@ export function adminApiRoutes(ctx: GatewayContext, service: AdminService, token
     },
     expireTemporaryCode: async (req, res, actor) =>
       void res.json(await service.expireTemporaryCode(actor, param(req, 'user'))),
+    listCredentials: async (req, res) =>
+      void res.json({ credentials: await service.credentials(param(req, 'user')) }),
+    removeCredential: async (req, res, actor) =>
+      void res.json(await service.removeCredential(actor, param(req, 'user'), param(req, 'credential'))),
     listPermissionSets: async (req, res) => void res.json(await service.permissionSets(param(req, 'user'))),
     assignPermissionSet: async (req, res, actor) =>
       void res.json(await service.assignPermissionSet(actor, param(req, 'user'), param(req, 'set'))),
@@ -122,6 +130,7 @@ export function adminApiRoutes(ctx: GatewayContext, service: AdminService, token
     revokeActivation: async (req, res, actor) =>
       void res.json(await service.revokeActivations(actor, param(req, 'user'), param(req, 'network'))),
     queryHistory: (req, res) => history(req, res),
+    verifyHistory: async (_req, res) => void res.json(verificationRecord(await service.verifyHistory())),
   };
 
   const actors = new WeakMap<Request, Actor>();

@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { StoredHistoryEntry } from '../../../gateway/ports.js';
 import { at, historyEntry, type CurrentStore } from '../fixtures.js';
 
+/** The chain fields of the first entry of a store opened without a history key. */
+const UNKEYED_FIRST = { seq: 1, keyId: null, prevHash: null, hash: null };
+
 const minutesOf = (entries: StoredHistoryEntry[]): number[] =>
   entries.map((entry) => (entry.time.getTime() - at(0).getTime()) / 60_000);
 
@@ -16,7 +19,7 @@ export function describeHistory(store: CurrentStore): void {
       await store().appendHistory(historyEntry());
       const [stored, ...rest] = await store().queryHistory({ limit: 10 });
       expect(rest).toEqual([]);
-      expect(stored).toEqual({ ...historyEntry(), id: expect.any(Number) });
+      expect(stored).toEqual({ ...historyEntry(), id: expect.any(Number), ...UNKEYED_FIRST });
       expect(stored?.time).toBeInstanceOf(Date);
     });
 
@@ -32,7 +35,9 @@ export function describeHistory(store: CurrentStore): void {
         detail: null,
       });
       await store().appendHistory(sparse);
-      expect(await store().queryHistory({ limit: 10 })).toEqual([{ ...sparse, id: expect.any(Number) }]);
+      expect(await store().queryHistory({ limit: 10 })).toEqual([
+        { ...sparse, id: expect.any(Number), ...UNKEYED_FIRST },
+      ]);
     });
 
     it('gives later entries larger ids', async () => {
@@ -124,10 +129,18 @@ export function describeHistory(store: CurrentStore): void {
 
     it('prunes entries older than a time, and says how many', async () => {
       await appendMinutes([0, 1, 2, 3]);
-      await appendMinutes([1], 'user-2');
-      expect(await store().pruneHistory(at(2))).toBe(3);
-      expect(minutesOf(await store().queryHistory({ limit: 10 }))).toEqual([3, 2]);
+      await appendMinutes([4], 'user-2');
+      expect(await store().pruneHistory(at(2))).toBe(2);
+      expect(minutesOf(await store().queryHistory({ limit: 10 }))).toEqual([4, 3, 2]);
       expect(await store().pruneHistory(at(2))).toBe(0);
+    });
+
+    it('prunes only from the start: an older entry written after a kept one waits for it', async () => {
+      await appendMinutes([0, 5, 1]);
+      expect(await store().pruneHistory(at(3))).toBe(1);
+      expect(minutesOf(await store().queryHistory({ limit: 10 }))).toEqual([5, 1]);
+      expect(await store().pruneHistory(at(6))).toBe(2);
+      expect(await store().queryHistory({ limit: 10 })).toEqual([]);
     });
 
     it('finds nothing older than a pruned entry, and never reuses its id', async () => {

@@ -123,14 +123,15 @@ describe('exportHistory', () => {
     expect(new Set(all.map((e) => e.detail)).size).toBe(2501);
     const csv = (await exported(store, 'csv', 'alice')).split('\r\n');
     expect(csv).toHaveLength(1 + 1250 + 1);
-    expect(csv[1]).toMatch(/,n2500$/);
+    // Written without a history key: numbered, with no key id or hashes.
+    expect(csv[1]).toMatch(/,n2500,2500,,,$/);
   });
 
   it('writes an empty JSON array and a lone CSV header when nothing matches', async () => {
     const store = await storeWith(0);
     expect(JSON.parse(await exported(store, 'json'))).toEqual([]);
     expect(await exported(store, 'csv')).toBe(
-      'id,time,user,method,status,triggered_by,source_ip,login,entry_point,user_agent,detail\r\n',
+      'id,time,user,method,status,triggered_by,source_ip,login,entry_point,user_agent,detail,seq,key_id,prev_hash,hash\r\n',
     );
   });
 });
