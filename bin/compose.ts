@@ -98,6 +98,7 @@ async function openSharedState(config: Config, logger: Logger, clock: Clock): Pr
       clock,
       sealer,
       samlRequestLifetimeMs: DEFAULT_REQUEST_LIFETIME_MS,
+      sessionHorizonMs: config.session.absolute_timeout + config.session.idle_timeout,
     });
   } catch (error) {
     throw new StartupError((error as Error).message);

@@ -3,7 +3,7 @@
  * folder under adapters/; bin/stepgate.ts is the one place that picks them. The larger groups of
  * ports live in gateway/ports/ and are re-exported here, so the core imports every port from here.
  */
-import type { Store as SessionStore } from 'express-session';
+import type { SessionData, Store as SessionStore } from 'express-session';
 import type { Directory, DirectUsers, ReplayCache, SamlServiceProvider } from './ports/sign-in.js';
 import type { OidcRelyingParty } from './ports/oidc.js';
 import type { EmailSender, SmsSender } from './ports/notifications.js';
@@ -77,6 +77,16 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
+/**
+ * The sessions signed in as one user, for the help desk: who is signed in where, and signing them
+ * out. Session stores are read by session id; each adapter keeps a small index by user beside its
+ * sessions (adapters/memory/session-store.ts, adapters/redis/session-index.ts).
+ */
+export interface SessionListing {
+  /** The live sessions signed in as `user` (canonical name), with what each holds. */
+  sessionsOf(user: string): Promise<{ id: string; data: SessionData }[]>;
+}
+
 export interface Ports {
   store: Store;
   limiter: Limiter;
@@ -92,8 +102,8 @@ export interface Ports {
   sms: SmsSender;
   email: EmailSender;
   clock: Clock;
-  /** express-session store; the memory adapter is bounded. */
-  sessions: SessionStore;
+  /** express-session store that can also list a user's sessions; the memory adapter is bounded. */
+  sessions: SessionStore & SessionListing;
   /**
    * Further readiness probes by name (e.g. `redis`), run by /readyz besides the store and the
    * limiter; each throws when its system cannot answer.

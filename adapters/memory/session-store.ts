@@ -1,14 +1,27 @@
 /**
  * The default session store: in memory, and bounded, so a flood of new sessions evicts the
  * least recently used instead of exhausting memory. Entries expire with their cookie.
+ *
+ * Beside the sessions, an index of the signed-in ones by user (SessionListing), for the help
+ * desk's "signed in now": kept as sessions are written, dropped as they are destroyed, evicted or
+ * expire, so it is never larger than the sessions themselves.
  */
 import session from 'express-session';
 import { LRUCache } from 'lru-cache';
+import type { SessionListing } from '../../gateway/ports.js';
 
 type Callback = (err?: unknown) => void;
 
-export class BoundedMemorySessionStore extends session.Store {
+/** The user a session is signed in as, if it is (gateway/sessions.ts keeps it in `auth.user`). */
+function signedInUser(data: session.SessionData): string | undefined {
+  const user = (data as { auth?: { user?: unknown } }).auth?.user;
+  return typeof user === 'string' ? user : undefined;
+}
+
+export class BoundedMemorySessionStore extends session.Store implements SessionListing {
   private readonly sessions: LRUCache<string, string>;
+  private readonly userOf = new Map<string, string>();
+  private readonly idsOf = new Map<string, Set<string>>();
 
   constructor(options: { max: number; defaultTtlMs: number }) {
     super();
@@ -16,6 +29,10 @@ export class BoundedMemorySessionStore extends session.Store {
       max: options.max,
       ttl: options.defaultTtlMs,
       ttlAutopurge: false,
+      // Evicted, expired or deleted: out of the index too. A 'set' replaces the value only.
+      dispose: (_value, sid, reason) => {
+        if (reason !== 'set') this.unindex(sid);
+      },
     });
   }
 
@@ -23,6 +40,25 @@ export class BoundedMemorySessionStore extends session.Store {
     const expires = data.cookie?.expires;
     if (!expires) return undefined;
     return Math.max(1, new Date(expires).getTime() - Date.now());
+  }
+
+  private index(sid: string, user: string | undefined): void {
+    if (this.userOf.get(sid) === user) return;
+    this.unindex(sid);
+    if (user === undefined) return;
+    this.userOf.set(sid, user);
+    let ids = this.idsOf.get(user);
+    if (!ids) this.idsOf.set(user, (ids = new Set()));
+    ids.add(sid);
+  }
+
+  private unindex(sid: string): void {
+    const user = this.userOf.get(sid);
+    if (user === undefined) return;
+    this.userOf.delete(sid);
+    const ids = this.idsOf.get(user);
+    ids?.delete(sid);
+    if (ids?.size === 0) this.idsOf.delete(user);
   }
 
   override get(sid: string, callback: (err: unknown, session?: session.SessionData | null) => void): void {
@@ -33,6 +69,7 @@ export class BoundedMemorySessionStore extends session.Store {
   override set(sid: string, data: session.SessionData, callback?: Callback): void {
     // Stored as JSON, like an external store would, so nothing shares object identity with a request.
     this.sessions.set(sid, JSON.stringify(data), { ttl: this.ttlOf(data) });
+    this.index(sid, signedInUser(data));
     callback?.();
   }
 
@@ -44,6 +81,7 @@ export class BoundedMemorySessionStore extends session.Store {
 
   override destroy(sid: string, callback?: Callback): void {
     this.sessions.delete(sid);
+    this.unindex(sid);
     callback?.();
   }
 
@@ -53,6 +91,19 @@ export class BoundedMemorySessionStore extends session.Store {
 
   override clear(callback?: Callback): void {
     this.sessions.clear();
+    this.userOf.clear();
+    this.idsOf.clear();
     callback?.();
+  }
+
+  sessionsOf(user: string): Promise<{ id: string; data: session.SessionData }[]> {
+    const found: { id: string; data: session.SessionData }[] = [];
+    for (const id of [...(this.idsOf.get(user) ?? [])]) {
+      // peek: looking does not make a session recently used; an expired one is dropped here.
+      const raw = this.sessions.peek(id);
+      if (raw === undefined) this.unindex(id);
+      else found.push({ id, data: JSON.parse(raw) as session.SessionData });
+    }
+    return Promise.resolve(found);
   }
 }

@@ -33,6 +33,8 @@ export function openRedisAdapters(
     sealer?: SessionSealer | undefined;
     /** How long a SAML AuthnRequest may be answered. */
     samlRequestLifetimeMs: number;
+    /** The longest a session lives after its last write: session.absolute_timeout plus idle_timeout. */
+    sessionHorizonMs?: number;
   },
 ): RedisAdapters {
   const connection = connectRedis(target, options);
@@ -42,6 +44,9 @@ export function openRedisAdapters(
     limiter: new RedisLimiter(client, { clock: options.clock }),
     replayCache: new RedisReplayCache(client, options.clock),
     samlRequestIds: new RedisRequestIdCache(client, { ttlMs: options.samlRequestLifetimeMs }),
-    sessions: redisSessionStore(client, { ...(options.sealer && { sealer: options.sealer }) }),
+    sessions: redisSessionStore(client, {
+      ...(options.sealer && { sealer: options.sealer }),
+      ...(options.sessionHorizonMs !== undefined && { horizonMs: options.sessionHorizonMs }),
+    }),
   };
 }

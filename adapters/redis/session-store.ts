@@ -15,8 +15,9 @@ import { RedisStore } from 'connect-redis';
 import { LRUCache } from 'lru-cache';
 import type { SessionData } from 'express-session';
 import { bindingOf, parseSealed, type SealingKey } from '../crypto/key.js';
-import type { Logger } from '../../gateway/ports.js';
+import type { Logger, SessionListing } from '../../gateway/ports.js';
 import { KEY_PREFIX, guarded, type RedisCommands } from './client.js';
+import { RedisSessionIndex } from './session-index.js';
 
 // connect-redis's own callback type: (err, data) with data of any shape.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -114,14 +115,30 @@ export class SessionSealer {
   }
 }
 
-class FailClosedRedisStore extends RedisStore {
+/** The user a session is signed in as, if it is (gateway/sessions.ts keeps it in `auth.user`). */
+function signedInUser(data: SessionData): string | undefined {
+  const user = (data as { auth?: { user?: unknown } }).auth?.user;
+  return typeof user === 'string' ? user : undefined;
+}
+
+class FailClosedRedisStore extends RedisStore implements SessionListing {
   private readonly redis: RedisCommands;
   private readonly sealer: SessionSealer | undefined;
+  private readonly byUser: RedisSessionIndex;
 
-  constructor(options: { client: RedisCommands; prefix: string; sealer: SessionSealer | undefined }) {
+  constructor(options: {
+    client: RedisCommands;
+    prefix: string;
+    sealer: SessionSealer | undefined;
+    horizonMs: number;
+  }) {
     super(options);
     this.redis = options.client;
     this.sealer = options.sealer;
+    this.byUser = new RedisSessionIndex(options.client, {
+      prefix: indexPrefixOf(options.prefix),
+      horizonMs: options.horizonMs,
+    });
   }
 
   override get(sid: string, cb?: Callback): Promise<unknown> {
@@ -136,7 +153,30 @@ class FailClosedRedisStore extends RedisStore {
 
   override set(sid: string, session: SessionData, cb?: Callback): Promise<unknown> {
     const stored = this.sealer ? (this.sealer.seal(sid, session) as unknown as SessionData) : session;
-    return failClosed(this.redis, (done) => super.set(sid, stored, done), cb);
+    const user = signedInUser(session);
+    return failClosed(
+      this.redis,
+      (done) =>
+        super.set(sid, stored, (err) => {
+          if (err || user === undefined) return done(err);
+          this.byUser.note(user, sid).then(() => done(), done);
+        }),
+      cb,
+    );
+  }
+
+  /** The user's sessions that are still there and still theirs; the index forgets the others. */
+  async sessionsOf(user: string): Promise<{ id: string; data: SessionData }[]> {
+    const ids = await guarded(this.redis, () => this.byUser.list(user));
+    const found: { id: string; data: SessionData }[] = [];
+    const gone: string[] = [];
+    for (const id of ids) {
+      const data = (await this.get(id)) as SessionData | null | undefined;
+      if (data && signedInUser(data) === user) found.push({ id, data });
+      else gone.push(id);
+    }
+    await guarded(this.redis, () => this.byUser.forget(user, gone));
+    return found;
   }
 
   override touch(sid: string, session: SessionData, cb?: Callback): Promise<unknown> {
@@ -150,18 +190,28 @@ class FailClosedRedisStore extends RedisStore {
 
 export const SESSION_PREFIX = `${KEY_PREFIX}sess:`;
 
+/** Where the index by user lives beside the sessions: 'stepgate:sess:' -> 'stepgate:sess-by-user:'. */
+function indexPrefixOf(prefix: string): string {
+  return `${prefix.endsWith(':') ? prefix.slice(0, -1) : prefix}-by-user:`;
+}
+
+/** Session.absolute_timeout plus idle_timeout at their defaults: how long a session may outlive its last write. */
+export const DEFAULT_SESSION_HORIZON_MS = 12.5 * 3_600_000;
+
 /**
  * The express-session store over `client`. Each session expires with its cookie (the idle
  * timeout, renewed at most once a minute); `prefix` is for tests that want keys of their own;
- * `sealer` seals sessions at rest (store.encryption_key).
+ * `sealer` seals sessions at rest (store.encryption_key); `horizonMs`, the longest a session
+ * lives after it is last written (absolute plus idle timeout), bounds the index by user.
  */
 export function redisSessionStore(
   client: RedisCommands,
-  options: { prefix?: string; sealer?: SessionSealer } = {},
-): RedisStore {
+  options: { prefix?: string; sealer?: SessionSealer; horizonMs?: number } = {},
+): RedisStore & SessionListing {
   return new FailClosedRedisStore({
     client,
     prefix: options.prefix ?? SESSION_PREFIX,
     sealer: options.sealer,
+    horizonMs: options.horizonMs ?? DEFAULT_SESSION_HORIZON_MS,
   });
 }
