@@ -296,6 +296,25 @@ for (const subject of [sqlite, postgres]) {
       });
     });
 
+    it("names the chain's record when it was removed, and never takes what retention did on trust", async () => {
+      const { db, store } = await fiveEntries();
+      expect(await store.pruneHistory(at(2))).toBe(2);
+      await db.sql('DELETE FROM history_chain');
+      expect((await store.verifyHistory()).broken).toEqual({
+        kind: 'removed',
+        seq: null,
+        id: null,
+        message: "the chain's record (where it starts, resumes and ends) was removed",
+      });
+      // Written again by the next append, it no longer knows where retention left the chain.
+      await appendMinutes(store, [5]);
+      expect((await store.verifyHistory()).broken).toMatchObject({
+        kind: 'removed',
+        message: 'entries seq 1 to 2 were removed',
+      });
+      expect((await inChainOrder(store)).map((e) => e.seq)).toEqual([3, 4, 5, 6]);
+    });
+
     it('names an entry written without the key, and holds again once retention deleted it', async () => {
       const db = await subject.fresh();
       await appendMinutes(await db.open(chainOf(KEY)), [0, 1]);
@@ -377,8 +396,22 @@ for (const subject of [sqlite, postgres]) {
   });
 }
 
-describe('history chain: two PostgreSQL stores appending at once', () => {
-  it('form one chain', async () => {
+describe('history chain: appends to PostgreSQL', () => {
+  it('an append the database refuses fails, the next is written, and the chain stays whole', async () => {
+    const db = await postgres.fresh();
+    const store = await db.open(chainOf(KEY));
+    await appendMinutes(store, [0]);
+    await db.sql("ALTER TABLE verification_history ADD CONSTRAINT no_mallory CHECK (username <> 'mallory')");
+    await expect(store.appendHistory(historyEntry({ user: 'mallory' }))).rejects.toThrow(/no_mallory/);
+    await appendMinutes(store, [1]);
+    expect((await inChainOrder(store)).map((e) => [e.seq, e.user])).toEqual([
+      [1, 'user-1'],
+      [2, 'user-1'],
+    ]);
+    expect(await store.verifyHistory()).toMatchObject(intact({ checked: 2 }));
+  });
+
+  it('from two stores (two instances) at once form one chain', async () => {
     const db = await postgres.fresh();
     const [one, two] = [await db.open(chainOf(KEY)), await db.open(chainOf(KEY))];
     const each = 60;
