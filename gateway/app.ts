@@ -6,7 +6,7 @@ import type { IncomingMessage, RequestListener, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import express, { type RequestHandler } from 'express';
 import session from 'express-session';
-import type { Config } from '../config/schema.js';
+import { relyingParty, type Config } from '../config/schema.js';
 import type { PolicySource, GatewayContext } from './context.js';
 import { setClient } from './context.js';
 import { errors, type GatewayError } from './errors.js';
@@ -14,6 +14,10 @@ import { clientIp, requestHost } from './http/client.js';
 import { csrfProtection } from './http/csrf.js';
 import { errorHandler, logUnexpected } from './http/error-handler.js';
 import { securityHeaders, securityHeadersOnError } from './http/security-headers.js';
+import { assetRoutes } from './http/assets.js';
+import { loadBranding, type Branding } from './http/branding.js';
+import { runInScope } from './http/scope.js';
+import { negotiateLanguage } from './i18n/index.js';
 import type { Ports } from './ports.js';
 import { NetworkSet } from '../policies/cidr.js';
 import { healthRoutes } from './flows/health/routes.js';
@@ -109,9 +113,12 @@ export async function createGateway(options: {
   const entryPointOf = (host: string) => entryPointByHost.get(host) ?? 'standard';
 
   const isTrustedProxy = (ip: string) => trustedProxies.has(ip);
+  const branding = await loadBranding(config.branding, basePath);
   const headers = securityHeaders({
     publicUrl: config.server.public_url,
     allowedReturnHosts: config.server.allowed_return_hosts,
+    styleHashes: branding.styleHashes,
+    imageSources: branding.imageSources,
     isTrustedProxy,
   });
   // Stores nothing per visitor: an anonymous page load costs no session (see http/csrf.ts).
@@ -154,6 +161,10 @@ export async function createGateway(options: {
       entryPoint: entryPointOf(requestHost(req)),
     });
 
+  // First, so that every page and error page, the fast path's too, speaks the request's language
+  // and carries the organisation's branding (http/scope.ts).
+  app.use(pageScope(config, branding.branding, ports.logger));
+
   // A request the fast path has already answered with an error (see handOver) gets that error.
   const answeredWith = new WeakMap<IncomingMessage, GatewayError>();
   app.use((req, _res, next) => next(answeredWith.get(req)));
@@ -166,6 +177,7 @@ export async function createGateway(options: {
   // Before anything under base_path answers; never on the proxied paths, whose answers are the upstream's.
   app.use(basePath, headers);
   app.use(basePath, healthRoutes(ctx));
+  app.use(basePath, assetRoutes(branding));
   app.use(proxy.forwardPublic);
   app.use(sessions, absoluteTimeout);
   // Before the pages' body parsers and CSRF check: a proxy's question reads no body and changes nothing.
@@ -185,7 +197,13 @@ export async function createGateway(options: {
   );
   own.use(csrf.protect);
   // Code hashes are keyed by a key derived from the session secret: both must stay secret together.
-  const factors = buildFactors(ports, policy, config.session.secret);
+  const factors = buildFactors(
+    ports,
+    policy,
+    config.session.secret,
+    relyingParty(config.webauthn, config.server.public_url),
+    metrics,
+  );
   own.use(loginRoutes(ctx, await passwordAuthenticator(ports.directUsers, ports.directory)));
   own.use(confirmRoutes(ctx, factors));
   own.use(mobileRoutes(ctx, factors));
@@ -196,7 +214,7 @@ export async function createGateway(options: {
   const tokens = new TokenRegistry(config.admin.api_tokens);
   own.use(adminApiRoutes(ctx, admin, tokens));
   own.use(sidecarRoutes(ctx, { ports, policy, factors }, tokens));
-  own.use(adminPageRoutes(ctx, admin));
+  own.use(adminPageRoutes(ctx, admin, factors.methods));
   own.use((_req, _res, next) => next(errors.notFound()));
   own.use(errorHandler(ports.logger));
   app.use(basePath, own);
@@ -248,6 +266,21 @@ export async function createGateway(options: {
   }
 
   return { handler, attach, close: () => proxy.close() };
+}
+
+/** The language (Accept-Language, else branding.language) and branding every page of this request uses. */
+function pageScope(config: Config, branding: Branding, logger: Ports['logger']): RequestHandler {
+  const fallback = config.branding.language;
+  const redirects = config.server;
+  const basePath = config.server.base_path;
+  return (req, _res, next) => {
+    const language = negotiateLanguage(
+      (...languages) => req.acceptsLanguages(...languages),
+      fallback,
+      req.headers['accept-language'],
+    );
+    runInScope({ language, branding, logger, basePath, redirects }, next);
+  };
 }
 
 /** A session ends `absolute_timeout` after sign-in, however busy it is. */

@@ -6,6 +6,8 @@
  * - `stepgate_history_entries_total{method,status}`: every entry this gateway wrote to the
  *   history (codes sent, answers right and wrong, limits, lockouts, skipped confirmations,
  *   self-service and help-desk actions), by the history's own method and status names;
+ * - `stepgate_sms_refused_total{reason}`: SMS the pumping guard would not send, by why (a budget
+ *   spent, a premium-rate or unassigned number; docs/sms-pumping.md), for an alert on toll fraud;
  * - `stepgate_proxied_requests_total`: requests and WebSocket upgrades forwarded to the upstream;
  * - `stepgate_upstream_failures_total`: of those, the ones that failed on the way (the upstream
  *   unreachable or too slow: a 502, or a cut-off response once it had begun);
@@ -16,10 +18,12 @@
  */
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import type { HistoryEntry, Store } from './ports.js';
+import { SMS_REFUSAL_REASONS, type SmsRefusalReason } from './factors/sms/guard.js';
 
 export class GatewayMetrics {
   readonly registry = new Registry();
   private readonly historyEntries: Counter<'method' | 'status'>;
+  private readonly smsRefusals: Counter<'reason'>;
   private readonly proxied: Counter;
   private readonly upstreamFailures: Counter;
   private readonly sessionStoreFailures: Counter;
@@ -36,6 +40,14 @@ export class GatewayMetrics {
       labelNames: ['method', 'status'],
       registers,
     });
+    this.smsRefusals = new Counter({
+      name: 'stepgate_sms_refused_total',
+      help: 'SMS the pumping guard refused to send, by reason.',
+      labelNames: ['reason'],
+      registers,
+    });
+    // Every reason from the start at 0, so an alert's rate() sees the first refusal.
+    for (const reason of SMS_REFUSAL_REASONS) this.smsRefusals.inc({ reason }, 0);
     this.proxied = new Counter({
       name: 'stepgate_proxied_requests_total',
       help: 'Requests and WebSocket upgrades forwarded to the upstream.',
@@ -56,6 +68,10 @@ export class GatewayMetrics {
 
   historyEntry(entry: Pick<HistoryEntry, 'method' | 'status'>): void {
     this.historyEntries.inc({ method: entry.method, status: entry.status });
+  }
+
+  smsRefused(reason: SmsRefusalReason): void {
+    this.smsRefusals.inc({ reason });
   }
 
   proxiedRequest(): void {

@@ -8,9 +8,11 @@ import { duration } from '../config/duration.js';
 import {
   ACTIONS,
   LOGIN_KINDS,
+  METHOD_IDS,
   PERMISSIONS,
   STANDARD_PROFILE,
   USER_TYPES,
+  checkRuleMethods,
   checkRuleReferences,
   cidr,
   nameText,
@@ -24,7 +26,7 @@ import {
 
 const HOUR_MS = 3_600_000;
 
-export { ACTIONS, LOGIN_KINDS, PERMISSIONS, STANDARD_PROFILE, USER_TYPES };
+export { ACTIONS, LOGIN_KINDS, METHOD_IDS, PERMISSIONS, STANDARD_PROFILE, USER_TYPES };
 
 const DEFAULT_PROFILES = {
   [STANDARD_PROFILE]: {},
@@ -115,14 +117,75 @@ const identityConfirmationSchema = z
   .prefault({})
   .describe('When and how sign-ins are challenged.');
 
+const notCountryCode = (input: unknown) =>
+  `must be an ISO 3166 alpha-2 country code such as 'US' or 'GB' but it is ${show(input)}`;
+
 const countryCode = z
   .string()
   .trim()
   .toUpperCase()
-  .regex(/^[A-Z]{2}$/, {
-    error: (issue) =>
-      `must be an ISO 3166 alpha-2 country code such as 'US' or 'GB' but it is ${show(issue.input)}`,
-  });
+  .regex(/^[A-Z]{2}$/, { error: (issue) => notCountryCode(issue.input) });
+
+/**
+ * libphonenumber number types an operator may refuse SMS to. Premium-rate numbers and numbers no
+ * type fits (unassigned ranges) are refused always; mobile numbers can never be refused here.
+ */
+export const REFUSABLE_NUMBER_TYPES = [
+  'SHARED_COST',
+  'PERSONAL_NUMBER',
+  'VOIP',
+  'TOLL_FREE',
+  'UAN',
+  'PAGER',
+  'VOICEMAIL',
+  'FIXED_LINE',
+] as const;
+
+/**
+ * Toll fraud (SMS pumping, docs/sms-pumping.md): one attacker spreading sends over many users,
+ * networks or countries. Every budget is a rolling window in the shared limiter, so it holds
+ * across a fleet sharing one Redis.
+ */
+const pumpingGuardSchema = z
+  .strictObject({
+    fleet_budget: rateLimit(1000, 'messages').describe(
+      'SMS sent by the whole fleet, to anyone; the next one is refused until the window moves on.',
+    ),
+    country_budget: rateLimit(200, 'messages').describe(
+      'SMS sent to the numbers of any one country (each country has a budget of this size of its own), unless country_budgets names it.',
+    ),
+    country_budgets: z
+      .record(z.string(), rateLimit(200, 'messages'))
+      // Keys checked here rather than by the record, whose own message would not name the key;
+      // `when` so they are checked even when a budget is invalid, and every problem is reported.
+      .superRefine(
+        (budgets, ctx) => {
+          for (const key of Object.keys(budgets as object)) {
+            if (/^[A-Z]{2}$/.test(key.trim().toUpperCase())) continue;
+            ctx.addIssue({ code: 'custom', path: [key], input: key, message: notCountryCode(key) });
+          }
+        },
+        { when: () => true },
+      )
+      .transform((budgets) =>
+        Object.fromEntries(
+          Object.entries(budgets).map(([key, budget]) => [key.trim().toUpperCase(), budget]),
+        ),
+      )
+      .prefault({})
+      .describe('Budgets for named destination countries (ISO 3166 alpha-2), e.g. { GB: { count: 500 } }.'),
+    per_network: rateLimit(20, 'messages').describe(
+      'SMS requested from one source network (an IPv4 /24, an IPv6 /64), whoever is signing in.',
+    ),
+    refused_number_types: z
+      .array(oneOf(REFUSABLE_NUMBER_TYPES))
+      .prefault(['SHARED_COST', 'PERSONAL_NUMBER'])
+      .describe(
+        'Number types (libphonenumber) never sent to, besides premium-rate numbers and unassigned ranges, which are always refused.',
+      ),
+  })
+  .prefault({})
+  .describe('Budgets and number checks against SMS pumping, applied to every SMS that carries a code.');
 
 const methodsSchema = z
   .strictObject({
@@ -141,6 +204,7 @@ const methodsSchema = z
           .array(countryCode)
           .prefault([])
           .describe('Countries a mobile number may belong to (ISO 3166 alpha-2); empty allows any.'),
+        pumping_guard: pumpingGuardSchema,
       })
       .prefault({})
       .describe('A code sent by SMS to a verified mobile number.'),
@@ -156,6 +220,19 @@ const methodsSchema = z
       })
       .prefault({})
       .describe('An authenticator app (TOTP, RFC 6238).'),
+    webauthn: z
+      .strictObject({
+        enabled,
+        user_verification: oneOf(['required', 'preferred', 'discouraged'])
+          .prefault('preferred')
+          .describe(
+            "Whether the key must check it is its owner (a PIN, a fingerprint): 'required' refuses keys that did not; the password was already asked for.",
+          ),
+      })
+      .prefault({})
+      .describe(
+        'Passkeys and security keys (WebAuthn), set up by each person in their settings; phishing-resistant.',
+      ),
     temporary_code: z
       .strictObject({
         enabled,
@@ -250,6 +327,13 @@ const ruleSchema = z.strictObject({
   name: nameText.describe('Unique name, reported with every decision.'),
   when: whenSchema.optional(),
   then: oneOf(ACTIONS).describe('skip, confirm (on a new network), confirm_always (every sign-in) or deny.'),
+  methods: z
+    .array(oneOf(METHOD_IDS))
+    .min(1, 'must list at least one method')
+    .optional()
+    .describe(
+      "With confirm or confirm_always: the only methods that may answer this rule's challenge, e.g. [webauthn] for a phishing-resistant one. A network is remembered for the rule only when one of them confirmed it.",
+    ),
 });
 
 const rulesSchema = z
@@ -279,6 +363,7 @@ export const policySchema = z
     rules: rulesSchema,
   })
   .superRefine(checkRuleReferences, { when: () => true })
+  .superRefine(checkRuleMethods, { when: () => true })
   .describe('policy.yaml: who is challenged, how, and what profiles and permission sets grant.');
 
 export type PolicyInput = z.input<typeof policySchema>;

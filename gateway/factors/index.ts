@@ -10,7 +10,9 @@ import { EmailCodeFactor } from './email/index.js';
 import { Lockout } from './lockout.js';
 import { SendLimits } from './send-limits.js';
 import { SmsCodeFactor } from './sms/index.js';
+import { SmsPumpingGuard, type SmsRefusalCounter } from './sms/guard.js';
 import { TemporaryCodeFactor } from './temporary-code/index.js';
+import { WebauthnFactor, type RelyingParty } from './webauthn/index.js';
 import type { ConfirmationMethod, CredentialSummary, MethodCredentials, MethodId } from './types.js';
 
 export { credentialJson } from './credentials.js';
@@ -56,19 +58,32 @@ export interface Factors {
   codes: OneTimeCodes;
   hasher: CodeHasher;
   limits: SendLimits;
+  smsGuard: SmsPumpingGuard;
   lockout: Lockout;
 }
 
-export function buildFactors(ports: Ports, policy: PolicySource, codeSecret: string): Factors {
+/**
+ * `codeSecret` keys the hashes of codes (and WebAuthn's user handles); `relyingParty` is what
+ * passkeys are bound to (stepgate.yaml `webauthn:`, config/schema/webauthn.ts relyingParty).
+ */
+export function buildFactors(
+  ports: Ports,
+  policy: PolicySource,
+  codeSecret: string,
+  relyingParty: RelyingParty,
+  metrics?: SmsRefusalCounter,
+): Factors {
   const hasher = new CodeHasher(codeSecret);
   const codes = new OneTimeCodes({ store: ports.store, clock: ports.clock, hasher });
   const limits = new SendLimits({ limiter: ports.limiter, clock: ports.clock, policy });
   const lockout = new Lockout({ limiter: ports.limiter, clock: ports.clock, policy });
+  const smsGuard = new SmsPumpingGuard({ limiter: ports.limiter, clock: ports.clock, policy, metrics });
   const methods = new MethodRegistry([
-    new SmsCodeFactor({ codes, sms: ports.sms, policy, limits }),
+    new SmsCodeFactor({ codes, sms: ports.sms, policy, limits, guard: smsGuard }),
     new EmailCodeFactor({ codes, email: ports.email, policy, limits }),
     new AuthenticatorFactor({ store: ports.store, clock: ports.clock }),
+    new WebauthnFactor({ ...ports, policy, hasher, relyingParty }),
     new TemporaryCodeFactor({ store: ports.store, clock: ports.clock, hasher }),
   ]);
-  return { methods, codes, hasher, limits, lockout };
+  return { methods, codes, hasher, limits, smsGuard, lockout };
 }

@@ -18,6 +18,8 @@ export interface Subject {
   email?: string | undefined;
   /** The verified mobile number (E.164) this challenge may use, if any. */
   mobile?: string | undefined;
+  /** Where this sign-in comes from: the SMS-pumping guard budgets sends per source network. */
+  sourceIp?: string | undefined;
 }
 
 /** A credential as the flows and the help desk see it: what it is, never what it holds. */
@@ -85,6 +87,12 @@ export interface MethodView {
   ): string | undefined;
 }
 
+/** A file a method's pages load (a script), served at `<base_path>/methods/<method>/<name>`. */
+export interface MethodAsset {
+  contentType: string;
+  body(): Promise<string>;
+}
+
 /** Setting a credential up from the settings page: shown to the person, kept until proved. */
 export interface Enrolment {
   shown: Record<string, unknown>;
@@ -145,4 +153,6 @@ export interface ConfirmationMethod<Answer = unknown> {
   verify(subject: Subject, answer: Answer, state?: string): Promise<VerifyResult>;
   readonly view: MethodView;
   readonly credentials?: MethodCredentials;
+  /** Files its pages load, by name. */
+  readonly assets?: Readonly<Record<string, MethodAsset>>;
 }

@@ -7,6 +7,7 @@ import { MISSING_CODE, readCode, sentCodeView } from '../code-view.js';
 import { maskPhone } from '../mask.js';
 import { smsCodeText } from '../messages.js';
 import type { SendLimits } from '../send-limits.js';
+import type { SmsPumpingGuard } from './guard.js';
 import type { ConfirmationMethod, Started, Subject, UserFacts } from '../types.js';
 import type { PolicyDocument } from '../../../policies/schema.js';
 
@@ -19,7 +20,13 @@ export class SmsCodeFactor implements ConfirmationMethod<string> {
   readonly view = sentCodeView(this.id, { send: 'Text a code to', field: 'Code from the text message' });
 
   constructor(
-    private readonly deps: { codes: OneTimeCodes; sms: SmsSender; policy: PolicySource; limits: SendLimits },
+    private readonly deps: {
+      codes: OneTimeCodes;
+      sms: SmsSender;
+      policy: PolicySource;
+      limits: SendLimits;
+      guard: SmsPumpingGuard;
+    },
   ) {}
 
   /** A verified mobile means SMS (the facts hold no mobile when SMS is off or the number is this sign-in's). */
@@ -38,6 +45,7 @@ export class SmsCodeFactor implements ConfirmationMethod<string> {
     await sendSmsCode(this.deps, {
       user: subject.user,
       to: subject.mobile,
+      sourceIp: subject.sourceIp,
       purpose: 'confirm',
       lifetimeMs: settings.lifetime,
       maxAttempts: settings.max_attempts,
@@ -55,19 +63,28 @@ export class SmsCodeFactor implements ConfirmationMethod<string> {
   }
 }
 
-/** Every SMS with a code goes through here, so sign-in challenges and mobile registration share one limit. */
+/**
+ * Every SMS with a code goes through here, so sign-in challenges and mobile registration share
+ * one limit and one pumping guard: the number is screened first (nothing is counted for a number
+ * that is never texted), then the user's limit with the SPEC's message, then the guard's budgets.
+ */
 export async function sendSmsCode(
-  deps: { codes: OneTimeCodes; sms: SmsSender; limits: SendLimits },
+  deps: { codes: OneTimeCodes; sms: SmsSender; limits: SendLimits; guard: SmsPumpingGuard },
   options: {
     user: string;
     to: string;
+    /** Where the request for it came from: the guard budgets sends per source network. */
+    sourceIp: string | undefined;
     purpose: 'confirm' | 'mobile';
     lifetimeMs: number;
     maxAttempts: number;
     length: number;
   },
 ): Promise<void> {
+  const country = deps.guard.checkNumber(options.to);
   await deps.limits.take('sms', options.user);
-  const code = await deps.codes.issue({ ...options, method: 'sms', destination: options.to });
+  await deps.guard.take(country, options.sourceIp);
+  const { sourceIp: _from, ...issued } = options;
+  const code = await deps.codes.issue({ ...issued, method: 'sms', destination: options.to });
   await deps.sms.sendSms({ to: options.to, body: smsCodeText(code, options.lifetimeMs) });
 }

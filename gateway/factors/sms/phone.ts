@@ -4,12 +4,19 @@
  * sets cannot tell a mobile number from a landline.
  */
 import { getExampleNumber, isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js/max';
-import type { CountryCode } from 'libphonenumber-js/max';
+import type { CountryCode, NumberType } from 'libphonenumber-js/max';
 import examples from 'libphonenumber-js/mobile/examples';
+import { t } from '../../i18n/index.js';
 
 export type PhoneCheck =
   | { ok: true; e164: string; country: string }
-  | { ok: false; code: 'invalid_phone' | 'not_mobile' | 'country_not_allowed'; message: string };
+  | {
+      ok: false;
+      code: 'invalid_phone' | 'not_mobile' | 'country_not_allowed';
+      message: string;
+      /** For `not_mobile`: the number's type, which the SMS-pumping guard may refuse in its own name. */
+      type?: NumberType | undefined;
+    };
 
 /** The longest international number is 15 digits; this leaves room for spaces and punctuation. */
 const MAX_INPUT_LENGTH = 32;
@@ -42,7 +49,7 @@ export function checkMobileNumber(input: string, allowedCountries: readonly stri
   const invalid: PhoneCheck = {
     ok: false,
     code: 'invalid_phone',
-    message: `Enter a mobile number in international format, such as ${exampleNumber(defaultCountry)}.`,
+    message: t('error.invalid_phone', { example: exampleNumber(defaultCountry) }),
   };
   const text = input.trim();
   if (text === '' || text.length > MAX_INPUT_LENGTH) return invalid;
@@ -55,11 +62,14 @@ export function checkMobileNumber(input: string, allowedCountries: readonly stri
   const country = parsed.country ?? NON_GEOGRAPHIC;
   // Country before type: a number from a country we cannot send to is refused whatever it is.
   if (allowed.length > 0 && !allowed.includes(country)) {
-    const from = country === NON_GEOGRAPHIC ? 'outside any country' : `from ${country}`;
+    const values = { country, allowed: allowed.join(', ') };
     return {
       ok: false,
       code: 'country_not_allowed',
-      message: `Mobile numbers ${from} are not accepted here. Allowed: ${allowed.join(', ')}.`,
+      message:
+        country === NON_GEOGRAPHIC
+          ? t('error.country_not_allowed.none', values)
+          : t('error.country_not_allowed', values),
     };
   }
 
@@ -70,7 +80,8 @@ export function checkMobileNumber(input: string, allowedCountries: readonly stri
     return {
       ok: false,
       code: 'not_mobile',
-      message: 'That number is not a mobile number. Enter a number that can receive text messages.',
+      message: t('error.not_mobile'),
+      type,
     };
   }
   return { ok: true, e164: parsed.number, country };

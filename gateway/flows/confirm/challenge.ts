@@ -4,8 +4,7 @@
  * history are the same whichever door a person came through. Methods are found in the registry
  * and known only by their interface (factors/types.ts).
  */
-import type { GatewayError } from '../../errors.js';
-import { errors, isGatewayError } from '../../errors.js';
+import { GatewayError, errors, isGatewayError } from '../../errors.js';
 import { deliveryFailure } from '../../http/error-handler.js';
 import { recordAttempt } from '../../history.js';
 import { DeliveryError, type HistoryTrigger, type Ports } from '../../ports.js';
@@ -13,6 +12,8 @@ import type { SignedInUser } from '../../sessions.js';
 import type { PolicySource } from '../../context.js';
 import type { Factors } from '../../factors/index.js';
 import { isLockedError } from '../../factors/lockout.js';
+import { isSmsRefused, type SmsRefused } from '../../factors/sms/guard.js';
+import { t } from '../../i18n/index.js';
 import type { ConfirmationMethod, OfferedMethod, VerifyFailure } from '../../factors/types.js';
 import { challengeFacts, offeredMethods, saveVerifiedMobile, userFacts, type UserFacts } from './methods.js';
 
@@ -49,7 +50,11 @@ export function describeMethods(facts: UserFacts, methods: readonly Confirmation
 export async function currentChallenge(deps: FlowDeps, auth: SignedInUser) {
   const policy = deps.policy.current();
   const { methods: registry } = deps.factors;
-  const options = { mobileProvedThisSignIn: auth.mobileProvedThisSignIn };
+  const options = {
+    mobileProvedThisSignIn: auth.mobileProvedThisSignIn,
+    allowed: auth.decision.methods,
+    presentable: auth.presentableMethods,
+  };
   const facts = challengeFacts(
     await userFacts(auth, policy, { ...deps.ports, methods: registry }),
     policy,
@@ -97,6 +102,38 @@ export async function guardLocked(
   }
 }
 
+/**
+ * The SMS-pumping guard refused a text (docs/sms-pumping.md): `RateLimited` in the history with
+ * the guard's reason (the status SPEC §5 has for a refused send; the detail tells them apart),
+ * and an error that offers the methods still open (the JSON's `methods`, as GET /confirm lists
+ * them), or, when registering a number, says what to do instead.
+ */
+async function smsRefusal(
+  deps: FlowDeps,
+  auth: SignedInUser,
+  error: SmsRefused,
+  trigger?: HistoryTrigger,
+): Promise<GatewayError> {
+  await recordAttempt(deps.ports, auth, {
+    method: 'sms',
+    status: 'RateLimited',
+    trigger,
+    detail: `sms guard: ${error.reason}`,
+  });
+  const { methods, offered } = await currentChallenge(deps, auth);
+  const others = methods.filter((method) => method.id !== 'sms');
+  const instead =
+    trigger === 'MobileRegistration'
+      ? t(error.budget ? 'error.sms_try_later' : 'error.sms_other_number')
+      : others.length > 0
+        ? t('error.sms_other_methods', { methods: others.map((method) => method.label).join(', ') })
+        : t('error.sms_try_later');
+  return new GatewayError(error.status, error.code, `${error.message} ${instead}`, {
+    ...error.fields,
+    methods: offered.filter((method) => method.id !== 'sms'),
+  });
+}
+
 /** Delivery problems become the errors a person can act on; a rate limit is recorded as such. */
 export async function deliveryRefusal(
   deps: FlowDeps,
@@ -105,6 +142,7 @@ export async function deliveryRefusal(
   error: unknown,
   trigger?: HistoryTrigger,
 ): Promise<unknown> {
+  if (isSmsRefused(error)) return smsRefusal(deps, auth, error, trigger);
   if (isGatewayError(error)) {
     if (error.status === 429)
       await recordAttempt(deps.ports, auth, { method, status: 'RateLimited', trigger });

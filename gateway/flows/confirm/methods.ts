@@ -59,6 +59,7 @@ export async function userFacts(
     user: auth.user,
     email: auth.email,
     mobile,
+    sourceIp: auth.sourceIp,
     credentials,
     hasTemporaryCode: temporary !== undefined,
     permissions,

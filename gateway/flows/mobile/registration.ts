@@ -3,12 +3,14 @@
  * Shared by the gateway's pages and the IdP sidecar API.
  */
 import { GatewayError, errors } from '../../errors.js';
+import { t } from '../../i18n/index.js';
 import { recordAttempt } from '../../history.js';
 import type { SignedInUser } from '../../sessions.js';
 import { maskPhone } from '../../factors/mask.js';
 import { newMobileNotice } from '../../factors/messages.js';
 import { checkMobileNumber } from '../../factors/sms/phone.js';
 import { sendSmsCode } from '../../factors/sms/index.js';
+import { screenNumberType } from '../../factors/sms/guard.js';
 import type { MethodId } from '../../factors/types.js';
 import { offeredMethods, saveVerifiedMobile, userFacts } from '../confirm/methods.js';
 import { deliveryRefusal, guardLocked, refuseAnswer, type FlowDeps } from '../confirm/challenge.js';
@@ -31,19 +33,18 @@ export async function declineOption(deps: FlowDeps, auth: SignedInUser): Promise
   if (!policy.document.mobile_registration.allow_decline) {
     return {
       allowed: false,
-      reason: declineRefused('Your organisation requires a mobile number on your account.'),
+      reason: declineRefused(t('error.mobile_required')),
     };
   }
   const facts = await userFacts(auth, policy, { ...deps.ports, methods: deps.factors.methods });
-  const way = offeredMethods(deps.factors.methods, { ...facts, mobile: undefined }, policy).find(
-    (method) => method.lasting,
-  );
+  const way = offeredMethods(deps.factors.methods, { ...facts, mobile: undefined }, policy, {
+    allowed: auth.decision.methods,
+    presentable: auth.presentableMethods,
+  }).find((method) => method.lasting);
   if (way) return { allowed: true, via: way.id };
   return {
     allowed: false,
-    reason: declineRefused(
-      'Add a mobile number to continue: your account has no email address or authenticator app to confirm it is you.',
-    ),
+    reason: declineRefused(t('error.mobile_needed')),
   };
 }
 
@@ -70,15 +71,30 @@ export function afterPrompt(auth: SignedInUser, provedPhone?: string): SignedInU
 export async function startRegistration(deps: FlowDeps, auth: SignedInUser, phone: string) {
   const doc = deps.policy.current().document;
   const checked = checkMobileNumber(phone, doc.methods.sms.allowed_countries);
-  if (!checked.ok) throw errors.badRequest(checked.code, checked.message);
+  if (!checked.ok) {
+    // A premium-rate number is the pumping guard's refusal, in the history and /metrics.
+    const guarded = screenNumberType(checked.type, doc.methods.sms.pumping_guard.refused_number_types);
+    if (checked.code === 'not_mobile' && guarded !== undefined) {
+      throw await deliveryRefusal(
+        deps,
+        auth,
+        'sms',
+        deps.factors.smsGuard.refuse(guarded),
+        REGISTRATION_TRIGGER,
+      );
+    }
+    throw errors.badRequest(checked.code, checked.message);
+  }
   await guardLocked(deps, auth, 'sms', REGISTRATION_TRIGGER);
   const registration = doc.mobile_registration;
+  const { codes, limits, smsGuard: guard } = deps.factors;
   try {
     await sendSmsCode(
-      { codes: deps.factors.codes, sms: deps.ports.sms, limits: deps.factors.limits },
+      { codes, sms: deps.ports.sms, limits, guard },
       {
         user: auth.user,
         to: checked.e164,
+        sourceIp: auth.sourceIp,
         purpose: 'mobile',
         lifetimeMs: registration.code_lifetime,
         maxAttempts: registration.max_attempts,
@@ -98,7 +114,7 @@ export async function startRegistration(deps: FlowDeps, auth: SignedInUser, phon
 
 /** POST /mobile/verify: the code proves the number; the user is told by email of the new number. */
 export async function verifyRegistration(deps: FlowDeps, auth: SignedInUser, code: string | undefined) {
-  if (!code) throw errors.badRequest('invalid_request', 'Enter the code.');
+  if (!code) throw errors.badRequest('invalid_request', t('error.enter_code'));
   await guardLocked(deps, auth, 'sms', REGISTRATION_TRIGGER);
   const result = await deps.factors.codes.verify(auth.user, 'mobile', 'sms', code);
   if (!result.ok) return refuseAnswer(deps, auth, 'sms', result, REGISTRATION_TRIGGER);
@@ -119,7 +135,7 @@ export async function verifyRegistration(deps: FlowDeps, auth: SignedInUser, cod
 /** POST /mobile/decline: continue without a number; asked again only after `reprompt_after`. */
 export async function declineRegistration(deps: FlowDeps, auth: SignedInUser): Promise<SignedInUser> {
   const option = await declineOption(deps, auth);
-  if (!option.allowed) throw option.reason ?? declineRefused('There is no mobile number prompt to decline.');
+  if (!option.allowed) throw option.reason ?? declineRefused(t('error.no_prompt'));
   await deps.ports.store.recordRegistrationDecline(auth.user, deps.ports.clock.now());
   await recordAttempt(deps.ports, auth, { method: 'sms', status: 'Declined', trigger: REGISTRATION_TRIGGER });
   return afterPrompt(auth);

@@ -20,6 +20,13 @@ describe('policy schema: resolved values', () => {
       enabled: true,
       send_limit: { count: 3, per: 3_600_000 },
       allowed_countries: ['US', 'GB'],
+      pumping_guard: {
+        fleet_budget: { count: 1000, per: 3_600_000 },
+        country_budget: { count: 200, per: 3_600_000 },
+        country_budgets: {},
+        per_network: { count: 20, per: 3_600_000 },
+        refused_number_types: ['SHARED_COST', 'PERSONAL_NUMBER'],
+      },
     });
     expect(policy.mobile_registration.reprompt_after).toBe(30 * 86_400_000);
     expect(policy.rules).toEqual([
@@ -167,6 +174,27 @@ describe('policy schema: problems name the key path and the bad value', () => {
       "methods.sms.allowed_countries.0: must be an ISO 3166 alpha-2 country code such as 'US' or 'GB' but it is 'USA'",
       "mobile_registration.reprompt_after: must be 'never' or a duration such as '30d' but it is 'sometimes'",
       "profiles.Help Desk.permissions.0: must be one of manage_identity_confirmation, email_identity_confirmation but it is 'reset_everything'",
+    ]);
+  });
+
+  it('the SMS-pumping guard, naming each bad budget, country and number type', () => {
+    const problems = problemsOf({
+      version: 1,
+      methods: {
+        sms: {
+          pumping_guard: {
+            fleet_budget: { count: 0 },
+            country_budgets: { GBR: { count: 5 }, GB: { per: 'soon' } },
+            refused_number_types: ['MOBILE'],
+          },
+        },
+      },
+    });
+    expect(problems).toEqual([
+      'methods.sms.pumping_guard.fleet_budget.count: must be at least 1',
+      expect.stringMatching(/^methods\.sms\.pumping_guard\.country_budgets\.GB\.per: .*'soon'/),
+      "methods.sms.pumping_guard.country_budgets.GBR: must be an ISO 3166 alpha-2 country code such as 'US' or 'GB' but it is 'GBR'",
+      "methods.sms.pumping_guard.refused_number_types.0: must be one of SHARED_COST, PERSONAL_NUMBER, VOIP, TOLL_FREE, UAN, PAGER, VOICEMAIL, FIXED_LINE but it is 'MOBILE'",
     ]);
   });
 });
