@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_HASH, TEST_PASSWORD } from '../helpers/gateway.js';
 import { CookieJar } from '../helpers/http-client.js';
+import { rawGet } from '../helpers/raw-http.js';
 import { freePort, startStepgate, writeProcessConfig, type StepgateProcess } from '../helpers/processes.js';
 import type { ProxyProcess } from '../helpers/proxies.js';
 import { startEchoUpstream, type EchoUpstream } from '../helpers/upstream.js';
@@ -202,6 +203,17 @@ export function describeForwardAuth(proxyName: string, startProxy: StartProxy): 
       const res = await get('/private/..%2Fpublic/x', new CookieJar());
       expect(res.status).toBe(302);
       expect(upstream.received.length).toBe(before);
+    });
+
+    it('judges the host the proxy routed by, not a Host header that differs from the request line', async () => {
+      // An absolute-form target names the host the proxy serves; a Host header naming another
+      // (an entry point a session is exempt at) must not be what stepgate or the application sees.
+      const routed = new URL(proxy.url).host;
+      const res = await rawGet(proxy.url, `${proxy.url}/public/absolute`, [['Host', 'portal.localhost']]);
+      expect(res.status).toBe(200);
+      const seen = upstream.received.at(-1);
+      expect(seen?.url).toBe('/public/absolute');
+      expect(seen?.headers['x-forwarded-host'] ?? seen?.headers.host).toBe(routed);
     });
 
     it('keeps the verification endpoint from clients', async () => {
