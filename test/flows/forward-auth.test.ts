@@ -116,6 +116,19 @@ describe('GET /authz/auth-request (nginx auth_request)', () => {
     expect(identityOf(res)).toEqual(NOBODY);
   });
 
+  it('answers only at its exact path: the proxies keep clients from /authz/ by its exact case', async () => {
+    const { url, cookieOf } = await authzGateway();
+    const cookie = await cookieOf('alice');
+    for (const path of ['/AUTHZ/auth-request', '/authz/Auth-Request', '/Authz/forward-auth']) {
+      const res = await request(url)
+        .get(`${BASE}${path}`)
+        .set({ 'X-Original-URL': `${PUBLIC_URL}/x`, Cookie: cookie, Accept: 'application/json' })
+        .redirects(0);
+      expect(res.status, path).toBe(404);
+      expect(identityOf(res)).toEqual(NOBODY);
+    }
+  });
+
   it('answers an API client 401 JSON and no Location', async () => {
     const { url } = await authzGateway();
     const res = await authRequest(url, `${PUBLIC_URL}/api/x`, { Accept: 'application/json' });

@@ -60,7 +60,7 @@ export interface AuthzOptions {
 }
 
 export function authzRoutes(ctx: GatewayContext, options: AuthzOptions): Router {
-  const router = Router();
+  const router = Router({ caseSensitive: true });
   const { config, ports, basePath } = ctx;
   const publicOrigin = new URL(config.server.public_url).origin;
   const defaultProto = publicOrigin.startsWith('https:') ? 'https' : 'http';
