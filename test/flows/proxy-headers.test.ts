@@ -147,6 +147,14 @@ describe('forwarding headers a client sent (SPEC §4)', () => {
     ['X_Original_URL', '/admin'],
     ['X-Rewrite-URL', '/admin'],
     ['x_rewrite-url', '/admin'],
+    // Client-address headers that CDNs set and applications (npm request-ip, Rails) read first.
+    ['X-Client-IP', '203.0.113.9'],
+    ['True-Client-IP', '203.0.113.9'],
+    ['true_client_ip', '203.0.113.9'],
+    ['Client-IP', '203.0.113.9'],
+    ['X-Cluster-Client-IP', '203.0.113.9'],
+    ['CF-Connecting-IP', '203.0.113.9'],
+    ['Fastly-Client-IP', '203.0.113.9'],
   ];
 
   it.each(ROUTES)('are replaced by what the gateway knows, or removed, on $name', async (route) => {
@@ -161,6 +169,7 @@ describe('forwarding headers a client sent (SPEC §4)', () => {
     for (const name of Object.keys(received)) {
       expect(name).not.toMatch(/_/);
       expect(name).not.toMatch(/^x-(original|rewrite)-url$|^x-forwarded-(prefix|port)$/);
+      expect(name).not.toMatch(/client-ip|connecting-ip/);
     }
   });
 });

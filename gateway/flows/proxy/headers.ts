@@ -3,7 +3,8 @@
  * gateway owns is removed first, in any spelling that reads the same once '_' is taken for '-':
  * CGI, Rack, WSGI and PHP turn 'X_Stepgate_User' and 'X-Stepgate-User' alike into
  * HTTP_X_STEPGATE_USER. The gateway owns X-Stepgate-* (the identity), X-Forwarded-*, Forwarded and
- * X-Real-IP (who the client is: written again from what the gateway resolved), and X-Original-URL
+ * X-Real-IP (who the client is: written again from what the gateway resolved), the client-address
+ * headers of CDNs (X-Client-IP, True-Client-IP, CF-Connecting-IP...: removed), and X-Original-URL
  * and X-Rewrite-URL (which IIS and Symfony take as the path, past any check made on the real one).
  *
  * This runs on every proxied request: names are compared in place, without lowercased copies.
@@ -12,7 +13,22 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { SignedInUser } from '../../sessions.js';
 
 const OWNED_PREFIXES = ['x-stepgate-', 'x-forwarded-'];
-const OWNED_NAMES = ['forwarded', 'x-real-ip', 'x-original-url', 'x-rewrite-url'];
+const OWNED_NAMES = [
+  'forwarded',
+  'x-real-ip',
+  'x-original-url',
+  'x-rewrite-url',
+  // Client-address headers that CDNs set and applications read before X-Forwarded-For (npm
+  // request-ip, Rails, Akamai- and Cloudflare-aware code): a client must not choose its address.
+  'x-client-ip',
+  'x-cluster-client-ip',
+  'true-client-ip',
+  'client-ip',
+  'cf-connecting-ip',
+  'fastly-client-ip',
+];
+/** The first letters of every owned name, lower case: most headers are ruled out on it. */
+const FIRST_LETTERS = new Set([...OWNED_PREFIXES, ...OWNED_NAMES].map((name) => name.charCodeAt(0)));
 
 const HYPHEN = 0x2d;
 const UNDERSCORE = 0x5f;
@@ -30,8 +46,7 @@ function readsAs(name: string, owned: string): boolean {
 
 /** Whether a client's header `name` is one the gateway owns: removed before forwarding. */
 export function isOwnedHeader(name: string): boolean {
-  const first = name.charCodeAt(0) | 0x20;
-  if (first !== 0x78 /* x */ && first !== 0x66 /* f */) return false;
+  if (!FIRST_LETTERS.has(name.charCodeAt(0) | 0x20)) return false;
   for (const prefix of OWNED_PREFIXES) if (name.length >= prefix.length && readsAs(name, prefix)) return true;
   for (const owned of OWNED_NAMES) if (name.length === owned.length && readsAs(name, owned)) return true;
   return false;
