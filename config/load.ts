@@ -7,6 +7,7 @@
 import { formatDuration } from './duration.js';
 import type { z } from 'zod';
 import { namedFileProblems } from './named-files.js';
+import { relyingPartyProblems } from './schema/webauthn.js';
 import { configSchema, sessionSchema } from './schema.js';
 import { COOKIE_DOMAIN } from './schema/session.js';
 import type { Config } from './schema.js';
@@ -81,6 +82,10 @@ export function crossCheck(config: CrossChecked): CrossProblem[] {
       path: ['session', 'cookie_domain'],
       message: `must be server.public_url's host (${host}) or a domain above it, or browsers drop the cookie, but it is '${session.cookie_domain}'`,
     });
+  }
+  // A passkey answers only on its relying party's domain (config/schema/webauthn.ts).
+  for (const problem of relyingPartyProblems(config.webauthn, server.public_url)) {
+    problems.push({ path: ['webauthn', ...problem.path], message: problem.message });
   }
   return problems;
 }

@@ -13,6 +13,7 @@ import { serverSchema } from './schema/server.js';
 import { sessionSchema } from './schema/session.js';
 import { storeSchema } from './schema/store.js';
 import { upstreamSchema } from './schema/upstream.js';
+import { webauthnSchema } from './schema/webauthn.js';
 
 export { adminSchema, apiTokenName } from './schema/admin.js';
 export { loginsSchema } from './schema/logins.js';
@@ -21,6 +22,7 @@ export { serverSchema } from './schema/server.js';
 export { sessionSchema } from './schema/session.js';
 export { storeSchema } from './schema/store.js';
 export { upstreamSchema } from './schema/upstream.js';
+export { relyingParty, webauthnSchema } from './schema/webauthn.js';
 
 export const configSchema = z
   .strictObject({
@@ -35,6 +37,7 @@ export const configSchema = z
       .optional()
       .describe(`Path of policy.yaml; without it the built-in default policy applies. ${RELATIVE}`),
     admin: adminSchema.prefault({}),
+    webauthn: webauthnSchema.prefault({}),
   })
   .describe('stepgate.yaml: the operator configuration of stepgate.');
 

@@ -45,6 +45,11 @@ export interface SignedInUser {
   pendingMobile?: string | undefined;
   /** How the user confirmed: a method id, 'remembered_network', 'trusted_network' or 'skipped'. */
   confirmation?: string | undefined;
+  /**
+   * The methods the client can present, when it cannot present them all: an IdP's authenticator
+   * through the sidecar API that shows only a code field. Absent for stepgate's own pages.
+   */
+  presentableMethods?: readonly string[] | undefined;
   /** What a method's start keeps for checking the answer (a WebAuthn challenge); never shown. */
   pendingChallenge?: { method: string; state: string } | undefined;
 }

@@ -25,6 +25,7 @@ export interface CompiledPolicy {
 interface CompiledRule {
   readonly name: string;
   readonly action: Action;
+  readonly methods?: readonly string[] | undefined;
   readonly matches: Check;
 }
 
@@ -34,6 +35,7 @@ export function compilePolicy(document: PolicyDocument): CompiledPolicy {
   const rules: readonly CompiledRule[] = document.rules.map((rule) => ({
     name: rule.name,
     action: rule.then,
+    methods: rule.methods,
     matches: compileConditions(rule.when),
   }));
   const trusted = new NetworkSet(document.identity_confirmation.trusted_networks);
@@ -43,7 +45,10 @@ export function compilePolicy(document: PolicyDocument): CompiledPolicy {
     document,
     evaluate(context) {
       const rule = rules.find((candidate) => candidate.matches(context));
-      return rule ? { action: rule.action, rule: rule.name } : { ...FALLBACK };
+      if (!rule) return { ...FALLBACK };
+      return rule.methods
+        ? { action: rule.action, rule: rule.name, methods: rule.methods }
+        : { action: rule.action, rule: rule.name };
     },
     isTrustedNetwork: (ip) => trusted.has(ip),
     networkOf: (ip) => networkOf(ip, ipv4Prefix, ipv6Prefix),

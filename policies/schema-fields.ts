@@ -10,6 +10,8 @@ import { parseCidr } from './cidr.js';
 export const LOGIN_KINDS = ['direct', 'delegated', 'saml', 'oidc'] as const;
 export const USER_TYPES = ['standard', 'portal', 'external'] as const;
 export const ACTIONS = ['skip', 'confirm', 'confirm_always', 'deny'] as const;
+/** The confirmation methods, by the ids SPEC §4 gives them; each has its settings under `methods:`. */
+export const METHOD_IDS = ['sms', 'email', 'authenticator', 'webauthn', 'temporary_code'] as const;
 export const PERMISSIONS = ['manage_identity_confirmation', 'email_identity_confirmation'] as const;
 
 /** Every user holds this profile unless another one reaches them; it exists even when the file omits it. */
@@ -166,4 +168,28 @@ function namesOf(grants: unknown, builtIn: readonly string[]): Map<string, strin
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * A rule's `methods:` names the methods that may answer its challenge, so it only goes with a
+ * challenge (`confirm`, `confirm_always`), and a method it names must be enabled, or nobody could
+ * ever pass. Runs even when other parts are invalid, reading defensively.
+ */
+export function checkRuleMethods(policy: unknown, ctx: z.RefinementCtx<unknown>): void {
+  if (!isRecord(policy) || !Array.isArray(policy.rules)) return;
+  const settings = isRecord(policy.methods) ? policy.methods : {};
+  policy.rules.forEach((rule: unknown, index) => {
+    if (!isRecord(rule) || !Array.isArray(rule.methods)) return;
+    if (rule.then === 'skip' || rule.then === 'deny') {
+      const message = `applies only to a rule whose then is confirm or confirm_always, but this one's is '${String(rule.then)}'`;
+      ctx.addIssue({ code: 'custom', path: ['rules', index, 'methods'], input: rule.methods, message });
+      return;
+    }
+    rule.methods.forEach((method: unknown, position) => {
+      const own = typeof method === 'string' ? settings[method] : undefined;
+      if (!isRecord(own) || own.enabled !== false) return;
+      const message = `names '${String(method)}', which methods.${String(method)}.enabled turns off: nobody could pass this rule's challenge`;
+      ctx.addIssue({ code: 'custom', path: ['rules', index, 'methods', position], input: method, message });
+    });
+  });
 }

@@ -18,6 +18,8 @@ export interface SignInContext {
 export interface Decision {
   action: Action;
   rule: string;
+  /** The only methods that may answer the challenge (the rule's `methods:`); any when absent. */
+  methods?: readonly string[] | undefined;
 }
 
 /** What a user holds once their profile and permission sets are worked out. */

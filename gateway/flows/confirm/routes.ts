@@ -5,7 +5,7 @@
  * API; what each method shows is its own (factors/<method>/); this file is HTTP only.
  */
 import { Router, type Request, type Response } from 'express';
-import { GatewayError, isGatewayError } from '../../errors.js';
+import { GatewayError, errors, isGatewayError } from '../../errors.js';
 import { wantsJson } from '../../http/negotiate.js';
 import { rotateSession, type SignedInUser } from '../../sessions.js';
 import type { GatewayContext } from '../../context.js';
@@ -55,6 +55,18 @@ export function confirmRoutes(ctx: GatewayContext, factors: Factors): Router {
         : undefined;
     sendPage(res, error.status, answer ?? confirmPage({ page, offers: listed, error: error.message }));
   }
+
+  /** The files a method's pages load (a passkey page's scripts): public, the same for everyone. */
+  router.get('/methods/:method/:asset', async (req, res) => {
+    const assets = factors.methods.get(req.params.method)?.assets;
+    const name = String(req.params.asset);
+    const asset = assets && Object.hasOwn(assets, name) ? assets[name] : undefined;
+    if (!asset) throw errors.notFound();
+    res
+      .type(asset.contentType)
+      .set('Cache-Control', 'public, max-age=3600')
+      .send(await asset.body());
+  });
 
   router.get('/confirm', async (req, res) => {
     const auth = requireSignedIn(req);

@@ -72,7 +72,7 @@ export async function decideSignIn(
   if (decision.action === 'deny') return auth; // never stored: the sign-in is refused
   const passed =
     decision.action === 'confirm'
-      ? await networkPass(identity.user, request.sourceIp, policy, deps)
+      ? await networkPass(identity.user, request.sourceIp, decision.methods, policy, deps)
       : undefined;
   const withChallenge = passed ? { ...auth, challengeDue: false, confirmation: passed } : auth;
   if (await mobilePromptDue(withChallenge, policy, deps))
@@ -80,17 +80,29 @@ export async function decideSignIn(
   return passed ? { ...withChallenge, stage: 'confirmed' } : withChallenge;
 }
 
-/** A trusted network, or one this user confirmed before (within remember_networks_for), needs no challenge. */
-async function networkPass(user: string, ip: string, policy: CompiledPolicy, deps: Deps) {
+/**
+ * A trusted network, or one this user confirmed before (within remember_networks_for), needs no
+ * challenge; under a rule that names its methods, only a network one of them confirmed.
+ */
+async function networkPass(
+  user: string,
+  ip: string,
+  methods: readonly string[] | undefined,
+  policy: CompiledPolicy,
+  deps: Deps,
+) {
   if (policy.isTrustedNetwork(ip)) return 'trusted_network';
   const remembered = await deps.store.findRememberedNetwork(user, policy.networkOf(ip));
-  if (!remembered) return undefined;
+  if (!remembered || (methods && !methods.includes(remembered.method))) return undefined;
   const lifetime = policy.document.identity_confirmation.remember_networks_for;
   const fresh = lifetime === 0 || deps.clock.now().getTime() - remembered.lastUsedAt.getTime() < lifetime;
   return fresh ? 'remembered_network' : undefined;
 }
 
-/** SPEC §1.4: prompt when SMS is usable, the user has no verified mobile, and has not declined recently. */
+/**
+ * SPEC §1.4: prompt when SMS is usable (by the policy and the rule), the user has no verified
+ * mobile, and has not declined recently.
+ */
 export async function mobilePromptDue(
   auth: SignedInUser,
   policy: CompiledPolicy,
@@ -98,6 +110,8 @@ export async function mobilePromptDue(
 ): Promise<boolean> {
   const { mobile_registration: registration, methods } = policy.document;
   if (!registration.prompt || !methods.sms.enabled) return false;
+  // A rule that names its methods without SMS has no use for a mobile number.
+  if (auth.decision.methods && !auth.decision.methods.includes('sms')) return false;
   if (await verifiedMobile(deps.store, auth.user, auth.sourceMobile)) return false;
   const declined = await deps.store.getRegistrationDecline(auth.user);
   if (!declined) return true;

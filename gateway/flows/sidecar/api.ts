@@ -113,7 +113,7 @@ export function sidecarRoutes(ctx: GatewayContext, deps: FlowDeps, tokens: Token
   router.post('/sidecar/v1/evaluate', async (req, res) => {
     const token = caller(req, res);
     const body: EvaluateRequest = parseBody(evaluateRequest, req.body);
-    const auth = await decideSignIn(
+    const decided = await decideSignIn(
       {
         user: body.user,
         email: body.email,
@@ -132,6 +132,10 @@ export function sidecarRoutes(ctx: GatewayContext, deps: FlowDeps, tokens: Token
       ctx.policy.current(),
       ports,
     );
+    // What the IdP's authenticator can show; one that does not say shows a code field for all.
+    const presentableMethods =
+      body.methods ?? deps.factors.methods.all.filter((m) => m.answeredWithCode).map((m) => m.id);
+    const auth = { ...decided, presentableMethods };
     const rule = auth.decision.rule;
     if (auth.decision.action === 'deny') return void res.json({ decision: 'deny', rule, methods: [] });
     if (auth.stage === 'skipped' || auth.stage === 'confirmed') {

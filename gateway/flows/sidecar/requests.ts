@@ -5,7 +5,7 @@
  * person's sign-in, because the IdP's authenticator fails closed.
  */
 import { z } from 'zod';
-import { LOGIN_KINDS, normalizeIp } from '../../../policies/index.js';
+import { LOGIN_KINDS, METHOD_IDS, normalizeIp } from '../../../policies/index.js';
 import { GatewayError } from '../../errors.js';
 
 const name = z.string().trim().min(1).max(256);
@@ -51,6 +51,11 @@ export const evaluateRequest = z.strictObject({
     .string()
     .transform((agent) => agent.slice(0, USER_AGENT_KEPT))
     .optional(),
+  /**
+   * The methods this IdP's authenticator can present. Without it, those answered with a typed
+   * code: an authenticator written before passkeys shows a code field for every method.
+   */
+  methods: z.array(z.enum(METHOD_IDS)).min(1).max(METHOD_IDS.length).optional(),
 });
 
 export type EvaluateRequest = z.output<typeof evaluateRequest>;
