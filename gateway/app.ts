@@ -38,6 +38,8 @@ import { AdminService } from './admin/service.js';
 import { carriesApiToken, TokenRegistry } from './admin/tokens.js';
 import { adminApiRoutes } from './flows/admin/api.js';
 import { GatewayMetrics, countingHistory } from './metrics.js';
+import { AccountNotices, RevokeLinks } from './notices/index.js';
+import { noticeRoutes } from './flows/notices/routes.js';
 import { adminPageRoutes } from './flows/admin/routes.js';
 import { authzRoutes } from './flows/authz/routes.js';
 import { authzFastPath } from './flows/authz/fast-path.js';
@@ -139,11 +141,18 @@ export async function createGateway(options: {
       carriesApiToken(req),
   });
 
+  const notices = new AccountNotices({
+    ...ports,
+    policy,
+    links: new RevokeLinks(config.session.secret, ports),
+    pagesUrl: `${config.server.public_url.replace(/\/$/, '')}${basePath}`,
+  });
   const ctx: GatewayContext = {
     config,
     policy,
     ports,
     metrics,
+    notices,
     basePath,
     csrfToken: (req) => csrf.token(req),
     recordSignIn: (auth) => recordSignIn(ports, auth),
@@ -208,12 +217,13 @@ export async function createGateway(options: {
   own.use(confirmRoutes(ctx, factors));
   own.use(mobileRoutes(ctx, factors));
   own.use(settingsRoutes(ctx, factors));
+  own.use(noticeRoutes(ctx, notices.links));
   if (ports.saml) own.use(samlRoutes(ctx, ports.saml));
   if (ports.oidc) own.use(oidcRoutes(ctx, ports.oidc));
   const admin = new AdminService({ ports, policy, hasher: factors.hasher });
   const tokens = new TokenRegistry(config.admin.api_tokens);
   own.use(adminApiRoutes(ctx, admin, tokens));
-  own.use(sidecarRoutes(ctx, { ports, policy, factors }, tokens));
+  own.use(sidecarRoutes(ctx, { ports, policy, factors, notices }, tokens));
   own.use(adminPageRoutes(ctx, admin, factors.methods));
   own.use((_req, _res, next) => next(errors.notFound()));
   own.use(errorHandler(ports.logger));

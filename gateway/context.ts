@@ -9,6 +9,7 @@ import type { CompiledPolicy } from '../policies/compile.js';
 import type { Ports } from './ports.js';
 import type { SignedInUser } from './sessions.js';
 import type { GatewayMetrics } from './metrics.js';
+import type { AccountNotices } from './notices/index.js';
 
 /** The policy in force; it can change under a running gateway (reload on change or SIGHUP). */
 export interface PolicySource {
@@ -21,6 +22,8 @@ export interface GatewayContext {
   ports: Ports;
   /** What GET /metrics reports; flows count into it. */
   metrics: GatewayMetrics;
+  /** Emails that tell people of sign-ins from new networks and of changes to their methods. */
+  notices: AccountNotices;
   basePath: string;
   csrfToken(req: Request): string;
   recordSignIn(auth: SignedInUser): Promise<void>;

@@ -6,7 +6,7 @@
 import type { SessionData, Store as SessionStore } from 'express-session';
 import type { Directory, DirectUsers, ReplayCache, SamlServiceProvider } from './ports/sign-in.js';
 import type { OidcRelyingParty } from './ports/oidc.js';
-import type { EmailSender, SmsSender } from './ports/notifications.js';
+import type { EmailSender, PlaceLookup, SmsSender } from './ports/notifications.js';
 import type { Store } from './ports/store.js';
 
 export * from './ports/notifications.js';
@@ -101,6 +101,8 @@ export interface Ports {
   replayCache: ReplayCache;
   sms: SmsSender;
   email: EmailSender;
+  /** Present when a GeoIP database is configured: places in new-network notices. */
+  places?: PlaceLookup | undefined;
   clock: Clock;
   /** express-session store that can also list a user's sessions; the memory adapter is bounded. */
   sessions: SessionStore & SessionListing;

@@ -334,6 +334,12 @@ const ruleSchema = z.strictObject({
     .describe(
       "With confirm or confirm_always: the only methods that may answer this rule's challenge, e.g. [webauthn] for a phishing-resistant one. A network is remembered for the rule only when one of them confirmed it.",
     ),
+  notify: z
+    .boolean()
+    .prefault(true)
+    .describe(
+      'Email the user after a challenge of this rule passes on a network they had not confirmed before (docs/sign-in-notices.md).',
+    ),
 });
 
 const rulesSchema = z

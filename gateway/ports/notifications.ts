@@ -15,6 +15,12 @@ export interface EmailMessage {
   html?: string | undefined;
 }
 
+/** Approximate places of addresses, from a GeoIP database (adapters/geoip); for notices only. */
+export interface PlaceLookup {
+  /** 'Lyon, France'; undefined when the database does not know the address. */
+  placeOf(ip: string): Promise<string | undefined>;
+}
+
 export interface SmsSender {
   sendSms(message: SmsMessage): Promise<void>;
 }

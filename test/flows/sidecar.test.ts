@@ -210,7 +210,12 @@ describe('sidecar sign-ins that confirm', () => {
     expect(wrong.status).toBe(400);
     expect(wrong.body).toMatchObject({ error: 'invalid_code', attempts_left: 4 });
     await idp.confirmBy(id, 'email', ALICE);
-    expect(messagesTo(gw, 'email', ALICE)).toHaveLength(2);
+    // Two codes, then the new-network notice (docs/sign-in-notices.md).
+    expect(messagesTo(gw, 'email', ALICE).map((message) => message.subject)).toEqual([
+      'Your verification code',
+      'Your verification code',
+      'New sign-in to your account from a new network',
+    ]);
     expect((await idp.transaction(id)).status).toBe(404);
   });
 

@@ -106,6 +106,8 @@ export interface TestGatewayOptions {
   store?: MemoryStore;
   /** Where the gateway logs; nowhere when absent. */
   logger?: Ports['logger'];
+  /** Places of addresses for new-network notices (a GeoIP reader). */
+  places?: Ports['places'];
 }
 
 export interface TestGateway {
@@ -163,6 +165,7 @@ export async function startGateway(options: TestGatewayOptions): Promise<TestGat
       options.sessions ??
       new BoundedMemorySessionStore({ max: 1000, defaultTtlMs: config.session.idle_timeout }),
     health: options.health,
+    places: options.places,
   };
   const compiled = compilePolicy(options.policy === undefined ? defaultPolicy() : testPolicy(options.policy));
   const gateway = await createGateway({ config, policy: { current: () => compiled }, ports });

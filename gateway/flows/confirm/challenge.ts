@@ -14,6 +14,7 @@ import type { Factors } from '../../factors/index.js';
 import { isLockedError } from '../../factors/lockout.js';
 import { isSmsRefused, type SmsRefused } from '../../factors/sms/guard.js';
 import { t } from '../../i18n/index.js';
+import type { AccountNotices } from '../../notices/index.js';
 import type { ConfirmationMethod, OfferedMethod, VerifyFailure } from '../../factors/types.js';
 import { challengeFacts, offeredMethods, saveVerifiedMobile, userFacts, type UserFacts } from './methods.js';
 
@@ -21,6 +22,8 @@ export interface FlowDeps {
   ports: Ports;
   policy: PolicySource;
   factors: Factors;
+  /** Where sign-ins from new networks and new mobile numbers are told to their users. */
+  notices?: AccountNotices | undefined;
 }
 
 export type { OfferedMethod } from '../../factors/types.js';
@@ -215,17 +218,24 @@ export async function verifyChallengeCode(
   const now = ports.clock.now();
   await deps.factors.lockout.recordSuccess(auth.user);
   if (auth.pendingMobile) await saveVerifiedMobile(ports.store, auth.user, auth.pendingMobile, now);
-  await ports.store.rememberNetwork(
-    auth.user,
-    deps.policy.current().networkOf(auth.sourceIp),
-    method.id,
-    now,
-  );
+  const network = deps.policy.current().networkOf(auth.sourceIp);
+  const known = await ports.store.findRememberedNetwork(auth.user, network);
+  await ports.store.rememberNetwork(auth.user, network, method.id, now);
   await recordAttempt(ports, auth, {
     method: method.id,
     status: 'Succeeded',
     trigger: method.successTrigger ?? auth.trigger,
   });
+  if (!known) {
+    await deps.notices?.newNetwork({
+      user: auth.user,
+      email: auth.email,
+      network,
+      sourceIp: auth.sourceIp,
+      method: method.label,
+      rule: auth.decision.rule,
+    });
+  }
   return {
     ...auth,
     stage: 'confirmed',

@@ -28,7 +28,7 @@ function requireConfirming(req: Request): SignedInUser {
 
 export function confirmRoutes(ctx: GatewayContext, factors: Factors): Router {
   const router = Router();
-  const deps: FlowDeps = { ports: ctx.ports, policy: ctx.policy, factors };
+  const deps: FlowDeps = { ports: ctx.ports, policy: ctx.policy, factors, notices: ctx.notices };
 
   async function offers(auth: SignedInUser): Promise<Offer[]> {
     const { methods, offered } = await currentChallenge(deps, auth);

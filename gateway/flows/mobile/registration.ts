@@ -7,7 +7,6 @@ import { t } from '../../i18n/index.js';
 import { recordAttempt } from '../../history.js';
 import type { SignedInUser } from '../../sessions.js';
 import { maskPhone } from '../../factors/mask.js';
-import { newMobileNotice } from '../../factors/messages.js';
 import { checkMobileNumber } from '../../factors/sms/phone.js';
 import { sendSmsCode } from '../../factors/sms/index.js';
 import { screenNumberType } from '../../factors/sms/guard.js';
@@ -141,15 +140,7 @@ export async function declineRegistration(deps: FlowDeps, auth: SignedInUser): P
   return afterPrompt(auth);
 }
 
-/** An independent notice: a delivery failure is logged, never a reason to undo the registration. */
+/** An independent notice (gateway/notices): a delivery failure is logged, never undoes the registration. */
 async function notifyNewMobile(deps: FlowDeps, auth: SignedInUser, phone: string) {
-  if (!auth.email) return;
-  try {
-    await deps.ports.email.sendEmail(newMobileNotice(auth.email, maskPhone(phone)));
-  } catch (error) {
-    deps.ports.logger.warn('new-mobile notice not delivered', {
-      user: auth.user,
-      error: (error as Error).message,
-    });
-  }
+  await deps.notices?.mobileAdded(auth.user, auth.email, maskPhone(phone));
 }

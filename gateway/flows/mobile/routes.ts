@@ -26,7 +26,7 @@ function requireRegistering(req: Request): SignedInUser {
 export function mobileRoutes(ctx: GatewayContext, factors: Factors): Router {
   const router = Router();
   const { basePath, ports } = ctx;
-  const deps: FlowDeps = { ports, policy: ctx.policy, factors };
+  const deps: FlowDeps = { ports, policy: ctx.policy, factors, notices: ctx.notices };
 
   async function showError(
     req: Request,
@@ -64,6 +64,12 @@ export function mobileRoutes(ctx: GatewayContext, factors: Factors): Router {
   }
 
   router.get('/mobile', async (req, res) => {
+    // Back from the challenge to a prompt already answered (declined, or a number proved): the
+    // sign-in has moved on, and so does the page, instead of a 401 with nowhere to go.
+    const current = req.session?.auth;
+    if (current?.stage === 'confirming' && !wantsJson(req)) {
+      return void res.redirect(303, nextStep(ctx, current, req.session.returnTo ?? '/').redirect);
+    }
     const auth = requireRegistering(req);
     const decline = await declineOption(deps, auth);
     if (wantsJson(req)) {

@@ -30,7 +30,12 @@ describe('policy schema: resolved values', () => {
     });
     expect(policy.mobile_registration.reprompt_after).toBe(30 * 86_400_000);
     expect(policy.rules).toEqual([
-      { name: 'r', when: { login: ['saml'], network: ['10.0.0.0/8', '2001:db8::1'] }, then: 'skip' },
+      {
+        name: 'r',
+        when: { login: ['saml'], network: ['10.0.0.0/8', '2001:db8::1'] },
+        then: 'skip',
+        notify: true,
+      },
     ]);
   });
 
