@@ -60,6 +60,7 @@ describe('stepgate.yaml', () => {
           outbox_path: './var/outbox.jsonl',
         },
         admin: { api_tokens: [] },
+        webauthn: { rp_name: 'stepgate' },
       },
     });
   });
