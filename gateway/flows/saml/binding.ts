@@ -5,9 +5,12 @@
  * their own phone or authenticator on that account. InResponseTo and the request-id cache only
  * prove that *we* asked; this proves that *this browser* asked.
  *
- * /saml/login sets a cookie named after the AuthnRequest's id, holding an HMAC of that id under
- * the session secret (so a cookie tossed in from a sibling host cannot be forged). The ACS accepts
- * a response answering request I only from a browser holding the cookie for I, then clears it.
+ * /saml/login adds the AuthnRequest's id to one cookie, with an HMAC of that id under the session
+ * secret (so a value cannot be made up elsewhere). The ACS accepts a response answering request I
+ * only from a browser whose cookie holds I with its proof, and then takes I out. The cookie keeps
+ * the few most recent requests (sign-ins started in several tabs), never more: a page that makes
+ * a browser load /saml/login again and again only pushes out its oldest entries, it cannot fill
+ * the browser's cookie jar or the ACS request's headers.
  *
  * The IdP's POST to the ACS is a cross-site request whenever the IdP is on another site, and a
  * SameSite=Lax cookie is not sent with it: outside localhost the cookie is SameSite=None and
@@ -21,10 +24,14 @@ import { cookieValue } from '../../http/session-cookie.js';
 /** Request ids are ours (node-saml: `_` and hex), but InResponseTo comes from the response. */
 const REQUEST_ID = /^[A-Za-z0-9_.-]{1,128}$/;
 
+/** Sign-ins one browser may have under way at once. */
+export const PENDING_SIGN_INS = 4;
+
 export interface BindingOptions {
   secret: string;
+  /** The session cookie's name; the binding cookie is `<name>_saml`. */
   cookieName: string;
-  /** The ACS path under base_path: the only place the cookie needs to go. */
+  /** Where the cookie goes: /saml/login (which adds to it) and the ACS (which takes from it). */
   path: string;
   /** Whether the session cookie is Secure (public_url outside localhost). */
   secure: boolean;
@@ -33,42 +40,68 @@ export interface BindingOptions {
 }
 
 export class SamlBrowserBinding {
-  constructor(private readonly options: BindingOptions) {}
+  private readonly name: string;
 
-  private nameFor(requestId: string): string {
-    return `${this.options.cookieName}_saml_${requestId}`;
+  constructor(private readonly options: BindingOptions) {
+    this.name = `${options.cookieName}_saml`;
   }
 
   private proofOf(requestId: string): string {
     return createHmac('sha256', this.options.secret).update(`saml-binding:${requestId}`).digest('base64url');
   }
 
-  private cookieOptions() {
-    const { secure, path } = this.options;
-    return { path, httpOnly: true, secure, sameSite: secure ? ('none' as const) : ('lax' as const) };
+  private proves(requestId: string, proof: string): boolean {
+    if (!REQUEST_ID.test(requestId)) return false;
+    const expected = Buffer.from(this.proofOf(requestId));
+    const given = Buffer.from(proof);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+
+  /** The request ids this browser's cookie holds with a good proof, newest first. */
+  private pending(req: Request): string[] {
+    const value = cookieValue(req.headers.cookie, this.name) ?? '';
+    const ids: string[] = [];
+    for (const entry of value.split('~')) {
+      const colon = entry.lastIndexOf(':');
+      const id = entry.slice(0, colon);
+      if (colon > 0 && this.proves(id, entry.slice(colon + 1)) && !ids.includes(id)) ids.push(id);
+    }
+    return ids;
+  }
+
+  private write(res: Response, ids: string[]): void {
+    const { secure, path, maxAgeMs } = this.options;
+    const attributes = {
+      path,
+      httpOnly: true,
+      secure,
+      sameSite: secure ? ('none' as const) : ('lax' as const),
+    };
+    if (ids.length === 0) {
+      res.clearCookie(this.name, attributes);
+      return;
+    }
+    const value = ids.map((id) => `${id}:${this.proofOf(id)}`).join('~');
+    res.cookie(this.name, value, { ...attributes, maxAge: maxAgeMs });
   }
 
   /** At /saml/login: this browser started the sign-in that request `requestId` carries. */
-  bind(res: Response, requestId: string): void {
+  bind(req: Request, res: Response, requestId: string): void {
     if (!REQUEST_ID.test(requestId)) throw new Error(`unexpected AuthnRequest id '${requestId}'`);
-    res.cookie(this.nameFor(requestId), this.proofOf(requestId), {
-      ...this.cookieOptions(),
-      maxAge: this.options.maxAgeMs,
-    });
+    this.write(res, [requestId, ...this.pending(req)].slice(0, PENDING_SIGN_INS));
   }
 
-  /** At the ACS: whether this browser holds the cookie that /saml/login set for `requestId`. */
-  holds(req: Request, requestId: string): boolean {
-    if (!REQUEST_ID.test(requestId)) return false;
-    const given = cookieValue(req.headers.cookie, this.nameFor(requestId));
-    if (given === undefined) return false;
-    const expected = Buffer.from(this.proofOf(requestId));
-    const actual = Buffer.from(given);
-    return actual.length === expected.length && timingSafeEqual(actual, expected);
-  }
-
-  /** Once used, the cookie goes: a request id answers one sign-in. */
-  release(res: Response, requestId: string): void {
-    if (REQUEST_ID.test(requestId)) res.clearCookie(this.nameFor(requestId), this.cookieOptions());
+  /**
+   * At the ACS: whether this browser started request `requestId`. If it did, the request is taken
+   * out of its cookie: a request id answers one sign-in.
+   */
+  claim(req: Request, res: Response, requestId: string): boolean {
+    const ids = this.pending(req);
+    if (!ids.includes(requestId)) return false;
+    this.write(
+      res,
+      ids.filter((id) => id !== requestId),
+    );
+    return true;
   }
 }

@@ -70,7 +70,7 @@ export function samlRoutes(ctx: GatewayContext, sp: SamlServiceProvider): Router
   const binding = new SamlBrowserBinding({
     secret: config.session.secret,
     cookieName: config.session.cookie_name,
-    path: `${config.server.base_path}${ACS_PATH}`,
+    path: `${config.server.base_path}/saml`,
     secure: secureCookies(config.server.public_url),
     maxAgeMs: BINDING_LIFETIME_MS,
   });
@@ -82,7 +82,7 @@ export function samlRoutes(ctx: GatewayContext, sp: SamlServiceProvider): Router
   router.get('/saml/login', async (req, res) => {
     const relayState = safeReturnTo(req.query.return_to, config.server);
     const { url, requestId } = await sp.loginRequest(relayState);
-    binding.bind(res, requestId);
+    binding.bind(req, res, requestId);
     res.set('Cache-Control', 'no-store').redirect(302, url);
   });
 
@@ -103,14 +103,13 @@ export function samlRoutes(ctx: GatewayContext, sp: SamlServiceProvider): Router
     // A response to one of our requests is accepted only from the browser that made the request.
     // (One without InResponseTo got past validate() only because allow_idp_initiated is true.)
     if (assertion.inResponseTo !== undefined) {
-      if (!binding.holds(req, assertion.inResponseTo)) {
+      if (!binding.claim(req, res, assertion.inResponseTo)) {
         ports.logger.warn('SAML response refused', {
           code: 'saml_unbound',
           reason: 'it answers a sign-in this browser did not start (no binding cookie for its InResponseTo)',
         });
         throw refused(new SamlRejectedError('unbound response', 'unbound'));
       }
-      binding.release(res, assertion.inResponseTo);
     }
     if (!(await ports.replayCache.remember(`saml:${assertion.assertionId}`, assertion.validUntil))) {
       ports.logger.warn('replayed SAML assertion refused', { user: assertion.nameId });
