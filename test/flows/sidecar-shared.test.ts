@@ -172,6 +172,7 @@ describe('what the sidecar and the gateway know alike', () => {
       configured: false,
       mobile: false,
       authenticator: false,
+      webauthn: false,
       credentials: [],
     });
     expect((await configured('?mobile=%2B12015550199')).configured).toBe(true);
@@ -189,6 +190,7 @@ describe('what the sidecar and the gateway know alike', () => {
       configured: true,
       mobile: false,
       authenticator: true,
+      webauthn: false,
       credentials: ['authenticator'],
     });
   });
