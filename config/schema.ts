@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { adminSchema } from './schema/admin.js';
+import { brandingSchema } from './schema/branding.js';
 import { RELATIVE } from './schema/common.js';
 import { loginsSchema } from './schema/logins.js';
 import { notificationsSchema } from './schema/notifications.js';
@@ -16,6 +17,7 @@ import { upstreamSchema } from './schema/upstream.js';
 import { webauthnSchema } from './schema/webauthn.js';
 
 export { adminSchema, apiTokenName } from './schema/admin.js';
+export { brandingSchema } from './schema/branding.js';
 export { loginsSchema } from './schema/logins.js';
 export { notificationsSchema } from './schema/notifications.js';
 export { serverSchema } from './schema/server.js';
@@ -38,6 +40,7 @@ export const configSchema = z
       .describe(`Path of policy.yaml; without it the built-in default policy applies. ${RELATIVE}`),
     admin: adminSchema.prefault({}),
     webauthn: webauthnSchema.prefault({}),
+    branding: brandingSchema.prefault({}),
   })
   .describe('stepgate.yaml: the operator configuration of stepgate.');
 

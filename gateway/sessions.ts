@@ -94,7 +94,7 @@ export function sessionStoreUnavailable(
     error: error instanceof Error ? error.message : String(error),
     cause: error instanceof Error && error.cause instanceof Error ? error.cause.message : undefined,
   });
-  return errors.unavailable('Sign-in');
+  return errors.unavailable('sign_in');
 }
 
 /** Promisified session operations: express-session's API is callback-based. */

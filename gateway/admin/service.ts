@@ -308,6 +308,11 @@ export class AdminService {
     return this.store.verifyHistory();
   }
 
+  /** A help-desk action done outside this service (signing a user out), written to the history like its own. */
+  async recordAction(actor: Actor, user: string, action: string, what: string): Promise<void> {
+    await this.record(actor, user, action, what);
+  }
+
   private permissionSetName(set: string): string {
     const known = Object.keys(this.deps.policy.current().document.permission_sets);
     const name = known.find((candidate) => candidate.toLowerCase() === set.trim().toLowerCase());

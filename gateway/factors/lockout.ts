@@ -3,13 +3,15 @@
  * method, lock the user for `duration`. A success ends the run; a new code does not.
  */
 import { GatewayError } from '../errors.js';
+import { t } from '../i18n/index.js';
 import type { PolicySource } from '../context.js';
 import type { Clock, Limiter } from '../ports.js';
 
+/** SPEC §2's sentence, in English; the catalogue holds it (error.locked) with its translations. */
 export const LOCKED_MESSAGE = "You've exceeded the allowed number of attempts. Try again later.";
 
 export function lockedError(until: Date, now: Date): GatewayError {
-  return new GatewayError(423, 'locked', LOCKED_MESSAGE, {
+  return new GatewayError(423, 'locked', t('error.locked'), {
     retry_after: Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000)),
   });
 }

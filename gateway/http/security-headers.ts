@@ -24,6 +24,10 @@ export interface SecurityHeaderOptions {
   publicUrl: string;
   /** `server.allowed_return_hosts`: where a form's answer may redirect besides us. */
   allowedReturnHosts?: readonly string[];
+  /** The organisation's style block (branding.colours), allowed by its hash like the pages' own. */
+  styleHashes?: readonly string[];
+  /** Where the logo comes from (branding): 'self' for a file stepgate serves, else the URL's origin. */
+  imageSources?: readonly string[];
   isTrustedProxy(ip: string): boolean;
 }
 
@@ -54,11 +58,19 @@ export function allowScripts(res: ServerResponse): string {
  * The policy with `form-action` widened to the allowed return hosts: browsers hold the redirect
  * that answers a form post (the sign-in's 303 to return_to) to form-action too. A source without
  * a scheme takes the page's own (and https from an http page); ':*' any port, as return_to does.
+ * The branding adds its style block's hash, and `img-src` for a logo; nothing else loads.
  */
-export function contentSecurityPolicy(allowedReturnHosts: readonly string[]): typeof CONTENT_SECURITY_POLICY {
-  if (allowedReturnHosts.length === 0) return CONTENT_SECURITY_POLICY;
+export function contentSecurityPolicy(
+  options: Pick<SecurityHeaderOptions, 'allowedReturnHosts' | 'styleHashes' | 'imageSources'> = {},
+): Record<string, string[]> {
+  const { allowedReturnHosts = [], styleHashes = [], imageSources = [] } = options;
   const hosts = allowedReturnHosts.map((host) => `${host.toLowerCase()}:*`);
-  return { ...CONTENT_SECURITY_POLICY, 'form-action': ["'self'", ...hosts] };
+  return {
+    ...CONTENT_SECURITY_POLICY,
+    'form-action': ["'self'", ...hosts],
+    'style-src': [...CONTENT_SECURITY_POLICY['style-src'], ...styleHashes],
+    ...(imageSources.length > 0 && { 'img-src': [...imageSources] }),
+  };
 }
 
 /** Whether the request reached us over HTTPS, as far as we can know. */
@@ -75,7 +87,7 @@ export function securityHeaders(options: SecurityHeaderOptions): RequestHandler 
   const common = helmet({
     contentSecurityPolicy: {
       useDefaults: false,
-      directives: contentSecurityPolicy(options.allowedReturnHosts ?? []),
+      directives: contentSecurityPolicy(options),
     },
     strictTransportSecurity: false,
     xFrameOptions: { action: 'deny' },

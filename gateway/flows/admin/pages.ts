@@ -1,13 +1,19 @@
 /**
- * The help-desk pages: find a user, see how they confirm (masked), and act on it. Plain HTML,
- * every form with its CSRF token, tables with header cells a screen reader can follow.
+ * The help-desk pages: find a user, see how they confirm (masked) and where they are signed in,
+ * and act on it. Plain HTML, every form with its CSRF token, tables with header cells a screen
+ * reader can follow; the actions that cannot be undone ask first, on a page of their own.
  */
 import type { UserPermissionSets, UserSummary } from '../../admin/service.js';
+import type { SignedInSession } from '../../admin/sessions.js';
 import type { SafeHtml } from '../../http/html.js';
 import { csrfField, html, page } from '../../http/html.js';
+import { t, tn } from '../../i18n/index.js';
+import { timeElement, withTime } from '../../i18n/time.js';
 import type { RememberedNetwork, StoredHistoryEntry } from '../../ports.js';
+import { historyTable, type MethodNames } from './history-page.js';
+import { consoleNav, type ConsolePage } from './layout.js';
 
-function userUrl(basePath: string, user: string): string {
+export function userUrl(basePath: string, user: string): string {
   return `${basePath}/admin/users/${encodeURIComponent(user)}`;
 }
 
@@ -18,20 +24,23 @@ function messages(notice?: string, error?: string): SafeHtml {
 
 function findForm(basePath: string, value = ''): SafeHtml {
   return html`<form method="get" action="${basePath}/admin" role="search">
-    <label for="find-user">Username</label>
+    <label for="find-user">${t('admin.find.label')}</label>
     <input type="text" id="find-user" name="user" value="${value}" autocomplete="off" required />
-    <button type="submit">Find</button>
+    <button type="submit">${t('admin.find.submit')}</button>
   </form>`;
 }
 
-export function findPage(options: { basePath: string; user?: string; error?: string }): string {
+export function findPage(options: { console: ConsolePage; user?: string; error?: string }): string {
+  const { basePath } = options.console;
   return page({
-    title: 'Help desk',
+    title: t('admin.title'),
     wide: true,
-    body: html`<h1>Help desk: identity confirmation</h1>
+    scripts: options.console.scripts,
+    body: html`${consoleNav(basePath)}
+      <h1>${t('admin.heading')}</h1>
       ${messages(undefined, options.error)}
-      <p>Find the person who needs help by their username.</p>
-      ${findForm(options.basePath, options.user)}`,
+      <p>${t('admin.find.intro')}</p>
+      ${findForm(basePath, options.user)}`,
   });
 }
 
@@ -39,90 +48,151 @@ export interface UserPageView {
   summary: UserSummary;
   sets: UserPermissionSets;
   networks: RememberedNetwork[];
+  sessions: SignedInSession[];
   history: StoredHistoryEntry[];
 }
 
-const SOURCES: Record<UserSummary['source'], string> = {
-  users_file: 'the users file',
-  directory: 'the directory',
-  store: "stepgate's own records: a federated user",
-};
-
 function methodsSection(s: UserSummary): SafeHtml {
-  return html`<h2>How ${s.user} confirms</h2>
+  const source = t(`admin.source.${s.source}`);
+  const app = s.credentials.find((c) => c.method === 'authenticator');
+  return html`<h2>${t('admin.user.how', { user: s.user })}</h2>
     <table>
       <tbody>
         <tr>
-          <th scope="row">Account</th>
-          <td>${s.active ? 'Active' : 'Inactive'} (known from ${SOURCES[s.source]})</td>
+          <th scope="row">${t('admin.user.account')}</th>
+          <td>${t(s.active ? 'admin.user.active' : 'admin.user.inactive', { source })}</td>
         </tr>
         <tr>
-          <th scope="row">Email</th>
-          <td>${s.email ?? 'None'}</td>
+          <th scope="row">${t('admin.user.email')}</th>
+          <td>${s.email ?? t('admin.user.none')}</td>
         </tr>
         <tr>
-          <th scope="row">Mobile</th>
-          <td>${s.mobile ?? 'None verified'}</td>
+          <th scope="row">${t('admin.user.mobile')}</th>
+          <td>${s.mobile ?? t('admin.user.no_mobile')}</td>
         </tr>
         <tr>
-          <th scope="row">Authenticator app</th>
-          <td>${s.authenticator ? 'Set up' : 'None'}</td>
-        </tr>
-        <tr>
-          <th scope="row">Temporary code</th>
+          <th scope="row">${t('admin.user.authenticator')}</th>
           <td>
-            ${s.temporary_code_expires_at ? html`Active until <time datetime="${s.temporary_code_expires_at}">${s.temporary_code_expires_at}</time>` : 'None active'}
+            ${app ? (app.name ? t('admin.user.set_up_on', { device: app.name }) : t('admin.user.set_up')) : t('admin.user.none')}
+          </td>
+        </tr>
+        <tr>
+          <th scope="row">${t('admin.user.temporary')}</th>
+          <td>
+            ${
+              s.temporary_code_expires_at
+                ? withTime('admin.user.temporary_until', new Date(s.temporary_code_expires_at))
+                : t('admin.user.temporary_none')
+            }
           </td>
         </tr>
       </tbody>
     </table>`;
 }
 
-function actionsSection(basePath: string, csrf: string, s: UserSummary): SafeHtml {
-  const base = userUrl(basePath, s.user);
-  return html`<h2>Lost phone</h2>
+function sessionsSection(c: ConsolePage, user: string, sessions: readonly SignedInSession[]): SafeHtml {
+  const action = `${userUrl(c.basePath, user)}/sessions/sign-out`;
+  if (sessions.length === 0) {
+    return html`<h2>${t('admin.sessions.title')}</h2>
+      <p>${t('admin.sessions.none', { user })}</p>`;
+  }
+  return html`<h2>${t('admin.sessions.title')}</h2>
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">${t('admin.sessions.since')}</th>
+          <th scope="col">${t('admin.sessions.from')}</th>
+          <th scope="col">${t('admin.sessions.browser')}</th>
+          <th scope="col">${t('admin.sessions.how')}</th>
+          <th scope="col">${t('admin.sessions.stage')}</th>
+          <th scope="col"><span class="muted">${t('admin.sessions.action')}</span></th>
+        </tr>
+      </thead>
+      <tbody>
+        ${sessions.map(
+          (s) =>
+            html`<tr>
+              <th scope="row">${timeElement(s.signedInAt)}</th>
+              <td>
+                ${s.sourceIp}${s.current ? html` <span class="muted">${t('admin.sessions.you')}</span>` : ''}
+              </td>
+              <td>${s.userAgent ?? ''}</td>
+              <td>${t(`admin.login.${s.login}`)}</td>
+              <td>${t(`admin.stage.${s.stage}`)}</td>
+              <td>
+                <form method="post" action="${action}">
+                  ${csrfField(c.csrf)}<input type="hidden" name="session" value="${s.handle}" />
+                  <button
+                    type="submit"
+                    class="secondary"
+                    aria-label="${t('admin.sessions.sign_out_one', { ip: s.sourceIp })}"
+                  >
+                    ${t('admin.sessions.sign_out')}
+                  </button>
+                </form>
+              </td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+    <form method="post" action="${action}">
+      ${csrfField(c.csrf)}<input type="hidden" name="all" value="yes" />
+      <button type="submit" class="secondary">${t('admin.sessions.sign_out_all', { user })}</button>
+    </form>`;
+}
+
+function actionsSection(c: ConsolePage, s: UserSummary): SafeHtml {
+  const base = userUrl(c.basePath, s.user);
+  return html`<h2>${t('admin.lost_phone')}</h2>
     ${
       s.mobile
-        ? html`<p>Removing the mobile number makes the next challenge offer email instead.</p>
-            <form method="post" action="${base}/mobile/remove">
-              ${csrfField(csrf)}<button type="submit">Remove the mobile number</button>
-            </form>`
-        : html`<p>There is no verified mobile number to remove.</p>`
+        ? html`<p>${t('admin.lost_phone.means')}</p>
+            <p><a class="button" href="${base}/mobile/remove">${t('admin.lost_phone.remove')}</a></p>`
+        : html`<p>${t('admin.lost_phone.none')}</p>`
     }
-    <h2>Temporary code</h2>
+    <h2>${t('admin.temporary.title')}</h2>
     <form method="post" action="${base}/temporary-code">
-      ${csrfField(csrf)}
-      <label for="hours">Valid for (whole hours, 1 to 24)</label>
+      ${csrfField(c.csrf)}
+      <label for="hours">${t('admin.temporary.hours')}</label>
       <input type="number" id="hours" name="hours" min="1" max="24" step="1" value="1" required />
-      <button type="submit">Issue a temporary code</button>
+      <button type="submit">${t('admin.temporary.issue')}</button>
     </form>
     ${
       s.temporary_code_expires_at
         ? html`<form method="post" action="${base}/temporary-code/expire">
-            ${csrfField(csrf)}<button type="submit" class="secondary">Expire the active code now</button>
+            ${csrfField(c.csrf)}<button type="submit" class="secondary">
+              ${t('admin.temporary.expire')}
+            </button>
           </form>`
         : ''
     }`;
 }
 
-function setsSection(basePath: string, csrf: string, user: string, sets: UserPermissionSets): SafeHtml {
-  const action = `${userUrl(basePath, user)}/permission-sets`;
+function setsSection(c: ConsolePage, user: string, sets: UserPermissionSets): SafeHtml {
+  const action = `${userUrl(c.basePath, user)}/permission-sets`;
   const assigned = sets.assigned.map((a) => a.permission_set);
-  return html`<h2>Permission sets</h2>
-    <p>From the sign-in source: ${sets.from_source.length > 0 ? sets.from_source.join(', ') : 'none'}.</p>
+  const unassigned = sets.known.filter((name) => !assigned.includes(name));
+  return html`<h2>${t('admin.sets.title')}</h2>
+    <p>
+      ${
+        sets.from_source.length > 0
+          ? t('admin.sets.from_source', { sets: sets.from_source.join(', ') })
+          : t('admin.sets.from_source_none')
+      }
+    </p>
     ${
       sets.assigned.length === 0
-        ? html`<p>None assigned here.</p>`
+        ? html`<p>${t('admin.sets.none')}</p>`
         : html`<table>
             <caption class="muted">
-              Assigned by the help desk
+              ${t('admin.sets.caption')}
             </caption>
             <thead>
               <tr>
-                <th scope="col">Permission set</th>
-                <th scope="col">Assigned</th>
-                <th scope="col">By</th>
-                <th scope="col"><span class="muted">Action</span></th>
+                <th scope="col">${t('admin.sets.set')}</th>
+                <th scope="col">${t('admin.sets.assigned')}</th>
+                <th scope="col">${t('admin.sets.by')}</th>
+                <th scope="col"><span class="muted">${t('admin.sets.action')}</span></th>
               </tr>
             </thead>
             <tbody>
@@ -130,17 +200,21 @@ function setsSection(basePath: string, csrf: string, user: string, sets: UserPer
                 (a) =>
                   html`<tr>
                     <th scope="row">${a.permission_set}</th>
-                    <td>${a.assigned_at}</td>
+                    <td>${timeElement(new Date(a.assigned_at))}</td>
                     <td>${a.assigned_by}</td>
                     <td>
                       <form method="post" action="${action}">
-                        ${csrfField(csrf)} <input type="hidden" name="action" value="unassign" /><input
+                        ${csrfField(c.csrf)} <input type="hidden" name="action" value="unassign" /><input
                           type="hidden"
                           name="set"
                           value="${a.permission_set}"
                         />
-                        <button type="submit" class="secondary" aria-label="Unassign ${a.permission_set}">
-                          Unassign
+                        <button
+                          type="submit"
+                          class="secondary"
+                          aria-label="${t('admin.sets.unassign_one', { set: a.permission_set })}"
+                        >
+                          ${t('admin.sets.unassign')}
                         </button>
                       </form>
                     </td>
@@ -150,39 +224,40 @@ function setsSection(basePath: string, csrf: string, user: string, sets: UserPer
           </table>`
     }
     ${
-      sets.known.some((name) => !assigned.includes(name))
+      unassigned.length > 0
         ? html`<form method="post" action="${action}">
-            ${csrfField(csrf)}<input type="hidden" name="action" value="assign" />
-            <label for="set">Assign a permission set</label>
+            ${csrfField(c.csrf)}<input type="hidden" name="action" value="assign" />
+            <label for="set">${t('admin.sets.assign_label')}</label>
             <select id="set" name="set">
-              ${sets.known.filter((name) => !assigned.includes(name)).map((name) => html`<option>${name}</option>`)}
+              ${unassigned.map((name) => html`<option>${name}</option>`)}
             </select>
-            <button type="submit">Assign</button>
+            <button type="submit">${t('admin.sets.assign')}</button>
           </form>`
         : ''
     }`;
 }
 
 function activationsSection(
-  basePath: string,
-  csrf: string,
+  c: ConsolePage,
   user: string,
   networks: RememberedNetwork[],
+  names: MethodNames,
 ): SafeHtml {
-  const action = `${userUrl(basePath, user)}/activations/revoke`;
+  const base = userUrl(c.basePath, user);
   if (networks.length === 0) {
-    return html`<h2>Remembered networks</h2>
-      <p>None: the next sign-in from any network is challenged.</p>`;
+    return html`<h2>${t('admin.networks.title')}</h2>
+      <p>${t('admin.networks.none')}</p>`;
   }
-  return html`<h2>Remembered networks</h2>
+  return html`<h2>${t('admin.networks.title')}</h2>
+    <p>${t('admin.networks.means')}</p>
     <table>
       <thead>
         <tr>
-          <th scope="col">Network</th>
-          <th scope="col">First used</th>
-          <th scope="col">Last used</th>
-          <th scope="col">Confirmed by</th>
-          <th scope="col"><span class="muted">Action</span></th>
+          <th scope="col">${t('admin.networks.network')}</th>
+          <th scope="col">${t('admin.networks.first')}</th>
+          <th scope="col">${t('admin.networks.last')}</th>
+          <th scope="col">${t('admin.networks.method')}</th>
+          <th scope="col"><span class="muted">${t('admin.networks.action')}</span></th>
         </tr>
       </thead>
       <tbody>
@@ -190,105 +265,132 @@ function activationsSection(
           (n) =>
             html`<tr>
               <th scope="row">${n.network}</th>
-              <td>${n.firstUsedAt.toISOString()}</td>
-              <td>${n.lastUsedAt.toISOString()}</td>
-              <td>${n.method}</td>
+              <td>${timeElement(n.firstUsedAt)}</td>
+              <td>${timeElement(n.lastUsedAt)}</td>
+              <td>${names(n.method) ?? n.method}</td>
               <td>
-                <form method="post" action="${action}">
-                  ${csrfField(csrf)}<input type="hidden" name="network" value="${n.network}" />
-                  <button type="submit" class="secondary" aria-label="Revoke ${n.network}">Revoke</button>
+                <form method="post" action="${base}/activations/revoke">
+                  ${csrfField(c.csrf)}<input type="hidden" name="network" value="${n.network}" />
+                  <button
+                    type="submit"
+                    class="secondary"
+                    aria-label="${t('admin.networks.revoke_one', { network: n.network })}"
+                  >
+                    ${t('admin.networks.revoke')}
+                  </button>
                 </form>
               </td>
             </tr>`,
         )}
       </tbody>
     </table>
-    <form method="post" action="${action}">
-      ${csrfField(csrf)}<input type="hidden" name="all" value="yes" /><button type="submit">
-        Revoke every network
-      </button>
-    </form>`;
+    <p><a class="button" href="${base}/activations/revoke">${t('admin.networks.revoke_all')}</a></p>`;
 }
 
-function historySection(basePath: string, user: string, entries: StoredHistoryEntry[]): SafeHtml {
-  const csv = `${basePath}/admin/v1/history?user=${encodeURIComponent(user)}&format=csv`;
-  return html`<h2>Recent history</h2>
-    ${
-      entries.length === 0
-        ? html`<p>Nothing recorded.</p>`
-        : html`<table>
-            <caption class="muted">
-              Newest first
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">Time</th>
-                <th scope="col">Method</th>
-                <th scope="col">Status</th>
-                <th scope="col">Triggered by</th>
-                <th scope="col">Source IP</th>
-                <th scope="col">Detail</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${entries.map(
-                (e) =>
-                  html`<tr>
-                    <th scope="row">
-                      <time datetime="${e.time.toISOString()}">${e.time.toISOString()}</time>
-                    </th>
-                    <td>${e.method}</td>
-                    <td>${e.status}</td>
-                    <td>${e.triggeredBy ?? ''}</td>
-                    <td>${e.sourceIp ?? ''}</td>
-                    <td>${e.detail ?? ''}</td>
-                  </tr>`,
-              )}
-            </tbody>
-          </table>`
-    }
-    <p><a href="${csv}">Download the history as CSV</a></p>`;
+function historySection(c: ConsolePage, user: string, entries: StoredHistoryEntry[], names: MethodNames) {
+  const csv = `${c.basePath}/admin/v1/history?user=${encodeURIComponent(user)}&format=csv`;
+  const all = `${c.basePath}/admin/history?user=${encodeURIComponent(user)}`;
+  return html`<h2>${t('admin.history.recent')}</h2>
+    ${entries.length === 0 ? html`<p>${t('admin.history.none')}</p>` : historyTable(entries, names, false)}
+    <ul class="actions">
+      <li><a href="${all}">${t('admin.history.all_of', { user })}</a></li>
+      <li><a href="${csv}">${t('admin.history.csv')}</a></li>
+    </ul>`;
 }
 
 export function userPage(options: {
-  basePath: string;
-  csrf: string;
+  console: ConsolePage;
   view: UserPageView;
+  names: MethodNames;
   notice?: string | undefined;
   error?: string | undefined;
 }): string {
-  const { basePath, csrf, view } = options;
+  const { console: c, view, names } = options;
   const user = view.summary.user;
   return page({
-    title: `Help desk: ${user}`,
+    title: `${t('admin.title')}: ${user}`,
     wide: true,
-    body: html` <p><a href="${basePath}/admin">Find another user</a></p>
+    scripts: c.scripts,
+    body: html`${consoleNav(c.basePath)}
       <h1>${user}</h1>
       ${messages(options.notice, options.error)} ${methodsSection(view.summary)}
-      ${actionsSection(basePath, csrf, view.summary)} ${setsSection(basePath, csrf, user, view.sets)}
-      ${activationsSection(basePath, csrf, user, view.networks)}
-      ${historySection(basePath, user, view.history)}`,
+      ${sessionsSection(c, user, view.sessions)} ${actionsSection(c, view.summary)}
+      ${setsSection(c, user, view.sets)} ${activationsSection(c, user, view.networks, names)}
+      ${historySection(c, user, view.history, names)}`,
+  });
+}
+
+/** An action that cannot be undone, asked about first: what it does, a button to do it, a way back. */
+export function confirmActionPage(options: {
+  console: ConsolePage;
+  user: string;
+  title: string;
+  text: string;
+  action: string;
+  fields?: Record<string, string>;
+  submit: string;
+}): string {
+  const { console: c } = options;
+  return page({
+    title: options.title,
+    wide: true,
+    scripts: c.scripts,
+    body: html`${consoleNav(c.basePath)}
+      <h1>${options.title}</h1>
+      <p>${options.text}</p>
+      <div class="actions">
+        <form method="post" action="${options.action}">
+          ${csrfField(c.csrf)}<input type="hidden" name="confirm" value="yes" />
+          ${Object.entries(options.fields ?? {}).map(
+            ([name, value]) => html`<input type="hidden" name="${name}" value="${value}" />`,
+          )}
+          <button type="submit">${options.submit}</button>
+        </form>
+        <p><a href="${userUrl(c.basePath, options.user)}">${t('admin.confirm.cancel')}</a></p>
+      </div>`,
+  });
+}
+
+export function removeMobilePage(c: ConsolePage, user: string, mobile: string): string {
+  return confirmActionPage({
+    console: c,
+    user,
+    title: t('admin.confirm.remove_mobile.title', { user }),
+    text: t('admin.confirm.remove_mobile.text', { user, mobile }),
+    action: `${userUrl(c.basePath, user)}/mobile/remove`,
+    submit: t('admin.lost_phone.remove'),
+  });
+}
+
+export function revokeAllPage(c: ConsolePage, user: string, count: number): string {
+  return confirmActionPage({
+    console: c,
+    user,
+    title: t('admin.confirm.revoke_all.title', { user }),
+    text: tn('admin.confirm.revoke_all.text', count, { user }),
+    action: `${userUrl(c.basePath, user)}/activations/revoke`,
+    fields: { all: 'yes' },
+    submit: t('admin.networks.revoke_all'),
   });
 }
 
 /** The one time the code is shown: large, selectable in one click, never stored in the page's URL. */
 export function issuedCodePage(options: {
-  basePath: string;
+  console: ConsolePage;
   user: string;
   code: string;
   expiresAt: string;
-}): string {
-  const { basePath, user } = options;
+}) {
+  const { console: c, user } = options;
   return page({
-    title: `Temporary code for ${user}`,
+    title: t('admin.issued.title', { user }),
     wide: true,
-    body: html`<h1>Temporary code for ${user}</h1>
-      <p class="notice" role="status">Give this code to ${user} now. It is shown only this once.</p>
-      <p class="code" id="temporary-code" aria-label="Temporary code">${options.code}</p>
-      <p>
-        It works until <time datetime="${options.expiresAt}">${options.expiresAt}</time>, or until it is
-        expired early. ${user} is told by email that a code was issued.
-      </p>
-      <p><a href="${userUrl(basePath, user)}">Back to ${user}</a></p>`,
+    scripts: c.scripts,
+    body: html`${consoleNav(c.basePath)}
+      <h1>${t('admin.issued.title', { user })}</h1>
+      <p class="notice" role="status">${t('admin.issued.once', { user })}</p>
+      <p class="code" id="temporary-code" aria-label="${t('admin.issued.code')}">${options.code}</p>
+      <p>${withTime('admin.issued.until', new Date(options.expiresAt), { user })}</p>
+      <p><a href="${userUrl(c.basePath, user)}">${t('admin.issued.back', { user })}</a></p>`,
   });
 }

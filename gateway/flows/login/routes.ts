@@ -11,7 +11,8 @@ import { destroySession, signedIn } from '../../sessions.js';
 import { clientOf, type GatewayContext } from '../../context.js';
 import type { PasswordAuthenticator } from './authenticate.js';
 import { completeSignIn } from './complete.js';
-import { loginPage, signedOutPage } from './pages.js';
+import { loginPage, signOutPage, signedOutPage } from './pages.js';
+import { t } from '../../i18n/index.js';
 import { OIDC_LOGIN_PATH } from '../oidc/routes.js';
 import { SignInThrottle, THROTTLED_CODE } from './throttle.js';
 import { nextStep } from '../next-step.js';
@@ -31,7 +32,7 @@ export function loginRoutes(ctx: GatewayContext, authenticate: PasswordAuthentic
     ctx.ports.oidc && oidc
       ? {
           url: `${ctx.basePath}${OIDC_LOGIN_PATH}?return_to=${encodeURIComponent(returnTo)}`,
-          label: `Sign in with ${oidc.display_name}`,
+          name: oidc.display_name,
         }
       : undefined;
 
@@ -61,7 +62,7 @@ export function loginRoutes(ctx: GatewayContext, authenticate: PasswordAuthentic
     const password = field(req.body, 'password');
     const returnTo = safeReturnTo(field(req.body, 'return_to'), ctx.config.server);
     if (!username || password === undefined || password === '') {
-      throw errors.badRequest('invalid_request', 'Enter your username and password.');
+      throw errors.badRequest('invalid_request', t('error.enter_username_password'));
     }
     if (username.length > MAX_FIELD || password.length > MAX_FIELD) throw errors.invalidCredentials();
 
@@ -84,6 +85,15 @@ export function loginRoutes(ctx: GatewayContext, authenticate: PasswordAuthentic
     if (!(await completeSignIn(ctx, req, res, identity, returnTo))) {
       return refuse(req, res, errors.accessDenied(), username, returnTo);
     }
+  });
+
+  router.get('/logout', (req, res) => {
+    const auth = signedIn(req);
+    if (wantsJson(req)) return void res.json({ signed_in: auth !== undefined });
+    res.set('Cache-Control', 'no-store').type('html');
+    if (!auth) return void res.send(signedOutPage(loginPath));
+    const stayUrl = nextStep(ctx, auth, req.session.returnTo ?? '/').redirect;
+    res.send(signOutPage({ action: `${ctx.basePath}/logout`, csrf: ctx.csrfToken(req), stayUrl }));
   });
 
   router.post('/logout', async (req, res) => {

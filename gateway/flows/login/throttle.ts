@@ -14,13 +14,12 @@ import { formatDuration } from '../../../config/duration.js';
 import { networkOf, parseIp } from '../../../policies/ip.js';
 import type { PolicySource } from '../../context.js';
 import { GatewayError } from '../../errors.js';
+import { t } from '../../i18n/index.js';
 import type { Clock, Limiter, Store } from '../../ports.js';
 
 export const THROTTLED_CODE = 'sign_in_throttled';
-export const THROTTLED_MESSAGE = 'Too many sign-in attempts have failed. Wait a while, then try again.';
-
 export function throttled(): GatewayError {
-  return new GatewayError(429, THROTTLED_CODE, THROTTLED_MESSAGE);
+  return new GatewayError(429, THROTTLED_CODE, t('error.sign_in_throttled'));
 }
 
 /** Characters a directory's string matching ignores (RFC 4518 "map to nothing"), and controls. */

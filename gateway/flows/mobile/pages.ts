@@ -1,10 +1,11 @@
 import { codeField, csrfField, html, page, type SafeHtml } from '../../http/html.js';
+import { t, type MessageKey } from '../../i18n/index.js';
 import type { MethodId } from '../../factors/types.js';
 import type { DeclineOption } from './registration.js';
 
-const CONTINUE_WITH: Partial<Record<MethodId, string>> = {
-  email: 'Not now — continue with email',
-  authenticator: 'Not now — continue with my authenticator app',
+const CONTINUE_WITH: Partial<Record<MethodId, MessageKey>> = {
+  email: 'mobile.decline.email',
+  authenticator: 'mobile.decline.authenticator',
 };
 
 /** The way out of the prompt where there is one; where policy or the account rules it out, why not. */
@@ -12,7 +13,7 @@ function declineBlock(basePath: string, csrf: string, decline: DeclineOption): S
   if (decline.allowed) {
     return html`<form method="post" action="${basePath}/mobile/decline">
       ${csrfField(csrf)}<button type="submit" class="secondary">
-        ${CONTINUE_WITH[decline.via] ?? 'Not now — continue without a mobile number'}
+        ${t(CONTINUE_WITH[decline.via] ?? 'mobile.decline.other')}
       </button>
     </form>`;
   }
@@ -28,13 +29,13 @@ export function mobilePage(options: {
 }): string {
   const { basePath, csrf } = options;
   return page({
-    title: 'Add your mobile number',
-    body: html`<h1>Add your mobile number</h1>
-      <p>We will text you a code to confirm it is you when you sign in from a new network.</p>
+    title: t('mobile.title'),
+    body: html`<h1>${t('mobile.title')}</h1>
+      <p>${t('mobile.why')}</p>
       ${options.error ? html`<p class="error" role="alert">${options.error}</p>` : ''}
       <form method="post" action="${basePath}/mobile">
         ${csrfField(csrf)}
-        <label for="phone">Mobile number</label>
+        <label for="phone">${t('mobile.label')}</label>
         <input
           type="tel"
           id="phone"
@@ -46,8 +47,8 @@ export function mobilePage(options: {
           value="${options.phone ?? ''}"
           aria-describedby="phone-hint"
         />
-        <p id="phone-hint" class="muted">In international format, starting with + and the country code.</p>
-        <button type="submit">Text me a code</button>
+        <p id="phone-hint" class="muted">${t('mobile.hint')}</p>
+        <button type="submit">${t('mobile.send')}</button>
       </form>
       ${declineBlock(basePath, csrf, options.decline)}`,
   });
@@ -61,13 +62,19 @@ export function mobileCodePage(options: {
 }): string {
   const { basePath, csrf } = options;
   return page({
-    title: 'Enter the code we texted you',
-    body: html`<h1>Enter the code we texted you</h1>
-      ${options.error ? html`<p class="error" role="alert">${options.error}</p>` : html`<p class="notice" role="status">We sent a code to ${options.destination}.</p>`}
+    title: t('mobile.code.title'),
+    body: html`<h1>${t('mobile.code.title')}</h1>
+      ${
+        options.error
+          ? html`<p class="error" role="alert">${options.error}</p>`
+          : html`<p class="notice" role="status">
+              ${t('mobile.code.sent', { destination: options.destination })}
+            </p>`
+      }
       <form method="post" action="${basePath}/mobile/verify">
-        ${csrfField(csrf)} ${codeField({ id: 'code', label: 'Code from the text message', maxLength: 14 })}
-        <button type="submit">Verify number</button>
+        ${csrfField(csrf)} ${codeField({ id: 'code', label: t('mobile.code.label'), maxLength: 14 })}
+        <button type="submit">${t('mobile.code.submit')}</button>
       </form>
-      <p class="muted"><a href="${basePath}/mobile">Use a different number or send a new code</a></p>`,
+      <p><a href="${basePath}/mobile">${t('mobile.code.again')}</a></p>`,
   });
 }

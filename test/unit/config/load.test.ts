@@ -61,6 +61,7 @@ describe('stepgate.yaml', () => {
         },
         admin: { api_tokens: [] },
         webauthn: { rp_name: 'stepgate' },
+        branding: { colours: { accent: '#2450b2', background: '#f5f6f8' }, language: 'en' },
       },
     });
   });

@@ -79,7 +79,7 @@ describe('parseYamlText', () => {
     expect(problems(text)).toEqual([
       'stepgate.yaml:1:33: upstream.foo: unknown key (allowed: url, public_paths, timeout)',
       'stepgate.yaml:8:34: logins.delegated.ldap.attributes.phone: unknown key (allowed: username, email, mobile, user_type, groups, profile, permission_sets)',
-      'stepgate.yaml:9:1: extra: unknown key (allowed: server, upstream, session, store, logins, notifications, policy_file, admin, webauthn)',
+      'stepgate.yaml:9:1: extra: unknown key (allowed: server, upstream, session, store, logins, notifications, policy_file, admin, webauthn, branding)',
     ]);
   });
 
