@@ -78,7 +78,8 @@ export function sendError(
   let reference = options.reference;
   if (reference === undefined && scope && (error.status >= 500 || !json)) {
     reference = newReference();
-    const fields = { reference, status: error.status, code: error.code, path: req.path, ...options.log };
+    const path = req.baseUrl + req.path;
+    const fields = { reference, status: error.status, code: error.code, path, ...options.log };
     if (error.status >= 500) scope.logger.warn('request failed', fields);
     else scope.logger.info('request refused', fields);
   }

@@ -50,11 +50,20 @@ function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** The page has no script, no inline handler or style attribute, and only style blocks the CSP names. */
-function expectStrictPage(res: Answer, what: string): void {
+/**
+ * The page has no script, no inline handler or style attribute, and only style blocks the CSP
+ * names. `scripts`: the served scripts a page may load (the help desk's local times), each with
+ * the nonce its CSP allows, and nothing inline.
+ */
+function expectStrictPage(res: Answer, what: string, scripts: readonly string[] = []): void {
   expect(res.headers['content-type'], what).toMatch(/^text\/html/);
   const html = res.text;
-  expect(html, what).not.toMatch(/<script/i);
+  const nonce = /script-src 'nonce-([^']+)'/.exec(String(res.headers['content-security-policy']))?.[1];
+  expect(
+    [...html.matchAll(/<script[^>]*>([\s\S]*?)<\/script>/gi)].map((m) => m[0]),
+    what,
+  ).toEqual(scripts.map((src) => `<script src="${src}" nonce="${nonce ?? ''}" defer></script>`));
+  if (scripts.length === 0) expect(html, what).not.toMatch(/<script/i);
   expect(html, what).not.toMatch(/\son[a-z]+\s*=/i);
   expect(html, what).not.toMatch(/\sstyle\s*=/i);
   expect(html, what).not.toMatch(/(src|href)\s*=\s*"(data|javascript):/i);
@@ -152,11 +161,11 @@ describe('security headers on every page of stepgate (SPEC §4)', () => {
 
     const helpdesk = await flowGateway({ users: USERS, policy: NO_PROMPT });
     const helen = await signedInBrowser(helpdesk, (await served(helpdesk)).url, 'helen');
-    for (const path of ['/settings', '/admin', '/admin/users/bob']) {
+    for (const path of ['/settings', '/admin', '/admin/users/bob', '/admin/history']) {
       const res = await helen.get(`${BASE}${path}`).set('Accept', 'text/html');
       expect(res.status, path).toBe(200);
       expectOwnHeaders(res, path);
-      expectStrictPage(res, path);
+      expectStrictPage(res, path, path.startsWith('/admin') ? [`${BASE}/assets/local-time.js`] : []);
     }
     const qr = await submitForm(helen, `${BASE}/settings`, `${BASE}/settings/authenticator`);
     expect(qr.status).toBe(200);
