@@ -4,6 +4,7 @@
  */
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
+import { formatUtc } from '../../gateway/i18n/time.js';
 import {
   ALWAYS,
   BASE,
@@ -190,7 +191,9 @@ describe('temporary codes (SPEC §1.9)', () => {
     const [notice, ...more] = messagesTo(gw, 'email', 'alice@example.com');
     expect(more).toEqual([]);
     expect(notice?.subject).toBe('A temporary verification code was issued for you');
-    expect(notice?.body).toContain(issued.body.expires_at);
+    // The time in words a person reads, to the minute, in UTC (the JSON keeps the ISO instant).
+    const expires = new Date(issued.body.expires_at);
+    expect(notice?.body).toContain(formatUtc(expires));
     expect(notice?.body).not.toContain(issued.body.code);
   });
 });

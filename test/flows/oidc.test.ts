@@ -17,7 +17,7 @@ function upstreamHeaders(body: Record<string, unknown>): Record<string, string |
 
 /** The href of the sign-in page's OpenID Connect button, unescaped. */
 function buttonHref(page: string): string {
-  const match = /<a class="button" href="([^"]*\/oidc\/login[^"]*)">([^<]*)<\/a>/.exec(page);
+  const match = /<a class="button[^"]*"\s+href="([^"]*\/oidc\/login[^"]*)"\s*>([^<]*)<\/a\s*>/.exec(page);
   if (!match?.[1]) throw new Error('no OpenID Connect button on the page');
   return match[1].replaceAll('&amp;', '&');
 }

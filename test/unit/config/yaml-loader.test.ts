@@ -39,7 +39,7 @@ describe('parseYamlText', () => {
     expect(problems(text)).toEqual([
       "stepgate.yaml:5:12: upstream.timeout: must be a duration like '30m' (s, m, h or d) but it is '30 minutes please'",
       "stepgate.yaml:7:10: session.store: must be one of 'memory', 'redis' but it is 'redsi'",
-      'stepgate.yaml:10:3: session.colour: unknown key (allowed: store, redis_url, redis, secret, cookie_name, idle_timeout, absolute_timeout, max_sessions)',
+      'stepgate.yaml:10:3: session.colour: unknown key (allowed: store, redis_url, redis, secret, cookie_name, cookie_domain, idle_timeout, absolute_timeout, max_sessions)',
       'stepgate.yaml:12:16: admin.api_tokens[0]: must be at least 32 characters but it has 5 characters',
     ]);
   });

@@ -70,6 +70,7 @@ describe('checkMobileNumber', () => {
         ok: false,
         code: 'not_mobile',
         message: 'That number is not a mobile number. Enter a number that can receive text messages.',
+        type: expect.any(String),
       });
     },
   );
