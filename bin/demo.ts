@@ -70,7 +70,7 @@ export async function demo(config: Config, configPath: string, logger: Logger): 
   const target = new URL(config.upstream.url);
   const host = target.hostname.replace(/^\[|\]$/g, '');
   const port = Number(target.port || (target.protocol === 'https:' ? 443 : 80));
-  const upstream: Server = demoUpstream();
+  const upstream: Server = demoUpstream({ basePath: config.server.base_path });
   await new Promise<void>((resolve, reject) => {
     upstream.once('error', (error) =>
       reject(new StartupError(`demo upstream cannot listen on ${target.host}: ${error.message}`)),

@@ -132,6 +132,11 @@ export interface ConfirmationMethod<Answer = unknown> {
   /** What people read: a heading on the challenge page, a row on the help desk's page. */
   readonly label: string;
   /**
+   * How strongly an answer proves the person (higher is stronger): the challenge page shows the
+   * strongest offered method first to someone who has not confirmed with one of them before.
+   */
+  readonly strength?: number;
+  /**
    * Whether it outlasts this sign-in, so that a user declining the mobile prompt still has a way
    * to confirm next time (a temporary code expires; SPEC §1.4).
    */

@@ -74,7 +74,8 @@ button.secondary,a.button.secondary{background:#fff;color:var(--accent)}
 .choices li{margin:.5rem 0}
 .choices a{display:block;padding:.7rem .9rem;border:1px solid var(--edge);border-radius:4px;text-decoration:none;color:var(--text)}
 .choices a:hover{border-color:var(--accent)}
-.choices strong{display:block;color:var(--accent)}
+.choices strong,.choices span{display:block}
+.choices strong{color:var(--accent)}
 .actions{display:flex;flex-wrap:wrap;gap:.75rem;align-items:baseline}
 .actions form,.actions p{margin:0}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem;margin:1rem 0}

@@ -10,10 +10,40 @@ import {
   lastCode,
   messagesTo,
   signIn,
+  signOut,
+  ALWAYS,
+  EMAIL_OPTION,
+  FLOW_USERS,
+  confirmBy,
+  directUser,
   wrongCode,
   type Agent,
 } from '../helpers/flow.js';
 import { authenticatorCredential } from '../../gateway/factors/authenticator/index.js';
+
+/** One heading, one code field label, one submit of each name: nothing on the page twice. */
+function expectOneOfEach(html: string): void {
+  const texts = (pattern: RegExp) => [...html.matchAll(pattern)].map((m) => (m[1] ?? '').trim());
+  for (const pattern of [
+    /<label[^>]*>([^<]*)<\/label>/g,
+    /<button[^>]*>([^<]*)<\/button>/g,
+    /<h2[^>]*>([^<]*)<\/h2>/g,
+  ]) {
+    const found = texts(pattern);
+    expect(new Set(found).size, found.join(' | ')).toBe(found.length);
+  }
+}
+
+/** The "Try another way" list: [method id, the link's text]. */
+function choicesOf(html: string): [string, string][] {
+  return [...html.matchAll(/<a href="[^"]*\?method=([a-z_]+)"\s*>([\s\S]*?)<\/a\s*>/g)].map((m) => [
+    m[1] ?? '',
+    (m[2] ?? '')
+      .replace(/<[^>]+>/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim(),
+  ]);
+}
 
 /** The `<input>` tag with this id, so its attributes can be checked together. */
 function inputTag(html: string, id: string): string {
@@ -38,7 +68,7 @@ function form(agent: Agent, path: string, fields: Record<string, string>) {
 }
 
 describe('confirmation pages', () => {
-  it('labels every code input on the challenge page and lets phones fill in one-time codes', async () => {
+  it('shows one method at a time, the strongest first, with the others behind "Try another way"', async () => {
     const gw = await flowGateway();
     await gw.store.saveCredential(
       authenticatorCredential({
@@ -53,9 +83,74 @@ describe('confirmation pages', () => {
     const res = await page(agent, '/confirm');
     expect(res.status).toBe(200);
     expect(res.type).toBe('text/html');
-    expect(res.text).toContain('Text a code to +1 ••• ••• ••23');
+    expect(res.text).toContain('<h2 id="method-heading">Authenticator app</h2>');
     expectCodeInput(res.text, 'code-authenticator');
-    expectCodeInput(res.text, 'code-temporary_code');
+    expect(res.text).not.toContain('code-temporary_code');
+    expect(res.text).not.toContain('Text a code');
+    expectOneOfEach(res.text);
+    expect(res.text).toContain(`<a href="${BASE}/confirm?choose=1">Try another way</a>`);
+
+    const choices = await page(agent, '/confirm?choose=1');
+    expect(choicesOf(choices.text)).toEqual([
+      ['authenticator', 'Authenticator app Enter the code your authenticator app shows'],
+      ['sms', 'Text message Get a code by text message to +1 ••• ••• ••23'],
+      [
+        'temporary_code',
+        'Temporary code from your help desk Enter the temporary code your help desk gave you',
+      ],
+    ]);
+
+    const sms = await page(agent, '/confirm?method=sms');
+    expect(sms.text).toContain('>Text a code to +1 ••• ••• ••23</button>');
+    expectOneOfEach(sms.text);
+    const temporary = await page(agent, '/confirm?method=temporary_code');
+    expectCodeInput(temporary.text, 'code-temporary_code');
+    expect(temporary.text).toContain(
+      '<label for="code-temporary_code">The code your help desk gave you</label>',
+    );
+    // A method that is not offered is not shown: the first one is.
+    expect((await page(agent, '/confirm?method=email')).text).toContain('code-authenticator');
+  });
+
+  it('shows first the method the person confirmed with last time, and marks it in the list', async () => {
+    const gw = await flowGateway({
+      policy: ALWAYS,
+      users: {
+        ...FLOW_USERS,
+        bob: directUser({ email: 'bob@example.com', mobile: BOB_MOBILE, permission_sets: [EMAIL_OPTION] }),
+      },
+    });
+    const first = await signIn(gw, 'bob');
+    expect((await page(first.agent, '/confirm')).text).toContain('>Text a code to +1 ••• ••• ••23</button>');
+    await confirmBy(gw, first.agent, 'email', 'bob@example.com');
+    await signOut(first.agent);
+
+    const again = await signIn(gw, 'bob');
+    const res = await page(again.agent, '/confirm');
+    expect(res.text).toContain('<h2 id="method-heading">Email</h2>');
+    expect(res.text).toContain('>Email a code to b•••@example.com</button>');
+    const choices = await page(again.agent, '/confirm?choose=1');
+    expect(choices.text).toMatch(
+      /Get a code by email to b•••@example\.com<\/span><span class="muted">Used last time<\/span>/,
+    );
+  });
+
+  it('says why a number proved during this sign-in is not offered to confirm it', async () => {
+    const gw = await flowGateway();
+    const { agent } = await signIn(gw, 'alice');
+    const prompt = await page(agent, '/mobile');
+    const sent = await form(agent, '/mobile', { phone: NEW_MOBILE, _csrf: csrfTokenOf(prompt.text) });
+    const proved = await form(agent, '/mobile/verify', {
+      code: lastCode(gw, 'sms', NEW_MOBILE),
+      _csrf: csrfTokenOf(sent.text),
+    });
+    expect(proved.headers.location).toBe(`${BASE}/confirm`);
+    const res = await page(agent, '/confirm');
+    expect(res.text).toContain(
+      'You have just added the mobile number +44 •••• ••••56. A number added while signing in cannot confirm that same sign-in',
+    );
+    expect(res.text).toContain('>Email a code to a•••@example.com</button>');
+    expect(res.text).not.toContain('Try another way');
   });
 
   it('lets a browser ask for a code, type it into a labelled field and go on', async () => {

@@ -8,7 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { Secret } from 'otpauth';
 import type { PolicyDocument } from '../../../policies/schema.js';
 import type { Clock, CredentialRecord, Store } from '../../ports.js';
-import { MISSING_CODE, readCode, typedCodeView } from '../code-view.js';
+import { missingCode, readCode, typedCodeView } from '../code-view.js';
+import { t } from '../../i18n/index.js';
 import { credentialSummary } from '../credentials.js';
 import type {
   ConfirmationMethod,
@@ -55,11 +56,17 @@ async function currentApp(store: Store, user: string): Promise<CredentialRecord 
 
 export class AuthenticatorFactor implements ConfirmationMethod<string> {
   readonly id = AUTHENTICATOR;
-  readonly label = 'Authenticator app';
+  get label() {
+    return t('method.authenticator');
+  }
+  /** A secret on the person's own device, nothing sent: above codes by SMS or email. */
+  readonly strength = 30;
   readonly lasting = true;
   readonly answeredWithCode = true;
-  readonly missingAnswer = MISSING_CODE;
-  readonly view = typedCodeView('Code from your authenticator app');
+  get missingAnswer() {
+    return missingCode();
+  }
+  readonly view = typedCodeView('method.authenticator.field');
   readonly credentials: AuthenticatorCredentials;
 
   constructor(private readonly deps: Deps) {

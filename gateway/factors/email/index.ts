@@ -4,7 +4,8 @@ import { errors } from '../../errors.js';
 import type { PolicySource } from '../../context.js';
 import type { EmailSender } from '../../ports.js';
 import type { OneTimeCodes } from '../codes.js';
-import { MISSING_CODE, readCode, sentCodeView } from '../code-view.js';
+import { missingCode, readCode, sentCodeView } from '../code-view.js';
+import { t } from '../../i18n/index.js';
 import { maskEmail } from '../mask.js';
 import { emailCodeMessage } from '../messages.js';
 import type { SendLimits } from '../send-limits.js';
@@ -15,11 +16,17 @@ export const EMAIL_PERMISSION = 'email_identity_confirmation';
 
 export class EmailCodeFactor implements ConfirmationMethod<string> {
   readonly id = 'email';
-  readonly label = 'Email';
+  get label() {
+    return t('method.email');
+  }
+  /** A mailbox is reached with the same password often enough: the weakest lasting method. */
+  readonly strength = 10;
   readonly lasting = true;
   readonly answeredWithCode = true;
-  readonly missingAnswer = MISSING_CODE;
-  readonly view = sentCodeView(this.id, { send: 'Email a code to', field: 'Code from the email' });
+  get missingAnswer() {
+    return missingCode();
+  }
+  readonly view = sentCodeView(this.id, { send: 'method.email.send', field: 'method.email.field' });
 
   constructor(
     private readonly deps: {

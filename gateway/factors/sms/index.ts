@@ -3,7 +3,8 @@ import { errors } from '../../errors.js';
 import type { PolicySource } from '../../context.js';
 import type { SmsSender } from '../../ports.js';
 import type { OneTimeCodes } from '../codes.js';
-import { MISSING_CODE, readCode, sentCodeView } from '../code-view.js';
+import { missingCode, readCode, sentCodeView } from '../code-view.js';
+import { t } from '../../i18n/index.js';
 import { maskPhone } from '../mask.js';
 import { smsCodeText } from '../messages.js';
 import type { SendLimits } from '../send-limits.js';
@@ -13,11 +14,17 @@ import type { PolicyDocument } from '../../../policies/schema.js';
 
 export class SmsCodeFactor implements ConfirmationMethod<string> {
   readonly id = 'sms';
-  readonly label = 'Text message';
+  get label() {
+    return t('method.sms');
+  }
+  /** Codes to a phone the person holds: stronger than email, weaker than an app or a key. */
+  readonly strength = 20;
   readonly lasting = true;
   readonly answeredWithCode = true;
-  readonly missingAnswer = MISSING_CODE;
-  readonly view = sentCodeView(this.id, { send: 'Text a code to', field: 'Code from the text message' });
+  get missingAnswer() {
+    return missingCode();
+  }
+  readonly view = sentCodeView(this.id, { send: 'method.sms.send', field: 'method.sms.field' });
 
   constructor(
     private readonly deps: {

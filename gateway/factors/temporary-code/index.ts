@@ -5,7 +5,8 @@
 import type { PolicyDocument } from '../../../policies/schema.js';
 import type { Clock, Store } from '../../ports.js';
 import { cleanCode, newNumericCode, type CodeHasher } from '../codes.js';
-import { MISSING_CODE, readCode, typedCodeView } from '../code-view.js';
+import { missingCode, readCode, typedCodeView } from '../code-view.js';
+import { t } from '../../i18n/index.js';
 import type { ConfirmationMethod, Subject, UserFacts, VerifyResult } from '../types.js';
 
 /** Eight digits: easy to read out over the phone, and 10^8 guesses against a lockout after ten. */
@@ -18,13 +19,19 @@ export function newTemporaryCode(): string {
 
 export class TemporaryCodeFactor implements ConfirmationMethod<string> {
   readonly id = 'temporary_code';
-  readonly label = 'Temporary code from your help desk';
+  get label() {
+    return t('method.temporary_code');
+  }
+  /** The help desk's way in when nothing else works: offered first only when it is the last used. */
+  readonly strength = 0;
   /** It expires: a user who declines a mobile number needs a way that lasts (SPEC §1.4). */
   readonly lasting = false;
   readonly answeredWithCode = true;
   readonly successTrigger = 'TemporaryCode' as const;
-  readonly missingAnswer = MISSING_CODE;
-  readonly view = typedCodeView('Temporary code from your help desk');
+  get missingAnswer() {
+    return missingCode();
+  }
+  readonly view = typedCodeView('method.temporary_code.field');
 
   constructor(private readonly deps: { store: Store; clock: Clock; hasher: CodeHasher }) {}
 

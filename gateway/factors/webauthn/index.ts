@@ -43,6 +43,8 @@ const refused = (message: string): VerifyResult => ({ ok: false, reason: 'invali
 export class WebauthnFactor implements ConfirmationMethod<AuthenticationResponseJSON> {
   readonly id = WEBAUTHN;
   readonly label = 'Passkey or security key';
+  /** Bound to our origin, so it cannot be phished: the strongest method. */
+  readonly strength = 40;
   readonly lasting = true;
   /** The browser answers, not the person: an IdP must run the ceremony itself to offer it. */
   readonly answeredWithCode = false;

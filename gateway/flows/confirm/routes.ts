@@ -1,5 +1,6 @@
 /**
- * The challenge pages and their JSON twins (SPEC §4): GET /confirm lists the offered methods,
+ * The challenge pages and their JSON twins (SPEC §4): GET /confirm lists the offered methods
+ * (a browser sees one at a time: `?method=<id>`, or the first one, and `?choose=1` the list),
  * POST /confirm/send starts one (a code sent, a WebAuthn challenge), POST /confirm/verify checks
  * an answer of the method's own shape. The rules live in challenge.ts, shared with the sidecar
  * API; what each method shows is its own (factors/<method>/); this file is HTTP only.
@@ -14,14 +15,17 @@ import { nextStep } from '../next-step.js';
 import { field, requireSignedIn } from '../guards.js';
 import { pageContext } from '../page-context.js';
 import { currentChallenge, sendChallengeCode, verifyChallengeCode, type FlowDeps } from './challenge.js';
-import { confirmPage, type Offer } from './pages.js';
+import { choosePage, confirmPage, type Offer } from './pages.js';
+import { firstMethod, lastConfirmedWith, strongestFirst } from './first-method.js';
+import { maskPhone } from '../../factors/mask.js';
+import { t } from '../../i18n/index.js';
 
 export { failureError } from './challenge.js';
 
 function requireConfirming(req: Request): SignedInUser {
   const auth = requireSignedIn(req);
   if (auth.stage !== 'confirming') {
-    throw new GatewayError(409, 'nothing_to_confirm', 'There is nothing to confirm right now.');
+    throw new GatewayError(409, 'nothing_to_confirm', t('error.nothing_to_confirm'));
   }
   return auth;
 }
@@ -40,6 +44,38 @@ export function confirmRoutes(ctx: GatewayContext, factors: Factors): Router {
   }
 
   /**
+   * The challenge page for a browser: the method asked for (`requested`, when offered), else the
+   * one this person last confirmed with, else the strongest; or, with `?choose`, the list. A
+   * number proved in this very sign-in cannot confirm it: the page says why it is not offered.
+   */
+  async function challengePage(
+    req: Request,
+    res: Response,
+    auth: SignedInUser,
+    listed: readonly Offer[],
+    extra: { requested?: unknown; error?: string } = {},
+  ): Promise<string> {
+    const page = pageContext(ctx, req, res);
+    const lastUsed = await lastConfirmedWith(ctx.ports.store, auth.user);
+    const notice =
+      auth.mobileProvedThisSignIn && auth.pendingMobile
+        ? t('confirm.new_mobile', { mobile: maskPhone(auth.pendingMobile) })
+        : undefined;
+    if (req.query.choose !== undefined && extra.error === undefined) {
+      const byStrength = strongestFirst(listed.map((offer) => offer.method));
+      const offers = byStrength.flatMap((method) => listed.filter((offer) => offer.method === method));
+      return choosePage({ page, offers, lastUsed, notice });
+    }
+    const requested = listed.find((offer) => offer.method.id === extra.requested);
+    const first = firstMethod(
+      listed.map((offer) => offer.method),
+      lastUsed,
+    );
+    const shown = requested ?? listed.find((offer) => offer.method === first);
+    return confirmPage({ page, shown, others: listed.length - 1, error: extra.error, notice });
+  }
+
+  /**
    * A browser sees the page again with the error: the method's own answer page where it has one
    * (the code field, after a wrong code), else the challenge page. An API client gets the JSON error.
    */
@@ -53,7 +89,8 @@ export function confirmRoutes(ctx: GatewayContext, factors: Factors): Router {
       offer && error.code === 'invalid_code'
         ? offer.method.view.answer?.(page, { destination: offer.offered.destination, error: error.message })
         : undefined;
-    sendPage(res, error.status, answer ?? confirmPage({ page, offers: listed, error: error.message }));
+    const html = answer ?? (await challengePage(req, res, auth, listed, { requested, error: error.message }));
+    sendPage(res, error.status, html);
   }
 
   /** The files a method's pages load (a passkey page's scripts): public, the same for everyone. */
@@ -77,7 +114,7 @@ export function confirmRoutes(ctx: GatewayContext, factors: Factors): Router {
     }
     const listed = await offers(auth);
     if (wantsJson(req)) return void res.json({ methods: listed.map((o) => o.offered) });
-    sendPage(res, 200, confirmPage({ page: pageContext(ctx, req, res), offers: listed }));
+    sendPage(res, 200, await challengePage(req, res, auth, listed, { requested: req.query.method }));
   });
 
   router.post('/confirm/send', async (req, res) => {
@@ -88,9 +125,11 @@ export function confirmRoutes(ctx: GatewayContext, factors: Factors): Router {
       const page = pageContext(ctx, req, res);
       const destination = started.shown.destination as string | undefined;
       const answer = started.method.view.answer?.(page, { destination, shown: started.shown });
-      sendPage(res, 200, answer ?? confirmPage({ page, offers: await offers(started.auth) }));
+      const listed = answer === undefined ? await offers(started.auth) : [];
+      const requested = started.method.id;
+      sendPage(res, 200, answer ?? (await challengePage(req, res, started.auth, listed, { requested })));
     } catch (error) {
-      await showError(req, res, error);
+      await showError(req, res, error, field(req.body, 'method'));
     }
   });
 
