@@ -17,9 +17,13 @@ export const LOCAL_TIME_PATH = '/assets/local-time.js';
  */
 const LOCAL_TIME_SCRIPT = `'use strict';
 (function () {
+  // Fields one by one: dateStyle and timeStyle cannot be combined with timeZoneName (a TypeError).
   var format = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
-    dateStyle: 'medium',
-    timeStyle: 'short',
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
     timeZoneName: 'short',
   });
   document.querySelectorAll('time[datetime]').forEach(function (element) {

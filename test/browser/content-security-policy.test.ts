@@ -125,7 +125,7 @@ describe('the pages under their Content-Security-Policy, in a browser', () => {
     await page.getByText('An authenticator app is set up.').waitFor();
 
     await page.goto(`${url}/_stepgate/no-such-page`);
-    await page.getByRole('heading', { name: 'Cannot continue' }).waitFor();
+    await page.getByRole('heading', { name: 'Page not found' }).waitFor();
     expect(await backgroundOf(page, '.error')).toBe('rgb(253, 232, 232)');
 
     expect(violations).toEqual([]);
