@@ -25,18 +25,22 @@ import { MIN_SECRET_BYTES, matchingStep, newAuthenticatorSecret, otpauthUri, qrC
 
 export const AUTHENTICATOR = 'authenticator';
 
-/** The credential of an app holding `secret`, the step of its last accepted code recorded. */
+/**
+ * The credential of an app holding `secret`, the step of its last accepted code recorded, and the
+ * name its owner gave the device it is on ("Work phone"), if any.
+ */
 export function authenticatorCredential(options: {
   user: string;
   secret: string;
   createdAt: Date;
   lastUsedStep: number | null;
+  name?: string | null;
 }): CredentialRecord {
   return {
     id: randomUUID(),
     user: options.user,
     type: AUTHENTICATOR,
-    name: null,
+    name: options.name ?? null,
     data: options.secret,
     createdAt: options.createdAt,
     lastUsedAt: null,
@@ -100,14 +104,24 @@ export class AuthenticatorFactor implements ConfirmationMethod<string> {
     return { ok: true };
   }
 
-  enroll(user: string, secret: string, code: string): Promise<boolean> {
-    return this.credentials.enroll(user, secret, code);
+  enroll(user: string, secret: string, code: string, device?: string | null): Promise<boolean> {
+    return this.credentials.enroll(user, secret, code, device);
   }
 }
 
+/** The proof that sets an app up: a code it shows, and the name of the device it is on. */
+export interface AppProof {
+  code: string;
+  device: string | null;
+}
+
+const MAX_DEVICE_NAME = 64;
+
 /** Setting the app up from the settings page: a secret shown as a QR code, proved by a code. */
-export class AuthenticatorCredentials implements MethodCredentials<string> {
-  readonly refusedProof = 'That code is not right. Check the time on your phone and try again.';
+export class AuthenticatorCredentials implements MethodCredentials<AppProof> {
+  get refusedProof() {
+    return t('authenticator.refused');
+  }
   readonly view = { section: authenticatorSection, enrolPage };
 
   constructor(private readonly deps: Deps) {}
@@ -128,12 +142,17 @@ export class AuthenticatorCredentials implements MethodCredentials<string> {
     return { state: secret, shown: { secret, otpauth_uri: uri, qr_svg: await qrCodeSvg(uri) } };
   }
 
-  readProof(body: unknown): string | undefined {
-    return readCode(body);
+  /** The code, and the device's name (`device`: trimmed, at most 64 characters, none when blank). */
+  readProof(body: unknown): AppProof | undefined {
+    const code = readCode(body);
+    if (code === undefined) return undefined;
+    const typed = (body as Record<string, unknown>).device;
+    const device = typeof typed === 'string' ? typed.trim().slice(0, MAX_DEVICE_NAME) : '';
+    return { code, device: device === '' ? null : device };
   }
 
-  async finish(subject: Subject, secret: string, code: string): Promise<CredentialSummary | undefined> {
-    if (!(await this.enroll(subject.user, secret, code))) return undefined;
+  async finish(subject: Subject, secret: string, proof: AppProof): Promise<CredentialSummary | undefined> {
+    if (!(await this.enroll(subject.user, secret, proof.code, proof.device))) return undefined;
     return (await this.list(subject.user))[0];
   }
 
@@ -141,7 +160,7 @@ export class AuthenticatorCredentials implements MethodCredentials<string> {
    * Saves `secret` for `user` only when `code` proves the app holds it, replacing any earlier
    * authenticator. The step of that code is recorded, so it cannot also answer a challenge.
    */
-  async enroll(user: string, secret: string, code: string): Promise<boolean> {
+  async enroll(user: string, secret: string, code: string, device: string | null = null): Promise<boolean> {
     if (Secret.fromBase32(secret).bytes.length < MIN_SECRET_BYTES) {
       throw new Error(`authenticator: a secret must hold at least ${MIN_SECRET_BYTES} bytes`);
     }
@@ -150,7 +169,9 @@ export class AuthenticatorCredentials implements MethodCredentials<string> {
     const step = matchingStep(secret, code, now);
     if (step === undefined) return false;
     const earlier = await store.listCredentials(user, AUTHENTICATOR);
-    await store.saveCredential(authenticatorCredential({ user, secret, createdAt: now, lastUsedStep: step }));
+    await store.saveCredential(
+      authenticatorCredential({ user, secret, createdAt: now, lastUsedStep: step, name: device }),
+    );
     for (const old of earlier) await store.removeCredential(user, old.id);
     return true;
   }

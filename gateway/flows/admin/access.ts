@@ -10,17 +10,13 @@ import { bearerToken, type TokenRegistry } from '../../admin/tokens.js';
 import type { GatewayContext } from '../../context.js';
 import { clientOf } from '../../context.js';
 import { GatewayError, errors } from '../../errors.js';
+import { t } from '../../i18n/index.js';
 import type { SignedInUser } from '../../sessions.js';
 
 export const MANAGE_PERMISSION = 'manage_identity_confirmation';
 
 export const accessErrors = {
-  noCredentials: () =>
-    new GatewayError(
-      401,
-      'unauthorized',
-      'Send an admin API token (Authorization: Bearer …) or sign in as a help desk to use this.',
-    ),
+  noCredentials: () => new GatewayError(401, 'unauthorized', t('error.admin.no_credentials')),
   badToken: () => new GatewayError(401, 'unauthorized', 'That API token is not valid.'),
   wrongScope: () =>
     new GatewayError(
@@ -28,14 +24,8 @@ export const accessErrors = {
       'insufficient_scope',
       "That API token may not use the admin API: it lacks the scope 'admin'.",
     ),
-  unconfirmed: () =>
-    new GatewayError(
-      401,
-      'confirmation_required',
-      'Confirm your identity to finish signing in before you use the help-desk tools.',
-    ),
-  noPermission: () =>
-    errors.forbidden(`Only a help desk may do this: it needs the permission '${MANAGE_PERMISSION}'.`),
+  unconfirmed: () => new GatewayError(401, 'confirmation_required', t('error.admin.unconfirmed')),
+  noPermission: () => errors.forbidden(t('error.admin.no_permission', { permission: MANAGE_PERMISSION })),
 };
 
 /** The user's entitlements as a challenge sees them: sign-in source plus the store's assignments. */

@@ -17,19 +17,37 @@ import { verifiedMobile } from '../confirm/methods.js';
 import { field, requireConfirmed } from '../guards.js';
 import { pageContext } from '../page-context.js';
 import { settingsPage, type SettingsView } from './pages.js';
+import { LOCAL_TIME_PATH } from '../../http/assets.js';
+import { safeReturnTo } from '../../http/redirects.js';
+import { t } from '../../i18n/index.js';
+import { holdsManagePermission } from '../admin/access.js';
 
 export function settingsRoutes(ctx: GatewayContext, factors: Factors): Router {
   const router = Router();
   const { basePath, ports } = ctx;
 
-  async function view(auth: SignedInUser): Promise<SettingsView> {
+  /** Back to where the sign-in was going, unless that was one of stepgate's own pages. */
+  function backUrl(req: Request): string {
+    const target = safeReturnTo(req.session.returnTo, ctx.config.server);
+    const own = target === basePath || target.startsWith(`${basePath}/`);
+    return own ? '/' : target;
+  }
+
+  async function view(req: Request, auth: SignedInUser): Promise<SettingsView> {
     const policy = ctx.policy.current().document;
-    const [mobile, held, temporary] = await Promise.all([
+    const [mobile, held, temporary, networks, helpDesk] = await Promise.all([
       verifiedMobile(ports.store, auth.user, auth.sourceMobile),
       factors.methods.credentialsOf(auth.user),
       ports.store.getActiveTemporaryCode(auth.user, ports.clock.now()),
+      ports.store.listRememberedNetworks(auth.user),
+      holdsManagePermission(ctx, auth),
     ]);
     return {
+      networks: networks.sort((a, b) => b.lastUsedAt.getTime() - a.lastUsedAt.getTime()),
+      rememberFor: policy.identity_confirmation.remember_networks_for,
+      backUrl: backUrl(req),
+      helpDesk,
+      methodName: (id) => factors.methods.get(id)?.label ?? id,
       user: auth.user,
       mobile: mobile ? maskPhone(mobile) : undefined,
       email: auth.email ? maskEmail(auth.email) : undefined,
@@ -44,7 +62,7 @@ export function settingsRoutes(ctx: GatewayContext, factors: Factors): Router {
 
   router.get('/settings', async (req, res) => {
     const auth = requireConfirmed(req);
-    const v = await view(auth);
+    const v = await view(req, auth);
     if (wantsJson(req)) {
       return void res.json({
         user: v.user,
@@ -56,10 +74,13 @@ export function settingsRoutes(ctx: GatewayContext, factors: Factors): Router {
         temporary_code_expires_at: v.temporaryCodeExpiresAt?.toISOString() ?? null,
       });
     }
+    // The times on the page are shown in the viewer's own zone by the one script it loads.
+    const page = pageContext(ctx, req, res);
+    const scripts = [{ src: `${basePath}${LOCAL_TIME_PATH}`, nonce: page.scriptNonce() }];
     res
       .set('Cache-Control', 'no-store')
       .type('html')
-      .send(settingsPage({ page: pageContext(ctx, req, res), view: v }));
+      .send(settingsPage({ page, view: v, scripts }));
   });
 
   function showEnrolment(
@@ -103,7 +124,9 @@ export function settingsRoutes(ctx: GatewayContext, factors: Factors): Router {
     if (!method) throw errors.notFound();
     const { credentials } = method;
     const policy = ctx.policy.current().document;
-    if (!credentials.enrollable(policy)) throw errors.forbidden(`${method.label} is not enabled here.`);
+    if (!credentials.enrollable(policy)) {
+      throw errors.forbidden(t('error.method_disabled', { method: method.label }));
+    }
     if (field(req.body, 'action') === 'remove') return remove(req, res, auth, method);
 
     const subject = { user: auth.user, email: auth.email };
