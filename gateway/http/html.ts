@@ -76,8 +76,14 @@ button.secondary,a.button.secondary{background:#fff;color:var(--accent)}
 .choices a:hover{border-color:var(--accent)}
 .choices strong,.choices span{display:block}
 .choices strong{color:var(--accent)}
-.actions{display:flex;flex-wrap:wrap;gap:.75rem;align-items:baseline}
+.actions{display:flex;flex-wrap:wrap;gap:.5rem 1.25rem;align-items:baseline}
 .actions form,.actions p{margin:0}
+ul.actions{list-style:none;padding:0}
+nav.actions{margin-bottom:1.25rem}
+table{border-collapse:collapse;width:100%;font-size:.9rem}
+th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #dde2ea;vertical-align:top}
+td form,td button{margin:0}
+td button{white-space:nowrap}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem;margin:1rem 0}
 dl.facts dt{font-weight:600}
 dl.facts dd{margin:0}
@@ -86,12 +92,12 @@ dl.facts dd{margin:0}
 /** The help-desk pages: wide tables, and a temporary code shown large. */
 const WIDE_STYLE = `
 header,main{max-width:64rem}
-table{border-collapse:collapse;width:100%;font-size:.95rem}
-th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #dde2ea;vertical-align:top}
-td form,td button{margin:0}
+table{font-size:.95rem}
 input[type=number],input[type=date],input[type=datetime-local],select{padding:.5rem;border:1px solid var(--edge);border-radius:4px;background:#fff;color:var(--text)}
 .filters{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:flex-end}
 .filters label{margin:0}
+.filters p{margin:0}
+.filters select{max-width:16rem}
 .filters input[type=text]{width:12rem}
 .code{font:700 2.6rem/1.2 ui-monospace,monospace;letter-spacing:.15em;user-select:all;margin:1rem 0}
 nav.pages{display:flex;gap:1.5rem;margin:1rem 0}

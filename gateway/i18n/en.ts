@@ -5,8 +5,8 @@
  */
 export const en = {
   // Error pages (http/error-page.ts)
-  'error.title.sign_in': 'Sign in to continue',
-  'error.title.confirm': 'Confirm your identity to continue',
+  'error.title.sign_in': 'You are not signed in',
+  'error.title.confirm': 'Your identity is not confirmed yet',
   'error.title.expired_form': 'This form has expired',
   'error.title.sign_in_failed': 'Sign-in did not work',
   'error.title.forbidden': 'Not allowed',
@@ -90,7 +90,6 @@ export const en = {
 
   // Sign-in (flows/login)
   'login.title': 'Sign in',
-  'login.title_to': 'Sign in to {organisation}',
   'login.username': 'Username',
   'login.password': 'Password',
   'login.submit': 'Sign in',

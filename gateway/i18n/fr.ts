@@ -7,8 +7,8 @@ import type { MessageKey } from './en.js';
 
 export const fr: Record<MessageKey, string> = {
   // Pages d'erreur
-  'error.title.sign_in': 'Connectez-vous pour continuer',
-  'error.title.confirm': 'Confirmez votre identité pour continuer',
+  'error.title.sign_in': "Vous n'êtes pas connecté",
+  'error.title.confirm': "Votre identité n'est pas encore confirmée",
   'error.title.expired_form': 'Ce formulaire a expiré',
   'error.title.sign_in_failed': 'La connexion a échoué',
   'error.title.forbidden': 'Accès refusé',
@@ -99,7 +99,6 @@ export const fr: Record<MessageKey, string> = {
 
   // Connexion
   'login.title': 'Connexion',
-  'login.title_to': 'Connexion à {organisation}',
   'login.username': "Nom d'utilisateur",
   'login.password': 'Mot de passe',
   'login.submit': 'Se connecter',

@@ -1,12 +1,12 @@
 /**
  * The whole sign-in as a person sees it, in headless Chromium: sign in, decline the mobile
  * prompt, confirm by an emailed code, reach the application, then open the settings and start
- * setting up an authenticator app. With STEPGATE_SCREENSHOTS=1 each page is saved to
- * docs/screens/ for the README.
+ * setting up an authenticator app. The screenshots of these pages, and of every other, are taken
+ * by pages.test.ts.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, screenshot } from '../helpers/chromium.js';
+import { launchChromium } from '../helpers/chromium.js';
 import { startDemoSite, type DemoSite } from '../helpers/demo.js';
 import { TEST_PASSWORD, TEST_USERS, type TestGateway } from '../helpers/gateway.js';
 
@@ -43,23 +43,19 @@ describe('signing in with a browser', () => {
     await page.goto(`${url}/reports?week=12`);
     expect(new URL(page.url()).pathname).toBe('/_stepgate/login');
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
-    await screenshot(page, '01-sign-in.png');
 
     await page.getByLabel('Username').fill('alice');
     await page.getByLabel('Password').fill(TEST_PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL(`${url}/_stepgate/mobile`);
     await page.getByRole('heading', { name: 'Add your mobile number' }).waitFor();
-    await screenshot(page, '02-mobile-prompt.png');
 
     await page.getByRole('button', { name: /continue with email/ }).click();
     await page.waitForURL(`${url}/_stepgate/confirm`);
     await page.getByRole('heading', { name: 'Confirm your identity' }).waitFor();
-    await screenshot(page, '03-confirm-methods.png');
 
     await page.getByRole('button', { name: /^Email a code to / }).click();
     await page.getByRole('heading', { name: 'Enter your code' }).waitFor();
-    await screenshot(page, '04-enter-code.png');
 
     const emails = gw.outbox().filter((m) => m.channel === 'email' && m.to === TEST_USERS.alice?.email);
     expect(emails).toHaveLength(1);
@@ -72,12 +68,10 @@ describe('signing in with a browser', () => {
     await page.getByRole('heading', { name: 'Demo application' }).waitFor();
     expect(await shownHeader(page, 'x-stepgate-user').innerText()).toBe('alice');
     expect(await shownHeader(page, 'x-stepgate-confirmation').innerText()).toBe('email');
-    await screenshot(page, '05-application.png');
 
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.waitForURL(`${url}/_stepgate/settings`);
     await page.getByRole('heading', { name: 'Your sign-in settings' }).waitFor();
-    await screenshot(page, '06-settings.png');
 
     await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
     await page.getByRole('heading', { name: 'Set up an authenticator app' }).waitFor();
@@ -91,7 +85,6 @@ describe('signing in with a browser', () => {
     expect(qr?.height).toBeGreaterThan(120);
     expect(qr?.height).toBeLessThanOrEqual(300);
     expect(await page.getByLabel('Code from the app').isVisible()).toBe(true);
-    await screenshot(page, '07-authenticator-setup.png');
 
     await context.close();
   });

@@ -49,7 +49,7 @@ describe('error pages', () => {
     const gw = await flowGateway({ logger });
     const res = await (await browser(gw)).get(`${BASE}/settings`);
     expect(res.status).toBe(401);
-    expect(res.text).toContain('<h1>Sign in to continue</h1>');
+    expect(res.text).toContain('<h1>You are not signed in</h1>');
     expect(nextSteps(res.text)).toEqual([
       ['Sign in', `${BASE}/login?return_to=${encodeURIComponent(`${BASE}/settings`)}`],
     ]);
@@ -89,7 +89,7 @@ describe('error pages', () => {
     await agent.post(`${BASE}/login`).type('json').send({ username: 'alice', password: TEST_PASSWORD });
     const res = await agent.get(`${BASE}/settings`);
     expect(res.status).toBe(401);
-    expect(res.text).toContain('<h1>Confirm your identity to continue</h1>');
+    expect(res.text).toContain('<h1>Your identity is not confirmed yet</h1>');
     expect(nextSteps(res.text)).toEqual([
       ['Confirm your identity', `${BASE}/confirm`],
       ['Sign out', `${BASE}/logout`],

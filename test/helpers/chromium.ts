@@ -31,9 +31,12 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 }
 
-/** With STEPGATE_SCREENSHOTS=1, saves the page to docs/screens/<name> for the documentation. */
+/**
+ * With STEPGATE_SCREENSHOTS=1, saves what the viewport shows to docs/screens/<name> for the
+ * documentation: the viewport alone, so the committed PNGs stay small.
+ */
 export async function screenshot(page: Page, name: string): Promise<void> {
   if (process.env.STEPGATE_SCREENSHOTS !== '1') return;
   mkdirSync(SCREENS, { recursive: true });
-  await page.screenshot({ path: `${SCREENS}${name}`, fullPage: true });
+  await page.screenshot({ path: `${SCREENS}${name}` });
 }

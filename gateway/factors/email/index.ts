@@ -54,8 +54,7 @@ export class EmailCodeFactor implements ConfirmationMethod<string> {
   }
 
   async start(subject: Subject): Promise<Started> {
-    if (!subject.email)
-      throw errors.badRequest('invalid_method', 'There is no email address on your account.');
+    if (!subject.email) throw errors.badRequest('invalid_method', t('error.no_email'));
     await this.deps.limits.take('email', subject.user);
     const settings = this.deps.policy.current().document.identity_confirmation.code;
     const code = await this.deps.codes.issue({

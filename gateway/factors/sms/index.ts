@@ -46,8 +46,7 @@ export class SmsCodeFactor implements ConfirmationMethod<string> {
   }
 
   async start(subject: Subject): Promise<Started> {
-    if (!subject.mobile)
-      throw errors.badRequest('invalid_method', 'There is no verified mobile number on your account.');
+    if (!subject.mobile) throw errors.badRequest('invalid_method', t('error.no_mobile'));
     const settings = this.deps.policy.current().document.identity_confirmation.code;
     await sendSmsCode(this.deps, {
       user: subject.user,

@@ -13,7 +13,7 @@ import type { PolicySource } from '../../context.js';
 import type { Factors } from '../../factors/index.js';
 import { isLockedError } from '../../factors/lockout.js';
 import { isSmsRefused, type SmsRefused } from '../../factors/sms/guard.js';
-import { t } from '../../i18n/index.js';
+import { t, tn } from '../../i18n/index.js';
 import type { AccountNotices } from '../../notices/index.js';
 import type { ConfirmationMethod, OfferedMethod, VerifyFailure } from '../../factors/types.js';
 import { challengeFacts, offeredMethods, saveVerifiedMobile, userFacts, type UserFacts } from './methods.js';
@@ -32,17 +32,11 @@ export function failureError(failure: VerifyFailure): GatewayError {
   if (failure.reason === 'invalid_code') {
     const left = failure.attemptsLeft;
     const message =
-      failure.message ??
-      (left === undefined
-        ? 'That code is not right. Check it and try again.'
-        : `That code is not right. You have ${left} attempt${left === 1 ? '' : 's'} left with this code.`);
+      failure.message ?? (left === undefined ? t('error.invalid_code') : tn('error.invalid_code_left', left));
     return errors.badRequest('invalid_code', message, left === undefined ? {} : { attempts_left: left });
   }
   const message =
-    failure.message ??
-    (failure.reason === 'code_void'
-      ? 'That code can no longer be used after too many wrong attempts. Request a new code.'
-      : 'There is no active code. Request a new code.');
+    failure.message ?? (failure.reason === 'code_void' ? t('error.code_void') : t('error.no_code'));
   return errors.badRequest('invalid_code', message, { attempts_left: 0 });
 }
 
@@ -78,10 +72,8 @@ export async function pickMethod(
   const usable = methods.filter((method) => !needsStart || method.start);
   const method = usable.find((candidate) => candidate.id === requested);
   if (!method) {
-    throw errors.badRequest(
-      'invalid_method',
-      `Choose one of the offered methods: ${usable.map((m) => m.id).join(', ') || 'none'}.`,
-    );
+    const methods = usable.map((m) => m.id).join(', ') || 'none';
+    throw errors.badRequest('invalid_method', t('error.invalid_method', { methods }));
   }
   return { facts, method };
 }

@@ -9,14 +9,18 @@ import type { Store } from '../../ports.js';
 /** How far back the history is read for the last method used. */
 const RECENT_ENTRIES = 50;
 
-/** The method of the person's last successful challenge (not a mobile registration, not a help-desk action). */
+/**
+ * The method the person last used: the newest success of their own with a method, a challenge or
+ * setting one up in the settings (a new passkey is the one they mean to use next). Not a number
+ * proved at the mobile prompt (that is registering, not confirming), not a help-desk action.
+ */
 export async function lastConfirmedWith(store: Store, user: string): Promise<string | undefined> {
   const recent = await store.queryHistory({ user, limit: RECENT_ENTRIES });
   const last = recent.find(
     (entry) =>
       entry.status === 'Succeeded' &&
-      entry.triggeredBy !== null &&
       entry.triggeredBy !== 'MobileRegistration' &&
+      entry.method !== 'none' &&
       !entry.method.startsWith('admin:'),
   );
   return last?.method;

@@ -81,6 +81,7 @@ export function choosePage(options: {
           </li>`;
         })}
       </ul>
+      <p><a href="${ctx.basePath}/confirm">${t('confirm.choose.back')}</a></p>
       ${signOut(ctx)}`,
   });
 }
