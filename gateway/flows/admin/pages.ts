@@ -90,6 +90,20 @@ function methodsSection(s: UserSummary): SafeHtml {
     </table>`;
 }
 
+/** A table row's own action: one button posting one hidden field, labelled for a screen reader by its row. */
+function rowAction(
+  c: ConsolePage,
+  action: string,
+  [name, value]: [string, string],
+  text: string,
+  label: string,
+): SafeHtml {
+  return html`<form method="post" action="${action}">
+    ${csrfField(c.csrf)}<input type="hidden" name="${name}" value="${value}" />
+    <button type="submit" class="secondary" aria-label="${label}">${text}</button>
+  </form>`;
+}
+
 function sessionsSection(c: ConsolePage, user: string, sessions: readonly SignedInSession[]): SafeHtml {
   const action = `${userUrl(c.basePath, user)}/sessions/sign-out`;
   if (sessions.length === 0) {
@@ -120,16 +134,7 @@ function sessionsSection(c: ConsolePage, user: string, sessions: readonly Signed
               <td>${t(`admin.login.${s.login}`)}</td>
               <td>${t(`admin.stage.${s.stage}`)}</td>
               <td>
-                <form method="post" action="${action}">
-                  ${csrfField(c.csrf)}<input type="hidden" name="session" value="${s.handle}" />
-                  <button
-                    type="submit"
-                    class="secondary"
-                    aria-label="${t('admin.sessions.sign_out_one', { ip: s.sourceIp })}"
-                  >
-                    ${t('admin.sessions.sign_out')}
-                  </button>
-                </form>
+                ${rowAction(c, action, ['session', s.handle], t('admin.sessions.sign_out'), t('admin.sessions.sign_out_one', { ip: s.sourceIp }))}
               </td>
             </tr>`,
         )}
@@ -269,16 +274,7 @@ function activationsSection(
               <td>${timeElement(n.lastUsedAt)}</td>
               <td>${names(n.method) ?? n.method}</td>
               <td>
-                <form method="post" action="${base}/activations/revoke">
-                  ${csrfField(c.csrf)}<input type="hidden" name="network" value="${n.network}" />
-                  <button
-                    type="submit"
-                    class="secondary"
-                    aria-label="${t('admin.networks.revoke_one', { network: n.network })}"
-                  >
-                    ${t('admin.networks.revoke')}
-                  </button>
-                </form>
+                ${rowAction(c, `${base}/activations/revoke`, ['network', n.network], t('admin.networks.revoke'), t('admin.networks.revoke_one', { network: n.network }))}
               </td>
             </tr>`,
         )}
