@@ -4,14 +4,20 @@
  * SPEC gives a sentence, that sentence exactly) and in French. A page asks for `t('key')`; the
  * language is the request's (see http/scope.ts), English outside a request.
  *
+ * What is not here on purpose: machine-readable parts stay as they are (the JSON `error` codes,
+ * config keys, history statuses and triggers as stored, metric names), and log lines stay in
+ * English: logs are for operators and their tools, not for the person in front of the page.
+ * The command line (bin/) runs outside a request and picks its language from STEPGATE_LANGUAGE,
+ * else LC_ALL / LC_MESSAGES / LANG (bin/language.ts).
+ *
  * Texts take named values as `{name}`. A text that depends on a number has the forms the
  * language's plural rules name (`.one`, `.other`), picked by `tn`.
  */
 import { currentScope } from '../http/scope.js';
-import { en, type MessageKey } from './en.js';
-import { fr } from './fr.js';
+import { en, type MessageKey } from './en/index.js';
+import { fr } from './fr/index.js';
 
-export type { MessageKey } from './en.js';
+export type { MessageKey } from './en/index.js';
 
 export const CATALOGUES = { en, fr } as const satisfies Record<string, Record<MessageKey, string>>;
 

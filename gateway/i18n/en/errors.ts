@@ -1,0 +1,86 @@
+/** English: The error pages and the errors people are shown: in pages, and as the `message` beside a JSON `error` code (the code stays as it is, for programs). */
+export const errors = {
+  // Error pages (http/error-page.ts)
+  'error.title.sign_in': 'You are not signed in',
+  'error.title.confirm': 'Your identity is not confirmed yet',
+  'error.title.expired_form': 'This form has expired',
+  'error.title.sign_in_failed': 'Sign-in did not work',
+  'error.title.forbidden': 'Not allowed',
+  'error.title.not_found': 'Page not found',
+  'error.title.locked': 'Too many attempts',
+  'error.title.too_many': 'Try again later',
+  'error.title.service': 'Service problem',
+  'error.title.cannot_continue': 'Cannot continue',
+  'error.next.label': 'What you can do',
+  'error.next.try_again': 'Try again',
+  'error.next.sign_in': 'Sign in',
+  'error.next.confirm': 'Confirm your identity',
+  'error.next.continue_sign_in': 'Continue signing in',
+  'error.next.settings': 'Your sign-in settings',
+  'error.next.application': 'Go to the application',
+  'error.next.sign_out': 'Sign out',
+  'error.reference': 'Reference: {reference}. Quote it if you contact your help desk about this.',
+
+  // Errors people are shown (gateway/errors.ts and the flows)
+  'error.invalid_credentials': 'The username or password is incorrect.',
+  'error.sign_in_required': 'Sign in to continue.',
+  'error.confirmation_required': 'Confirm your identity to continue.',
+  'error.forbidden': 'You are not allowed to do that.',
+  'error.access_denied': 'Your organisation does not allow you to sign in here.',
+  'error.invalid_csrf_token':
+    'This form has expired or did not come from this site. Go back, reload the page and try again.',
+  'error.not_found': 'There is nothing at this address.',
+  'error.unsupported_media_type':
+    'Send the request as application/json or as a form (application/x-www-form-urlencoded).',
+  'error.upstream_unavailable': 'The application behind this gateway is not answering. Try again shortly.',
+  'error.upstream_timeout': 'The application behind this gateway took too long to answer. Try again shortly.',
+  'error.unavailable.sign_in': 'Sign-in is unavailable right now. Try again shortly.',
+  'error.unavailable.directory': 'The directory is unavailable right now. Try again shortly.',
+  'error.store_unavailable':
+    'Sign-in is unavailable right now because its database is not answering. Try again shortly.',
+  'error.internal':
+    'Something went wrong on our side. Try again; if it keeps happening, tell your help desk.',
+  'error.directory_entry_unusable':
+    'Your directory account has no username this service can use. Tell your help desk.',
+  'error.saml_rejected': "Your identity provider's answer could not be accepted. Try signing in again.",
+  'error.invalid_json': 'The request body is not valid JSON.',
+  'error.body_too_large': 'The request body is too large.',
+  'error.bad_request': 'The request could not be understood.',
+  'error.locked': "You've exceeded the allowed number of attempts. Try again later.",
+  'error.rate_limited':
+    'Unable to send you a verification code at this time. You may have attempted too many verifications in the last hour. Try again later.',
+  'error.sign_in_throttled': 'Too many sign-in attempts have failed. Wait a while, then try again.',
+  'error.enter_username_password': 'Enter your username and password.',
+  'error.enter_code': 'Enter the code.',
+  'error.nothing_to_confirm': 'There is nothing to confirm right now.',
+  'error.invalid_code': 'That code is not right. Check it and try again.',
+  'error.invalid_code_left.one': 'That code is not right. You have {count} attempt left with this code.',
+  'error.invalid_code_left.other': 'That code is not right. You have {count} attempts left with this code.',
+  'error.code_void': 'That code can no longer be used after too many wrong attempts. Request a new code.',
+  'error.no_code': 'There is no active code. Request a new code.',
+  'error.invalid_method': 'Choose one of the offered methods: {methods}.',
+  'error.no_mobile': 'There is no verified mobile number on your account.',
+  'error.no_email': 'There is no email address on your account.',
+  'error.mobile_required': 'Your organisation requires a mobile number on your account.',
+  'error.mobile_needed':
+    'Add a mobile number to continue: your account has no email address or authenticator app to confirm it is you.',
+  'error.no_prompt': 'There is no mobile number prompt to decline.',
+  'error.invalid_phone': 'Enter a mobile number in international format, such as {example}.',
+  'error.country_not_allowed': 'Mobile numbers from {country} are not accepted here. Allowed: {allowed}.',
+  'error.country_not_allowed.none':
+    'Mobile numbers outside any country are not accepted here. Allowed: {allowed}.',
+  'error.not_mobile': 'That number is not a mobile number. Enter a number that can receive text messages.',
+  // The SMS-pumping guard (factors/sms/guard.ts); the flows add what the person can do instead.
+  'error.sms_unavailable': 'We cannot send text messages right now.',
+  'error.number_not_accepted': 'We do not send text messages to that number.',
+  'error.sms_other_methods': 'Choose another way to confirm it is you: {methods}.',
+  'error.sms_try_later': 'Try again later.',
+  'error.sms_other_number': 'Enter a different mobile number.',
+  'error.method_disabled': '{method} is not enabled here.',
+  'error.admin.no_credentials':
+    'Send an admin API token (Authorization: Bearer …) or sign in as a help desk to use this.',
+  'error.admin.unconfirmed': 'Confirm your identity to finish signing in before you use the help-desk tools.',
+  'error.admin.no_permission': "Only a help desk may do this: it needs the permission '{permission}'.",
+  'error.admin.choose_assign': 'Choose whether to assign or unassign the permission set.',
+  'error.admin.choose_network': 'Choose a network to revoke, or revoke every network.',
+} as const;
