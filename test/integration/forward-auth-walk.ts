@@ -216,6 +216,117 @@ export function describeForwardAuth(proxyName: string, startProxy: StartProxy): 
       expect(seen?.headers['x-forwarded-host'] ?? seen?.headers.host).toBe(routed);
     });
 
+    it('takes every stepgate session cookie out of Cookie and leaves the application its own, in order', async () => {
+      // A public path: stepgate lets it through without a session, so the Cookie header the
+      // application gets is the proxy's doing alone.
+      const cases: { sent: string[]; seen: string | undefined }[] = [
+        { sent: ['stepgate_session=s1; theme=dark'], seen: 'theme=dark' },
+        { sent: ['theme=dark; stepgate_session=s1; lang=fr'], seen: 'theme=dark; lang=fr' },
+        { sent: ['theme=dark; stepgate_session=s1'], seen: 'theme=dark' },
+        { sent: ['theme=dark;stepgate_session=s1;lang=fr'], seen: 'theme=dark;lang=fr' },
+        { sent: ['stepgate_session=s1'], seen: undefined },
+        { sent: ['stepgate_session=s1; stepgate_session=s2'], seen: undefined },
+        { sent: ['stepgate_session=s1; theme=dark; stepgate_session=s2; lang=fr'], seen: 'theme=dark; lang=fr' },
+        {
+          sent: ['a=1; stepgate_session=s1; b=2; stepgate_session=s2; c=3; stepgate_session=s3'],
+          seen: 'a=1; b=2; c=3',
+        },
+        { sent: ['a=1; stepgate_session=s1', 'stepgate_session=s2; b=2'], seen: 'a=1; b=2' },
+        {
+          sent: ['xstepgate_session=x; stepgate_session=s1; stepgate_sessionx=y'],
+          seen: 'xstepgate_session=x; stepgate_sessionx=y',
+        },
+        { sent: ['stepgate_session =s1; theme=dark'], seen: 'theme=dark' },
+        { sent: ['__Host-stepgate_session=h1; theme=dark; __Secure-stepgate_session=h2'], seen: 'theme=dark' },
+        { sent: ['theme=dark; __host-stepgate_session=h1; __Hostx-stepgate_session=k'], seen: 'theme=dark; __Hostx-stepgate_session=k' },
+      ];
+      for (const [i, { sent, seen }] of cases.entries()) {
+        const target = `/public/cookies/${i}`;
+        const res = await rawGet(
+          proxy.url,
+          target,
+          sent.map((value): [string, string] => ['Cookie', value]),
+        );
+        expect(res.status, `${sent.join(' | ')}\n${proxy.output()}`).toBe(200);
+        const echoed = upstream.received.at(-1);
+        expect(echoed?.url).toBe(target);
+        expect(echoed?.headers.cookie, sent.join(' | ')).toBe(seen);
+      }
+    });
+
+    it('never lets the session cookie through, however many copies a client sends', async () => {
+      const copies = Array.from({ length: 12 }, (_, i) => `stepgate_session=s${i}; app${i}=v`).join('; ');
+      const res = await rawGet(proxy.url, '/public/cookies/many', [['Cookie', copies]]);
+      expect(res.status).toBe(200);
+      expect(upstream.received.at(-1)?.headers.cookie ?? '').not.toMatch(/stepgate_session\s*=/);
+    });
+
+    it('removes the client-address and forwarded headers a client wrote, in any letter case', async () => {
+      const claimed: [string, string][] = [
+        ['x-CLIENT-ip', 'claimed-0'],
+        ['True-Client-IP', 'claimed-1'],
+        ['CLIENT-IP', 'claimed-2'],
+        ['X-Cluster-Client-Ip', 'claimed-3'],
+        ['cf-connecting-ip', 'claimed-4'],
+        ['Fastly-Client-IP', 'claimed-5'],
+        ['X-REAL-IP', 'claimed-6'],
+        ['x-forwarded-for', 'claimed-7'],
+        ['X-Forwarded-Proto', 'claimed-8'],
+        ['X-FORWARDED-HOST', 'claimed-9'],
+        ['X-Forwarded-Port', 'claimed-10'],
+        ['x-forwarded-prefix', 'claimed-11'],
+        ['X-Forwarded-Server', 'claimed-12'],
+        ['X-Forwarded-Ssl', 'claimed-13'],
+        ['x-forwarded-scheme', 'claimed-14'],
+        ['X-Forwarded-Uri', 'claimed-15'],
+        ['X-Forwarded-Method', 'claimed-16'],
+        ['FORWARDED', 'claimed-17'],
+        ['x-original-url', 'claimed-18'],
+        ['X-Rewrite-Url', 'claimed-19'],
+        ['X_Client_IP', 'claimed-20'],
+        ['True_Client_IP', 'claimed-21'],
+        ['X-Cluster_Client-IP', 'claimed-22'],
+        ['Cf_Connecting-IP', 'claimed-23'],
+        ['x_real_ip', 'claimed-24'],
+        ['X_Forwarded_For', 'claimed-25'],
+      ];
+      const res = await rawGet(proxy.url, '/public/addresses', claimed);
+      expect(res.status, proxy.output()).toBe(200);
+      const seen = upstream.received.at(-1);
+      expect(seen?.url).toBe('/public/addresses');
+      const headers = seen?.headers ?? {};
+      // Nothing the client claimed arrives, under any spelling that reads the same once '_' is
+      // taken for '-' (as CGI, PHP, Rack and WSGI read them).
+      const values = Object.entries(headers).map(([name, value]) => `${name}: ${String(value)}`);
+      expect(values.filter((line) => line.includes('claimed-'))).toEqual([]);
+      const folded = Object.keys(headers).map((name) => name.replaceAll('_', '-'));
+      for (const name of [
+        'x-client-ip',
+        'true-client-ip',
+        'client-ip',
+        'x-cluster-client-ip',
+        'cf-connecting-ip',
+        'fastly-client-ip',
+        'x-forwarded-port',
+        'x-forwarded-prefix',
+        'x-forwarded-server',
+        'x-forwarded-ssl',
+        'x-forwarded-scheme',
+        'x-forwarded-uri',
+        'x-forwarded-method',
+        'x-original-url',
+        'x-rewrite-url',
+      ]) {
+        expect(folded, name).not.toContain(name);
+      }
+      // What the proxy knows instead: the client is 127.0.0.1, over http, to the proxy's host.
+      expect(headers['x-forwarded-for']).toBe('127.0.0.1');
+      expect(headers['x-forwarded-proto']).toBe('http');
+      expect(headers['x-forwarded-host']).toBe(new URL(proxy.url).host);
+      expect(headers['x-real-ip'] ?? '127.0.0.1').toBe('127.0.0.1');
+      expect(headers.forwarded).toBeUndefined();
+    });
+
     it('keeps the verification endpoint from clients', async () => {
       const res = await get(`${BASE}/authz/forward-auth`, new CookieJar(), {
         'X-Forwarded-Host': 'evil.example',
