@@ -3,7 +3,8 @@
  * every problem at once with file, line and key path. Warnings (a valid setting that is probably
  * a mistake) are printed too but do not fail the check. With --connect, a valid config's
  * directory is then tried for real: its search account bound (bin/check-directory.ts); and its
- * OpenID Connect provider's discovery document read (bin/oidc.ts).
+ * OpenID Connect provider's discovery document read (bin/oidc.ts). A GeoIP database is opened as
+ * `serve` opens it, so a file that is no MaxMind database fails the check.
  */
 import type { LdapDirectory } from '../adapters/ldap/directory.js';
 import { UsersFile } from '../adapters/users-file/users-file.js';
@@ -14,7 +15,7 @@ import { connectDirectory } from './check-directory.js';
 import { connectOidc } from './oidc.js';
 import { policyWarningsOf } from './check-policy.js';
 import { silentLogger } from './logger.js';
-import { openDirectory } from './open.js';
+import { openDirectory, openPlaces } from './open.js';
 import { loadPolicy } from './policy-file.js';
 
 export interface CheckOptions {
@@ -38,6 +39,7 @@ export async function checkCommand(configPath: string, options: CheckOptions = {
       if (!users.ok) problems.push(...users.problems);
     }
     directory = buildDirectory(loaded.value, configPath, problems);
+    await checkPlaces(loaded.value, configPath, problems);
   }
   if (warnings.length > 0) process.stderr.write(`${formatProblems(warnings)}\n`);
   if (problems.length > 0) {
@@ -58,6 +60,15 @@ function buildDirectory(config: Config, file: string, problems: ConfigProblem[])
   } catch (error) {
     problems.push({ file, path: '', message: (error as Error).message });
     return undefined;
+  }
+}
+
+/** The GeoIP database is read as serve reads it: a file that is there but no database fails the check. */
+async function checkPlaces(config: Config, file: string, problems: ConfigProblem[]): Promise<void> {
+  try {
+    await openPlaces(config);
+  } catch (error) {
+    problems.push({ file, path: '', message: (error as Error).message });
   }
 }
 

@@ -3,6 +3,7 @@
  */
 import type { Config } from '../config/schema.js';
 import { formatProblems } from '../config/yaml-loader.js';
+import type { MaxMindPlaces } from '../adapters/geoip/maxmind.js';
 import { BoundedMemorySessionStore } from '../adapters/memory/session-store.js';
 import { MemoryLimiter } from '../adapters/memory/limiter.js';
 import { MemoryReplayCache } from '../adapters/memory/replay-cache.js';
@@ -33,7 +34,7 @@ import {
 import { verifyDirectoryAtStart } from './check-directory.js';
 import { openOidc } from './oidc.js';
 import { PolicyFile } from './policy-file.js';
-import { StartupError, encryptAtRest, openDirectory, openNotifiers, openStore } from './open.js';
+import { StartupError, encryptAtRest, openDirectory, openNotifiers, openPlaces, openStore } from './open.js';
 
 export { StartupError } from './open.js';
 
@@ -155,7 +156,7 @@ export interface Composed {
   gateway: Gateway;
   ports: Ports;
   policy: LivePolicy;
-  /** SIGHUP: re-read the policy and the users file. */
+  /** SIGHUP: re-read the policy, the users file and the GeoIP database. */
   reload(): Promise<void>;
   close(): Promise<void>;
 }
@@ -164,6 +165,19 @@ async function openPolicy(config: Config, logger: Logger): Promise<PolicyFile> {
   const result = await PolicyFile.open(config.policy_file, logger);
   if (!result.ok) throw new StartupError(formatProblems(result.problems));
   return result.value;
+}
+
+/** SIGHUP: the GeoIP database again (updated weekly); a file that cannot be used leaves the old one. */
+async function reloadPlaces(places: MaxMindPlaces | undefined, logger: Logger): Promise<void> {
+  if (!places) return;
+  try {
+    await places.reload();
+  } catch (error) {
+    logger.error('GeoIP database reload refused; the one already loaded stays', {
+      key: 'notifications.geoip_database',
+      problem: (error as Error).message,
+    });
+  }
 }
 
 export async function compose(config: Config, logger: Logger, provided: Provided = {}): Promise<Composed> {
@@ -179,7 +193,9 @@ export async function compose(config: Config, logger: Logger, provided: Provided
   let saml: Ports['saml'];
   let store: Store;
   let notifiers: Awaited<ReturnType<typeof openNotifiers>>;
+  let places: Awaited<ReturnType<typeof openPlaces>>;
   try {
+    places = await openPlaces(config);
     saml = openSaml(config, shared.samlRequestIds);
     store = await encryptAtRest(await openStore(config, logger), config, logger);
     notifiers = await openNotifiers(config, logger, clock);
@@ -199,6 +215,7 @@ export async function compose(config: Config, logger: Logger, provided: Provided
     directory,
     sms: provided.sms ?? notifiers.sms,
     email: provided.email ?? notifiers.email,
+    places,
     clock,
     sessions: shared.sessions,
   };
@@ -222,6 +239,7 @@ export async function compose(config: Config, logger: Logger, provided: Provided
     policy,
     reload: async () => {
       await policy.reload();
+      await reloadPlaces(places, logger);
       const result = await users?.reload();
       if (result && !result.ok) {
         logger.error('users file reload refused; the accounts already loaded stay', {

@@ -1,7 +1,7 @@
 /**
  * Opening the outside systems a config names: the store (SQLite or PostgreSQL, encrypted at rest),
- * the directory and the notifiers. Shared by `stepgate serve` (compose.ts) and the admin commands,
- * so the break-glass CLI reaches exactly what the gateway uses.
+ * the directory, the notifiers and the GeoIP database. Shared by `stepgate serve` (compose.ts)
+ * and the admin commands, so the break-glass CLI reaches exactly what the gateway uses.
  */
 import {
   EncryptingStore,
@@ -9,6 +9,7 @@ import {
   parseEncryptionKey,
 } from '../adapters/crypto/encrypting-store.js';
 import { LdapDirectory } from '../adapters/ldap/directory.js';
+import type { MaxMindPlaces } from '../adapters/geoip/maxmind.js';
 import { Outbox } from '../adapters/outbox/outbox.js';
 import { PostgresStore } from '../adapters/postgres/store.js';
 import { SqliteStore } from '../adapters/sqlite/store.js';
@@ -137,4 +138,22 @@ export async function openNotifiers(
       ? new (await import('../adapters/smtp/email.js')).SmtpEmail(email.smtp, { logger })
       : undefined;
   return { sms: twilio ?? outbox, email: smtp ?? outbox, close: () => smtp?.close() };
+}
+
+/**
+ * The GeoIP database for places in new-network notices, when notifications.geoip_database names
+ * one; a file that is missing, unreadable or no MaxMind database stops start-up (and fails
+ * `stepgate check`), naming the key and the path. Loaded only then: most gateways have none.
+ */
+export async function openPlaces(config: Pick<Config, 'notifications'>): Promise<MaxMindPlaces | undefined> {
+  const path = config.notifications.geoip_database;
+  if (path === undefined || path === '') return undefined;
+  const { MaxMindPlaces, GeoIpDatabaseError } = await import('../adapters/geoip/maxmind.js');
+  try {
+    return await MaxMindPlaces.open(path);
+  } catch (error) {
+    if (error instanceof GeoIpDatabaseError)
+      throw new StartupError(`notifications.geoip_database: ${error.message}`);
+    throw error;
+  }
 }

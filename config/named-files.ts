@@ -26,6 +26,7 @@ export const NAMED_FILES: readonly NamedFile[] = [
   { path: ['session', 'redis', 'tls', 'cert_file'] },
   { path: ['session', 'redis', 'tls', 'key_file'] },
   { path: ['branding', 'logo_file'] },
+  { path: ['notifications', 'geoip_database'] },
 ];
 
 /** Keys that name files stepgate creates or appends to; listed so a test can tell every path key apart. */

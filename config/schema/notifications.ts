@@ -172,5 +172,11 @@ export const notificationsSchema = z
       .string()
       .prefault('./var/outbox.jsonl')
       .describe(`JSON-lines file the outbox appends to. ${RELATIVE}`),
+    geoip_database: z
+      .string()
+      .optional()
+      .describe(
+        `A MaxMind-format GeoIP database (.mmdb: GeoLite2-City, GeoIP2-City or a Country database) that gives new-network notices an approximate place; none by default (empty or absent: no place). Read at start-up and again on SIGHUP. ${RELATIVE}`,
+      ),
   })
   .describe('How codes and notices reach people.');
