@@ -10,6 +10,7 @@ import type { LdapDirectory } from '../adapters/ldap/directory.js';
 import { UsersFile } from '../adapters/users-file/users-file.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
+import { COOKIE_PREFIX, secureCookies } from '../config/schema/session.js';
 import { formatProblems, type ConfigProblem } from '../config/yaml-loader.js';
 import { connectDirectory } from './check-directory.js';
 import { connectOidc } from './oidc.js';
@@ -33,6 +34,7 @@ export async function checkCommand(configPath: string, options: CheckOptions = {
     const policy = await loadPolicy(loaded.value.policy_file);
     if (!policy.ok) problems.push(...policy.problems);
     else warnings.push(...(await policyWarningsOf(loaded.value.policy_file, policy.value.document)));
+    warnings.push(...sessionCookieWarnings(configPath, loaded.value));
     const usersPath = loaded.value.logins.direct?.users_file;
     if (usersPath !== undefined) {
       const users = await UsersFile.load(usersPath);
@@ -81,6 +83,27 @@ async function connect(config: Config, directory: LdapDirectory | undefined): Pr
   if (oidc !== undefined) lines.push(oidc);
   if (lines.length === 0) return 'logins.delegated.ldap, logins.oidc: not configured, nothing to connect to';
   return lines.join('\n');
+}
+
+/**
+ * An https gateway without a cookie_domain can name its session cookie `__Host-...`: a browser then
+ * takes that cookie from this very host only, so no sibling host (evil.example.com beside
+ * sso.example.com) can toss in a session of its own (gateway/http/cookie-names.ts).
+ */
+function sessionCookieWarnings(file: string, config: Config): ConfigProblem[] {
+  const { cookie_name: name, cookie_domain: domain } = config.session;
+  const https =
+    new URL(config.server.public_url).protocol === 'https:' && secureCookies(config.server.public_url);
+  if (!https || domain !== '' || name.toLowerCase().startsWith('__host-')) return [];
+  return [
+    {
+      file,
+      path: 'session.cookie_name',
+      message:
+        `warning: '${name}' could be '__Host-${name.replace(COOKIE_PREFIX, '')}': browsers accept a __Host- cookie ` +
+        'from this host alone, so no other host of the same domain can set or shadow the session cookie',
+    },
+  ];
 }
 
 function plural(count: number, noun: string): string {

@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import { namedFileProblems } from './named-files.js';
 import { relyingPartyProblems } from './schema/webauthn.js';
 import { configSchema, sessionSchema } from './schema.js';
-import { COOKIE_DOMAIN } from './schema/session.js';
+import { COOKIE_DOMAIN, COOKIE_PREFIX, secureCookies } from './schema/session.js';
 import type { Config } from './schema.js';
 import { loadYamlFile } from './yaml-loader.js';
 import type { LoadResult } from './yaml-loader.js';
@@ -83,9 +83,43 @@ export function crossCheck(config: CrossChecked): CrossProblem[] {
       message: `must be server.public_url's host (${host}) or a domain above it, or browsers drop the cookie, but it is '${session.cookie_domain}'`,
     });
   }
+  problems.push(...cookiePrefixProblems(session, server.public_url));
   // A passkey answers only on its relying party's domain (config/schema/webauthn.ts).
   for (const problem of relyingPartyProblems(config.webauthn, server.public_url)) {
     problems.push({ path: ['webauthn', ...problem.path], message: problem.message });
+  }
+  return problems;
+}
+
+/** Whether the session cookie can be Secure: https, outside localhost (where it is never Secure). */
+function httpsOutsideLocalhost(publicUrl: string): boolean {
+  return hasScheme(publicUrl, ['https:']) && secureCookies(publicUrl);
+}
+
+/**
+ * A browser drops a `__Secure-` cookie that is not Secure, and a `__Host-` cookie that is not
+ * Secure, has a Domain or a Path other than '/' (RFC 6265bis §4.1.3, prefixes in any letter case):
+ * stepgate would be signing nobody in.
+ */
+function cookiePrefixProblems(
+  session: { cookie_name: string; cookie_domain: string },
+  publicUrl: string,
+): CrossProblem[] {
+  const prefix = COOKIE_PREFIX.exec(session.cookie_name)?.[0];
+  if (prefix === undefined) return [];
+  const problems: CrossProblem[] = [];
+  const path = ['session', 'cookie_name'];
+  if (!httpsOutsideLocalhost(publicUrl)) {
+    problems.push({
+      path,
+      message: `must not start with '${prefix}' unless server.public_url is https on a host other than localhost (browsers accept such a cookie only when Secure), but public_url is '${publicUrl}'`,
+    });
+  }
+  if (prefix.toLowerCase() === '__host-' && session.cookie_domain !== '') {
+    problems.push({
+      path,
+      message: `must not start with '${prefix}' when session.cookie_domain is set (browsers refuse a __Host- cookie with a Domain), but cookie_domain is '${session.cookie_domain}'`,
+    });
   }
   return problems;
 }

@@ -28,7 +28,8 @@ import { mobileRoutes } from './flows/mobile/routes.js';
 import { settingsRoutes } from './flows/settings/routes.js';
 import { ACS_PATH, samlRoutes } from './flows/saml/routes.js';
 import { oidcRoutes } from './flows/oidc/routes.js';
-import { secureCookies } from './http/session-cookie.js';
+import { ownCookie, secureCookies } from './http/session-cookie.js';
+import { stepgateCookies, warnTossed, withoutCookie } from './http/cookie-names.js';
 import { sidecarRoutes } from './flows/sidecar/api.js';
 import { buildFactors } from './factors/index.js';
 import { upstreamProxy } from './flows/proxy/proxy.js';
@@ -88,12 +89,29 @@ function sessionMiddleware(config: Config, ports: Ports, metrics: GatewayMetrics
       maxAge: config.session.idle_timeout,
     },
   });
+  const name = config.session.cookie_name;
+  const domain = config.session.cookie_domain || undefined;
+  const secure = secureCookies(config.server.public_url);
   // express-session hands every store error to `next`, also one from saving after the response
   // was sent; the error handler then only ends it.
-  return (req, res, next) =>
+  return (req, res, next) => {
+    // Two session cookies: one may be a sibling host's, tossed in to have this browser use the
+    // attacker's session (http/cookie-names.ts). Neither is used, so the request has no session;
+    // both places ours may be are cleared, which also heals a cookie left from another
+    // cookie_domain. A sibling's cookie under another Path stays, and keeps the browser signed out.
+    if (req.headers.cookie !== undefined && ownCookie(req.headers.cookie, name).twice) {
+      warnTossed(ports.logger, name, 'no session');
+      req.headers.cookie = withoutCookie(req.headers.cookie, name);
+      // A WebSocket upgrade's stand-in response (attach, below) can set no cookie.
+      if (typeof res.clearCookie === 'function') {
+        res.clearCookie(name, { path: '/', secure });
+        if (domain !== undefined) res.clearCookie(name, { path: '/', secure, domain });
+      }
+    }
     middleware(req, res, (error?: unknown) =>
       error ? next(sessionStoreUnavailable({ logger: ports.logger, metrics }, error)) : next(),
     );
+  };
 }
 
 export async function createGateway(options: {
@@ -124,12 +142,14 @@ export async function createGateway(options: {
     isTrustedProxy,
   });
   // Stores nothing per visitor: an anonymous page load costs no session (see http/csrf.ts).
+  const cookieNames = stepgateCookies(config.session, config.server.public_url);
   const csrf = csrfProtection({
     secret: config.session.secret,
-    cookieName: `${config.session.cookie_name}_csrf`,
-    cookiePath: basePath,
+    cookieName: cookieNames.csrf,
+    cookiePath: cookieNames.path(basePath),
     cookieDomain: config.session.cookie_domain || undefined,
     secure: secureCookies(config.server.public_url),
+    logger: ports.logger,
     // SPEC §4: a JSON body cannot be sent cross-site without CORS, which we never allow.
     // The SAML ACS is posted by the IdP from its own origin; the signed response protects it.
     // A bearer token for the token APIs is no ambient credential: no other site can set that header.

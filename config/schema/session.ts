@@ -26,6 +26,15 @@ function checkRedisPlace(
   }
 }
 
+/** Cookies are Secure unless the gateway is served on localhost (SPEC §2: "Secure outside localhost"). */
+export function secureCookies(publicUrl: string): boolean {
+  const host = new URL(publicUrl).hostname;
+  return !(host === 'localhost' || host.endsWith('.localhost') || host === '127.0.0.1' || host === '[::1]');
+}
+
+/** The cookie name prefixes browsers hold a cookie's attributes to (RFC 6265bis §4.1.3), in any case. */
+export const COOKIE_PREFIX = /^__(host|secure)-/i;
+
 /** '' or a domain of two labels or more whose last is no number: never an address, scheme, port or path. */
 export const COOKIE_DOMAIN =
   /^$|^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9-]{0,61}[A-Za-z0-9]$/;
@@ -48,7 +57,9 @@ export const sessionSchema = z
       .string()
       .regex(/^[A-Za-z0-9_-]+$/, 'must be letters, digits, _ and - only')
       .prefault('stepgate_session')
-      .describe('Name of the session cookie (HttpOnly, SameSite=Lax, Secure outside localhost).'),
+      .describe(
+        "Name of the session cookie (HttpOnly, SameSite=Lax, Secure outside localhost). A '__Host-' name (https public_url, empty cookie_domain) keeps sibling hosts from setting or shadowing it; '__Secure-' needs https.",
+      ),
     cookie_domain: z
       .string()
       .regex(

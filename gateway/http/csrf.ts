@@ -5,7 +5,9 @@
  * A token is an HMAC, under a key derived from the session secret, of what it is bound to:
  * - a signed-in session: its id, so a token is worth nothing outside that very session;
  * - a visitor without one (the sign-in page): a random value in a cookie of its own, HttpOnly,
- *   SameSite=Lax and limited to base_path, given with the first page that needs a token.
+ *   SameSite=Lax and limited to base_path (a `__Host-` cookie at Path=/ where that is possible:
+ *   cookie-names.ts), given with the first page that needs a token. Sent twice, it binds nothing:
+ *   a sibling host tossed its own value in, whose token it knows.
  * A form post must carry the token of its binding; another site can neither read the page nor
  * compute the HMAC. JSON bodies, the SAML ACS, bearer-token APIs and the sidecar are exempt
  * (see `skip` in app.ts): no other site can send them with the browser's cookies.
@@ -13,7 +15,9 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import { errors } from '../errors.js';
-import { cookieValue } from './session-cookie.js';
+import type { Logger } from '../ports.js';
+import { warnTossed } from './cookie-names.js';
+import { ownCookie } from './session-cookie.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const NONCE = /^[A-Za-z0-9_-]{43}$/;
@@ -26,6 +30,7 @@ export interface CsrfOptions {
   /** `session.cookie_domain`, when the session cookie has one: the pages may be on any host below it. */
   cookieDomain?: string | undefined;
   secure: boolean;
+  logger: Logger;
   /** Requests that need no token. */
   skip(req: Request): boolean;
 }
@@ -44,7 +49,7 @@ export function csrfProtection(options: CsrfOptions): CsrfProtection {
   const sign = (binding: string) => createHmac('sha256', key).update(binding).digest('base64url');
 
   function visitorValue(req: Request): string | undefined {
-    const value = issued.get(req) ?? cookieValue(req.headers.cookie, options.cookieName);
+    const value = issued.get(req) ?? ownCookie(req.headers.cookie, options.cookieName).value;
     return value !== undefined && NONCE.test(value) ? value : undefined;
   }
 
@@ -75,7 +80,12 @@ export function csrfProtection(options: CsrfOptions): CsrfProtection {
     const fromBody = (req.body as Record<string, unknown> | undefined)?._csrf;
     const given = typeof fromBody === 'string' ? fromBody : req.get('x-csrf-token');
     const bound = binding(req);
-    if (given === undefined || bound === undefined || !same(given, sign(bound))) return next(errors.csrf());
+    if (given === undefined || bound === undefined || !same(given, sign(bound))) {
+      if (bound === undefined && ownCookie(req.headers.cookie, options.cookieName).twice) {
+        warnTossed(options.logger, options.cookieName, 'invalid_csrf_token');
+      }
+      return next(errors.csrf());
+    }
     next();
   };
 

@@ -7,16 +7,23 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 
-/** Cookies are Secure unless the gateway is served on localhost (SPEC §2: "Secure outside localhost"). */
-export function secureCookies(publicUrl: string): boolean {
-  const host = new URL(publicUrl).hostname;
-  return !(host === 'localhost' || host.endsWith('.localhost') || host === '127.0.0.1' || host === '[::1]');
-}
+export { secureCookies } from '../../config/schema/session.js';
 
 /** cookie@0.7 trims spaces and tabs only (String.trim would also take a no-break space, 0xA0). */
+const isBlank = (code: number) => code === 0x20 || code === 0x09;
+
+/**
+ * Whether the cookie whose name runs from `start` to `eq` in `header` is called `name`, compared in
+ * place with the spaces and tabs around it left out, as cookie@0.7 trims them: nothing is copied.
+ */
+export function cookieNamed(header: string, start: number, eq: number, name: string): boolean {
+  while (start < eq && isBlank(header.charCodeAt(start))) start++;
+  while (eq > start && isBlank(header.charCodeAt(eq - 1))) eq--;
+  return eq - start === name.length && header.startsWith(name, start);
+}
+
 function trim(text: string): string {
-  const edge = (code: number | undefined) => code === 0x20 || code === 0x09;
-  if (!edge(text.charCodeAt(0)) && !edge(text.charCodeAt(text.length - 1))) return text;
+  if (!isBlank(text.charCodeAt(0)) && !isBlank(text.charCodeAt(text.length - 1))) return text;
   return text.replace(/^[ \t]+|[ \t]+$/g, '');
 }
 
@@ -27,12 +34,39 @@ export function cookieValue(header: string | undefined, name: string): string | 
     let end = header.indexOf(';', start);
     if (end < 0) end = header.length;
     const eq = header.indexOf('=', start);
-    if (eq >= 0 && eq < end && trim(header.slice(start, eq)) === name) {
+    if (eq >= 0 && eq < end && cookieNamed(header, start, eq, name)) {
       return unquoteAndDecode(trim(header.slice(eq + 1, end)));
     }
     start = end + 1;
   }
   return undefined;
+}
+
+/**
+ * One of the gateway's own cookies as it reads them: the value, unless the header carries the name
+ * more than once (`twice`), which is how a cookie tossed in from a sibling host shows (the browser
+ * sends theirs and ours side by side; see cookie-names.ts). One pass over the header, no copies but
+ * the value's.
+ */
+export interface OwnCookie {
+  value: string | undefined;
+  twice: boolean;
+}
+
+export function ownCookie(header: string | undefined, name: string): OwnCookie {
+  let value: string | undefined;
+  if (!header) return { value, twice: false };
+  for (let start = 0; start < header.length;) {
+    let end = header.indexOf(';', start);
+    if (end < 0) end = header.length;
+    const eq = header.indexOf('=', start);
+    if (eq >= 0 && eq < end && cookieNamed(header, start, eq, name)) {
+      if (value !== undefined) return { value: undefined, twice: true };
+      value = unquoteAndDecode(trim(header.slice(eq + 1, end)));
+    }
+    start = end + 1;
+  }
+  return { value, twice: false };
 }
 
 function unquoteAndDecode(value: string): string {
@@ -74,8 +108,9 @@ export class SessionCookieReader {
     this.verified = new LRUCache<string, string>({ max: remember });
   }
 
+  /** Undefined also for a cookie sent twice: the Express app then refuses both (app.ts). */
   sessionId(header: string | undefined): string | undefined {
-    const value = cookieValue(header, this.cookieName);
+    const { value } = ownCookie(header, this.cookieName);
     if (!value?.startsWith('s:')) return undefined;
     const known = this.verified.get(value);
     if (known !== undefined) return known;

@@ -394,7 +394,7 @@ describe('a response posted from a browser that did not start its sign-in', () =
     expect(recent.status, JSON.stringify(recent.body)).toBe(200);
   });
 
-  it('sets the binding cookie for the ACS alone, and SameSite=None; Secure outside localhost', async () => {
+  it('sets the binding cookie for the ACS alone, and as a SameSite=None; Secure __Host- cookie outside localhost', async () => {
     const local = await flowGateway({ saml: sp });
     const cookie = (await request(local.app).get(`${BASE}/saml/login`)).headers[
       'set-cookie'
@@ -412,6 +412,10 @@ describe('a response posted from a browser that did not start its sign-in', () =
     const secure = (await request(published.app).get(`${BASE}/saml/login`)).headers[
       'set-cookie'
     ] as unknown as string[];
-    expect(secure.find((line) => line.startsWith('stepgate_session_saml='))).toMatch(/Secure; SameSite=None/);
+    // Outside localhost a __Host- cookie, which no sibling host can set: Path=/ and no Domain.
+    const hostOnly = secure.find((line) => line.startsWith('__Host-stepgate_session_saml='));
+    expect(hostOnly).toMatch(/; Path=\/;/);
+    expect(hostOnly).toMatch(/Secure; SameSite=None/);
+    expect(hostOnly).not.toMatch(/Domain=/i);
   });
 });

@@ -7,6 +7,7 @@ import { GatewayError, errors } from '../../errors.js';
 import { sendError } from '../../http/error-handler.js';
 import { wantsJson } from '../../http/negotiate.js';
 import { safeReturnTo } from '../../http/redirects.js';
+import { secureCookies } from '../../http/session-cookie.js';
 import { destroySession, signedIn } from '../../sessions.js';
 import { clientOf, type GatewayContext } from '../../context.js';
 import type { PasswordAuthenticator } from './authenticate.js';
@@ -98,9 +99,14 @@ export function loginRoutes(ctx: GatewayContext, authenticate: PasswordAuthentic
 
   router.post('/logout', async (req, res) => {
     await destroySession(req);
-    // With the Domain it was set with, or the browser keeps it.
+    // With the Domain it was set with, or the browser keeps it; Secure as it was set, or a
+    // __Host-/__Secure- cookie cannot be cleared.
     const domain = ctx.config.session.cookie_domain || undefined;
-    res.clearCookie(ctx.config.session.cookie_name, { path: '/', ...(domain !== undefined && { domain }) });
+    res.clearCookie(ctx.config.session.cookie_name, {
+      path: '/',
+      secure: secureCookies(ctx.config.server.public_url),
+      ...(domain !== undefined && { domain }),
+    });
     if (wantsJson(req)) return void res.json({ signed_out: true });
     res.set('Cache-Control', 'no-store');
     res.type('html').send(signedOutPage(loginPath));

@@ -10,12 +10,16 @@
  * state is used once is the replay cache's job (routes.ts), since a cookie can be copied.
  *
  * The provider sends the browser back with a top-level GET, which a SameSite=Lax cookie goes with;
- * the cookie is limited to the callback path.
+ * the cookie is limited to the callback path, or, as a `__Host-` cookie that no sibling host can set
+ * (outside localhost, without a cookie_domain), at Path=/. A cookie sent twice binds nothing
+ * (http/cookie-names.ts): a sibling's own sign-in's cookie proves nothing of this browser.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { OidcChecks } from '../../ports.js';
-import { cookieValue } from '../../http/session-cookie.js';
+import type { Logger } from '../../ports.js';
+import { warnTossed } from '../../http/cookie-names.js';
+import { ownCookie } from '../../http/session-cookie.js';
 
 /** Our states are 43 characters of base64url; what comes back in the callback is anyone's text. */
 const STATE = /^[A-Za-z0-9_-]{22,128}$/;
@@ -30,14 +34,16 @@ export interface PendingSignIn {
 
 export interface PendingOptions {
   secret: string;
-  cookieName: string;
-  /** The callback path under base_path: the only place the cookie needs to go. */
+  /** The cookie of a sign-in's `state` (http/cookie-names.ts). */
+  cookieName(state: string): string;
+  /** The callback path under base_path (the only place the cookie needs to go), or '/'. */
   path: string;
   /** Whether the session cookie is Secure (public_url outside localhost). */
   secure: boolean;
   /** How long the person has to come back from the provider. */
   lifetimeMs: number;
   now(): number;
+  logger: Logger;
 }
 
 interface Stored {
@@ -67,7 +73,7 @@ export class PendingSignIns {
   }
 
   private nameFor(state: string): string {
-    return `${this.options.cookieName}_oidc_${state}`;
+    return this.options.cookieName(state);
   }
 
   private mac(state: string, payload: string): string {
@@ -102,7 +108,8 @@ export class PendingSignIns {
    */
   take(req: Request, res: Response, state: string): PendingSignIn | undefined {
     if (!STATE.test(state)) return undefined;
-    const value = cookieValue(req.headers.cookie, this.nameFor(state));
+    const { value, twice } = ownCookie(req.headers.cookie, this.nameFor(state));
+    if (twice) warnTossed(this.options.logger, this.nameFor(state), 'oidc_unbound');
     if (value === undefined) return undefined;
     res.clearCookie(this.nameFor(state), this.cookieOptions());
     const dot = value.lastIndexOf('.');

@@ -10,6 +10,7 @@ import { Router, type Request } from 'express';
 import { GatewayError, errors } from '../../errors.js';
 import { safeReturnTo } from '../../http/redirects.js';
 import { secureCookies } from '../../http/session-cookie.js';
+import { stepgateCookies } from '../../http/cookie-names.js';
 import type { GatewayContext } from '../../context.js';
 import {
   DependencyUnavailableError,
@@ -76,13 +77,15 @@ export function oidcRoutes(ctx: GatewayContext, relyingParty: OidcRelyingParty):
   const router = Router();
   const { config, ports } = ctx;
   const redirectUri = `${config.server.public_url.replace(/\/+$/, '')}${config.server.base_path}${OIDC_CALLBACK_PATH}`;
+  const cookies = stepgateCookies(config.session, config.server.public_url);
   const pending = new PendingSignIns({
     secret: config.session.secret,
-    cookieName: config.session.cookie_name,
-    path: `${config.server.base_path}${OIDC_CALLBACK_PATH}`,
+    cookieName: cookies.oidc,
+    path: cookies.path(`${config.server.base_path}${OIDC_CALLBACK_PATH}`),
     secure: secureCookies(config.server.public_url),
     lifetimeMs: SIGN_IN_LIFETIME_MS,
     now: () => ports.clock.now().getTime(),
+    logger: ports.logger,
   });
 
   /** The provider could not be asked: the person gets a 503, the operator the reason. */

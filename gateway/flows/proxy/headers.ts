@@ -11,6 +11,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { SignedInUser } from '../../sessions.js';
+import { withoutCookies, type StepgateCookies } from '../../http/cookie-names.js';
 
 const OWNED_PREFIXES = ['x-stepgate-', 'x-forwarded-'];
 const OWNED_NAMES = [
@@ -89,16 +90,17 @@ function headerValue(value: string): string {
   return /^[\x20-\x7e]*$/.test(value) ? value : encodeURIComponent(value);
 }
 
-/** Our session cookie is ours: the upstream never sees it. */
-export function stripCookie(headers: IncomingHttpHeaders, cookieName: string): void {
+/**
+ * stepgate's cookies are its own: the upstream never sees the session cookie, nor the pre-session
+ * cookies, which go with every request once they are `__Host-` cookies (http/cookie-names.ts).
+ * The application's cookies go on as they came, in their order.
+ */
+export function stripCookie(headers: IncomingHttpHeaders, cookies: Pick<StepgateCookies, 'owns'>): void {
   const cookie = headers.cookie;
   if (!cookie) return;
-  const kept = cookie
-    .split(';')
-    .map((part) => part.trim())
-    .filter((part) => part !== '' && part.split('=', 1)[0] !== cookieName);
-  if (kept.length === 0) delete headers.cookie;
-  else headers.cookie = kept.join('; ');
+  const kept = withoutCookies(cookie, cookies.owns);
+  if (kept === undefined) delete headers.cookie;
+  else headers.cookie = kept;
 }
 
 export function addIdentity(headers: IncomingHttpHeaders, auth: SignedInUser): void {

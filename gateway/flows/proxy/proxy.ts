@@ -16,6 +16,7 @@ import { upstreamForwarder } from './forward.js';
 import { addIdentity, setForwarded, stripClientHeaders, stripCookie } from './headers.js';
 import { pathOf, publicPaths } from './public-paths.js';
 import { signInPage } from '../next-step.js';
+import { stepgateCookies } from '../../http/cookie-names.js';
 
 export interface UpstreamProxy {
   /** Express handler for proxied HTTP requests; runs after the session middleware. */
@@ -45,10 +46,11 @@ export function upstreamProxy(ctx: GatewayContext): UpstreamProxy {
   const upgrades = createProxyServer({ target: config.upstream.url, xfwd: false, ws: true });
   const proto = new URL(config.server.public_url).protocol.replace(':', '');
   const isPublic = publicPaths(config.upstream.public_paths);
+  const cookies = stepgateCookies(config.session, config.server.public_url);
 
   function prepare(req: IncomingMessage, auth: SignedInUser | undefined): void {
     stripClientHeaders(req.headers);
-    stripCookie(req.headers, config.session.cookie_name);
+    stripCookie(req.headers, cookies);
     setForwarded(req.headers, clientOf(req).ip, proto, req.headers.host);
     if (auth) addIdentity(req.headers, auth);
   }

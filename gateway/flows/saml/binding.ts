@@ -16,10 +16,16 @@
  * SameSite=Lax cookie is not sent with it: outside localhost the cookie is SameSite=None and
  * Secure (as Keycloak does for its own SAML POST binding). On a localhost public_url it is Lax and
  * not Secure, so HTTP test clients carry it; an IdP on localhost is the same site.
+ *
+ * A sibling host could toss in its own binding cookie (its request id and proof are tied to no
+ * browser): outside localhost and without a cookie_domain the cookie is a `__Host-` one that no
+ * other host can set, and a cookie sent twice binds nothing (http/cookie-names.ts).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'express';
-import { cookieValue } from '../../http/session-cookie.js';
+import type { Logger } from '../../ports.js';
+import { warnTossed } from '../../http/cookie-names.js';
+import { ownCookie } from '../../http/session-cookie.js';
 
 /** Request ids are ours (node-saml: `_` and hex), but InResponseTo comes from the response. */
 const REQUEST_ID = /^[A-Za-z0-9_.-]{1,128}$/;
@@ -29,21 +35,22 @@ export const PENDING_SIGN_INS = 4;
 
 export interface BindingOptions {
   secret: string;
-  /** The session cookie's name; the binding cookie is `<name>_saml`. */
+  /** The binding cookie's name (`<session.cookie_name>_saml`, see http/cookie-names.ts). */
   cookieName: string;
-  /** Where the cookie goes: /saml/login (which adds to it) and the ACS (which takes from it). */
+  /** Where the cookie goes: /saml/login (which adds to it) and the ACS (which takes from it), or '/'. */
   path: string;
   /** Whether the session cookie is Secure (public_url outside localhost). */
   secure: boolean;
   /** How long the IdP has to answer. */
   maxAgeMs: number;
+  logger: Logger;
 }
 
 export class SamlBrowserBinding {
   private readonly name: string;
 
   constructor(private readonly options: BindingOptions) {
-    this.name = `${options.cookieName}_saml`;
+    this.name = options.cookieName;
   }
 
   private proofOf(requestId: string): string {
@@ -59,7 +66,8 @@ export class SamlBrowserBinding {
 
   /** The request ids this browser's cookie holds with a good proof, newest first. */
   private pending(req: Request): string[] {
-    const value = cookieValue(req.headers.cookie, this.name) ?? '';
+    const { value = '', twice } = ownCookie(req.headers.cookie, this.name);
+    if (twice) warnTossed(this.options.logger, this.name, 'no sign-in bound to this browser');
     const ids: string[] = [];
     for (const entry of value.split('~')) {
       const colon = entry.lastIndexOf(':');

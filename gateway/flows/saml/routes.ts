@@ -16,6 +16,7 @@ import {
 } from '../../ports.js';
 import type { UserType } from '../../../policies/types.js';
 import { secureCookies } from '../../http/session-cookie.js';
+import { stepgateCookies } from '../../http/cookie-names.js';
 import { completeSignIn } from '../login/complete.js';
 import { SamlBrowserBinding } from './binding.js';
 import type { Identity } from '../login/decide.js';
@@ -67,12 +68,14 @@ function refused(error: SamlRejectedError): GatewayError {
 export function samlRoutes(ctx: GatewayContext, sp: SamlServiceProvider): Router {
   const router = Router();
   const { config, ports } = ctx;
+  const cookies = stepgateCookies(config.session, config.server.public_url);
   const binding = new SamlBrowserBinding({
     secret: config.session.secret,
-    cookieName: config.session.cookie_name,
-    path: `${config.server.base_path}/saml`,
+    cookieName: cookies.saml,
+    path: cookies.path(`${config.server.base_path}/saml`),
     secure: secureCookies(config.server.public_url),
     maxAgeMs: BINDING_LIFETIME_MS,
+    logger: ports.logger,
   });
 
   router.get('/saml/metadata', (_req, res) => {
