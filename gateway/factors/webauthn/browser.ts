@@ -18,7 +18,9 @@ function bundlePath(): string {
 /**
  * Runs on the page holding `#webauthn-form`: its `data-options` are the ceremony's options, its
  * `data-ceremony` says which (`register` or `authenticate`). Submitting asks the browser for the
- * key, puts the answer in the form's `response` field and posts the form. Written for the
+ * key, puts the answer in the form's `response` field and posts the form. What it tells the
+ * person is in the status line's data- attributes (`data-unsupported`, `data-asking`,
+ * `data-failed` with `{error}`), written by pages.ts in the request's language. Written for the
  * browsers that have WebAuthn (no build step), and reads nothing but the page.
  */
 export const PAGE_SCRIPT = `(function () {
@@ -30,7 +32,7 @@ export const PAGE_SCRIPT = `(function () {
   var answer = form.querySelector('input[name="response"]');
   var library = window.SimpleWebAuthnBrowser;
   if (!library || !library.browserSupportsWebAuthn()) {
-    status.textContent = 'This browser cannot use passkeys or security keys. Choose another way, or use another browser.';
+    status.textContent = status.getAttribute('data-unsupported');
     return;
   }
   var options = JSON.parse(form.getAttribute('data-options'));
@@ -39,7 +41,7 @@ export const PAGE_SCRIPT = `(function () {
   form.addEventListener('submit', function (event) {
     event.preventDefault();
     button.disabled = true;
-    status.textContent = 'Follow what your browser asks: touch your key, or use your fingerprint, face or PIN.';
+    status.textContent = status.getAttribute('data-asking');
     var asked = register
       ? library.startRegistration({ optionsJSON: options })
       : library.startAuthentication({ optionsJSON: options });
@@ -50,8 +52,8 @@ export const PAGE_SCRIPT = `(function () {
       },
       function (error) {
         button.disabled = false;
-        status.textContent =
-          'Your passkey or security key did not answer (' + (error && error.message ? error.message : error) + '). Try again.';
+        var reason = String(error && error.message ? error.message : error);
+        status.textContent = status.getAttribute('data-failed').split('{error}').join(reason);
       },
     );
   });

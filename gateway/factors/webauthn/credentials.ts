@@ -9,6 +9,7 @@ import { generateRegistrationOptions, verifyRegistrationResponse } from '@simple
 import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { PolicyDocument } from '../../../policies/schema.js';
 import { errors, GatewayError } from '../../errors.js';
+import { t } from '../../i18n/index.js';
 import { credentialSummary } from '../credentials.js';
 import type { CredentialSummary, Enrolment, MethodCredentials, Subject } from '../types.js';
 import {
@@ -33,11 +34,13 @@ export interface KeyProof {
 
 function nameOf(text: string | undefined, held: number): string {
   const name = (text ?? '').replace(/\s+/g, ' ').trim().slice(0, MAX_NAME_LENGTH);
-  return name === '' ? `Key ${held + 1}` : name;
+  return name === '' ? t('webauthn.default_name', { number: held + 1 }) : name;
 }
 
 export class WebauthnCredentials implements MethodCredentials<KeyProof> {
-  readonly refusedProof = 'That passkey or security key could not be set up. Try again.';
+  get refusedProof() {
+    return t('webauthn.refused_proof');
+  }
   readonly view = {
     section: keysSection,
     enrolPage: (ctx: Parameters<typeof addPage>[0], enrolment: Enrolment, error?: string) =>
@@ -59,11 +62,7 @@ export class WebauthnCredentials implements MethodCredentials<KeyProof> {
     const { store, clock, hasher, relyingParty } = this.deps;
     const held = await store.listCredentials(subject.user, WEBAUTHN);
     if (held.length >= MAX_KEYS) {
-      throw new GatewayError(
-        409,
-        'too_many_credentials',
-        `You have ${MAX_KEYS} passkeys and security keys already: remove one before adding another.`,
-      );
+      throw new GatewayError(409, 'too_many_credentials', t('webauthn.too_many', { count: MAX_KEYS }));
     }
     const userVerification = policy.methods.webauthn.user_verification;
     const options = await generateRegistrationOptions({
@@ -136,7 +135,7 @@ export class WebauthnCredentials implements MethodCredentials<KeyProof> {
 
   /** Keys are removed one at a time, by id: a person may hold several. */
   async remove(user: string, id?: string): Promise<number> {
-    if (id === undefined) throw errors.badRequest('invalid_request', 'Choose the key to remove.');
+    if (id === undefined) throw errors.badRequest('invalid_request', t('webauthn.choose_key'));
     const held = await this.deps.store.listCredentials(user, WEBAUTHN);
     if (!held.some((key) => key.id === id)) return 0;
     return (await this.deps.store.removeCredential(user, id)) ? 1 : 0;

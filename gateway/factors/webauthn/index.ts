@@ -11,6 +11,7 @@ import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import type { PolicyDocument } from '../../../policies/schema.js';
 import type { PolicySource } from '../../context.js';
 import type { Clock, CredentialRecord, ReplayCache, Store } from '../../ports.js';
+import { t } from '../../i18n/index.js';
 import type { CodeHasher } from '../codes.js';
 import type { ConfirmationMethod, Started, Subject, UserFacts, VerifyResult } from '../types.js';
 import { ASSETS } from './browser.js';
@@ -42,13 +43,17 @@ const refused = (message: string): VerifyResult => ({ ok: false, reason: 'invali
 
 export class WebauthnFactor implements ConfirmationMethod<AuthenticationResponseJSON> {
   readonly id = WEBAUTHN;
-  readonly label = 'Passkey or security key';
+  get label() {
+    return t('method.webauthn');
+  }
   /** Bound to our origin, so it cannot be phished: the strongest method. */
   readonly strength = 40;
   readonly lasting = true;
   /** The browser answers, not the person: an IdP must run the ceremony itself to offer it. */
   readonly answeredWithCode = false;
-  readonly missingAnswer = "Use your passkey or security key: the browser's answer is missing.";
+  get missingAnswer() {
+    return t('webauthn.missing_answer');
+  }
   readonly credentials: WebauthnCredentials;
   readonly assets = ASSETS;
   readonly view = {
@@ -107,12 +112,12 @@ export class WebauthnFactor implements ConfirmationMethod<AuthenticationResponse
       return {
         ok: false,
         reason: 'no_code',
-        message: 'Your passkey was not asked for, or that was too long ago. Use it again.',
+        message: t('webauthn.not_asked'),
       };
     }
     const keys = await store.listCredentials(subject.user, WEBAUTHN);
     const key = keys.find((candidate) => keyData(candidate.data).credentialId === response.id);
-    if (!key) return refused('That passkey or security key is not set up for your account.');
+    if (!key) return refused(t('webauthn.unknown_key'));
     const data = keyData(key.data);
     let verified;
     try {
@@ -133,7 +138,7 @@ export class WebauthnFactor implements ConfirmationMethod<AuthenticationResponse
       // Another origin or relying party, another challenge, a bad signature: the library says which.
       verified = undefined;
     }
-    if (!verified?.verified) return refused('Your passkey or security key could not be verified. Try again.');
+    if (!verified?.verified) return refused(t('webauthn.not_verified'));
     const { newCounter, credentialBackedUp } = verified.authenticationInfo;
     // A key that keeps no counter always says 0; one that does must move it on, atomically.
     const counted = newCounter > 0 || (key.counter ?? 0) > 0;
@@ -143,7 +148,7 @@ export class WebauthnFactor implements ConfirmationMethod<AuthenticationResponse
         counter: counted ? newCounter : undefined,
       }))
     ) {
-      return refused('That passkey or security key answered with a signature count it had used before.');
+      return refused(t('webauthn.counter_reused'));
     }
     if (credentialBackedUp !== data.backedUp) await this.saveBackedUp(key, credentialBackedUp, now);
     return { ok: true };

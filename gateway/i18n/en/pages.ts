@@ -83,6 +83,43 @@ export const pages = {
   'authenticator.enrol.cancel': 'Cancel',
   'authenticator.refused': 'That code is not right. Check the time on your phone and try again.',
 
+  // Passkeys and security keys (factors/webauthn); the page script's texts reach it as data- attributes
+  'method.webauthn': 'Passkey or security key',
+  'webauthn.offer': 'Use a passkey or security key',
+  'webauthn.use.title': 'Use your passkey',
+  'webauthn.use.submit': 'Use your passkey',
+  'webauthn.use.another': 'Choose another way',
+  'webauthn.status.ask': 'Your browser will ask for your passkey or security key.',
+  'webauthn.status.unsupported':
+    'This browser cannot use passkeys or security keys. Choose another way, or use another browser.',
+  'webauthn.status.asking':
+    'Follow what your browser asks: touch your key, or use your fingerprint, face or PIN.',
+  'webauthn.status.failed': 'Your passkey or security key did not answer ({error}). Try again.',
+  'webauthn.noscript': 'Passkeys need JavaScript: turn it on for this site, or choose another way.',
+  'webauthn.keys.title': 'Passkeys and security keys',
+  'webauthn.keys.none':
+    'None yet. A passkey confirms it is you with your fingerprint, face, PIN or security key, and cannot be phished.',
+  'webauthn.keys.added': 'added {date}',
+  'webauthn.keys.last_used': 'last used {date}',
+  'webauthn.keys.not_used': 'not used yet',
+  'webauthn.keys.remove': 'Remove {name}',
+  'webauthn.keys.add': 'Add a passkey or security key',
+  'webauthn.add.title': 'Add a passkey or security key',
+  'webauthn.add.name': 'A name to tell it by',
+  'webauthn.add.submit': 'Add it',
+  'webauthn.add.cancel': 'Cancel',
+  'webauthn.default_name': 'Key {number}',
+  'webauthn.missing_answer': "Use your passkey or security key: the browser's answer is missing.",
+  'webauthn.not_asked': 'Your passkey was not asked for, or that was too long ago. Use it again.',
+  'webauthn.unknown_key': 'That passkey or security key is not set up for your account.',
+  'webauthn.not_verified': 'Your passkey or security key could not be verified. Try again.',
+  'webauthn.counter_reused':
+    'That passkey or security key answered with a signature count it had used before.',
+  'webauthn.refused_proof': 'That passkey or security key could not be set up. Try again.',
+  'webauthn.too_many':
+    'You have {count} passkeys and security keys already: remove one before adding another.',
+  'webauthn.choose_key': 'Choose the key to remove.',
+
   // Settings (flows/settings)
   'settings.title': 'Your sign-in settings',
   'settings.back': 'Back to the application',

@@ -88,6 +88,46 @@ export const pages: Record<keyof typeof english, string> = {
   'authenticator.enrol.cancel': 'Annuler',
   'authenticator.refused': "Ce code n'est pas le bon. Vérifiez l'heure de votre téléphone et réessayez.",
 
+  // Clés d'accès et clés de sécurité
+  'method.webauthn': "Clé d'accès ou clé de sécurité",
+  'webauthn.offer': "Utiliser une clé d'accès ou une clé de sécurité",
+  'webauthn.use.title': "Utilisez votre clé d'accès",
+  'webauthn.use.submit': "Utiliser votre clé d'accès",
+  'webauthn.use.another': 'Choisir un autre moyen',
+  'webauthn.status.ask': "Votre navigateur va vous demander votre clé d'accès ou votre clé de sécurité.",
+  'webauthn.status.unsupported':
+    "Ce navigateur ne sait pas utiliser les clés d'accès ni les clés de sécurité. Choisissez un autre moyen, ou un autre navigateur.",
+  'webauthn.status.asking':
+    'Suivez ce que demande votre navigateur : touchez votre clé, ou utilisez votre empreinte, votre visage ou votre code PIN.',
+  'webauthn.status.failed': "Votre clé d'accès ou clé de sécurité n'a pas répondu ({error}). Réessayez.",
+  'webauthn.noscript':
+    "Les clés d'accès ont besoin de JavaScript : activez-le pour ce site, ou choisissez un autre moyen.",
+  'webauthn.keys.title': "Clés d'accès et clés de sécurité",
+  'webauthn.keys.none':
+    "Aucune pour l'instant. Une clé d'accès confirme que c'est bien vous par votre empreinte, votre visage, un code PIN ou une clé de sécurité, et ne peut pas être hameçonnée.",
+  'webauthn.keys.added': 'ajoutée le {date}',
+  'webauthn.keys.last_used': 'utilisée pour la dernière fois le {date}',
+  'webauthn.keys.not_used': 'pas encore utilisée',
+  'webauthn.keys.remove': 'Supprimer {name}',
+  'webauthn.keys.add': "Ajouter une clé d'accès ou une clé de sécurité",
+  'webauthn.add.title': "Ajouter une clé d'accès ou une clé de sécurité",
+  'webauthn.add.name': 'Un nom pour la reconnaître',
+  'webauthn.add.submit': "L'ajouter",
+  'webauthn.add.cancel': 'Annuler',
+  'webauthn.default_name': 'Clé {number}',
+  'webauthn.missing_answer':
+    "Utilisez votre clé d'accès ou votre clé de sécurité : la réponse du navigateur manque.",
+  'webauthn.not_asked':
+    "Votre clé d'accès n'a pas été demandée, ou il y a trop longtemps. Utilisez-la à nouveau.",
+  'webauthn.unknown_key': "Cette clé d'accès ou clé de sécurité n'est pas enregistrée pour votre compte.",
+  'webauthn.not_verified': "Votre clé d'accès ou clé de sécurité n'a pas pu être vérifiée. Réessayez.",
+  'webauthn.counter_reused':
+    "Cette clé d'accès ou clé de sécurité a répondu avec un compteur de signatures déjà utilisé.",
+  'webauthn.refused_proof': "Cette clé d'accès ou clé de sécurité n'a pas pu être ajoutée. Réessayez.",
+  'webauthn.too_many':
+    "Vous avez déjà {count} clés d'accès et clés de sécurité : supprimez-en une avant d'en ajouter une autre.",
+  'webauthn.choose_key': 'Choisissez la clé à supprimer.',
+
   // Paramètres
   'settings.title': 'Vos paramètres de connexion',
   'settings.back': "Retour à l'application",
