@@ -40,12 +40,7 @@ export const errors = {
   unavailable: (what: 'sign_in' | 'directory') =>
     new GatewayError(503, 'unavailable', t(`error.unavailable.${what}`)),
   storeUnavailable: () => new GatewayError(503, 'store_unavailable', t('error.store_unavailable')),
-  historyKeyMissing: () =>
-    new GatewayError(
-      409,
-      'history_key_missing',
-      "The history's chain cannot be checked without its key: set STEPGATE_HISTORY_KEY where this runs.",
-    ),
+  historyKeyMissing: () => new GatewayError(409, 'history_key_missing', t('error.history_key_missing')),
   internal: () => new GatewayError(500, 'internal_error', t('error.internal')),
 };
 

@@ -3,6 +3,7 @@
  * and the query parameters read the same way by the API and the CLI.
  */
 import { errors } from '../errors.js';
+import { t } from '../i18n/index.js';
 import type { HistoryQuery, HistoryVerification, StoredHistoryEntry } from '../ports.js';
 
 export interface HistoryRecord {
@@ -117,11 +118,9 @@ export function parseIsoDate(name: string, text: string | undefined): Date | und
   if (text === undefined || text === '') return undefined;
   const time = ISO_DATE.test(text) && realDay(text) ? Date.parse(text) : NaN;
   if (Number.isNaN(time)) {
-    throw errors.badRequest(
-      'invalid_parameter',
-      `'${name}' must be an ISO 8601 date such as 2026-01-15 or 2026-01-15T09:00:00Z but it is '${text}'.`,
-      { parameter: name },
-    );
+    throw errors.badRequest('invalid_parameter', t('error.api.date', { name, value: text }), {
+      parameter: name,
+    });
   }
   return new Date(time);
 }
@@ -137,7 +136,7 @@ export function parseWholeNumber(
   if (!(value >= range.min && value <= range.max)) {
     throw errors.badRequest(
       'invalid_parameter',
-      `'${name}' must be a whole number from ${range.min} to ${range.max} but it is '${text}'.`,
+      t('error.api.whole_number', { name, min: range.min, max: range.max, value: text }),
       { parameter: name },
     );
   }
@@ -149,7 +148,7 @@ export type HistoryFormat = 'json' | 'csv';
 export function parseHistoryFormat(text: string | undefined, fallback: HistoryFormat): HistoryFormat {
   if (text === undefined || text === '') return fallback;
   if (text === 'json' || text === 'csv') return text;
-  throw errors.badRequest('invalid_parameter', `'format' must be 'json' or 'csv' but it is '${text}'.`, {
+  throw errors.badRequest('invalid_parameter', t('error.api.format', { value: text }), {
     parameter: 'format',
   });
 }

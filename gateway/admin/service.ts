@@ -12,6 +12,7 @@ import { maskEmail, maskPhone } from '../factors/mask.js';
 import { temporaryCodeNotice } from '../factors/messages.js';
 import { TEMPORARY_CODE_PURPOSE, newTemporaryCode } from '../factors/temporary-code/index.js';
 import { verifiedMobile } from '../flows/confirm/methods.js';
+import { t, tn } from '../i18n/index.js';
 import type {
   HistoryQuery,
   HistoryStatus,
@@ -71,7 +72,7 @@ export class AdminService {
 
   async requireUser(username: string): Promise<KnownUser> {
     const user = await findUser(this.deps.ports, username);
-    if (!user) throw new GatewayError(404, 'unknown_user', `There is no user named '${username}'.`);
+    if (!user) throw new GatewayError(404, 'unknown_user', t('error.admin.unknown_user', { user: username }));
     return user;
   }
 
@@ -144,7 +145,11 @@ export class AdminService {
       (credential) => credential.id === id,
     );
     if (!found || !(await this.store.removeCredential(user.username, id))) {
-      throw new GatewayError(404, 'unknown_credential', `'${user.username}' has no credential '${id}'.`);
+      throw new GatewayError(
+        404,
+        'unknown_credential',
+        t('error.admin.unknown_credential', { user: user.username, id }),
+      );
     }
     const what = found.name === null ? found.type : `${found.type} '${found.name}'`;
     await this.record(actor, user.username, 'remove_credential', `removed ${what}`);
@@ -158,24 +163,16 @@ export class AdminService {
     hours: unknown,
   ): Promise<{ code: string; expires_at: string }> {
     if (typeof hours !== 'number' || !Number.isInteger(hours) || hours < 1 || hours > 24) {
-      throw errors.badRequest(
-        'invalid_hours',
-        `A temporary code lasts 1 to 24 whole hours; '${String(hours)}' is not allowed.`,
-      );
+      throw errors.badRequest('invalid_hours', t('error.admin.temporary_hours', { hours: String(hours) }));
     }
     const policy = this.deps.policy.current().document;
-    if (!policy.methods.temporary_code.enabled)
-      throw errors.forbidden('Temporary codes are not enabled in the policy.');
+    if (!policy.methods.temporary_code.enabled) throw errors.forbidden(t('error.admin.temporary_disabled'));
     const user = await this.requireUser(username);
     if (user.source === 'store') {
-      throw new GatewayError(
-        404,
-        'unknown_user',
-        `There is no user named '${username}' in the users file or directory.`,
-      );
+      throw new GatewayError(404, 'unknown_user', t('error.admin.unknown_user_anywhere', { user: username }));
     }
     if (!user.active)
-      throw new GatewayError(409, 'inactive_user', `'${user.username}' is not active: no code is issued.`);
+      throw new GatewayError(409, 'inactive_user', t('error.admin.inactive_user', { user: user.username }));
     const limit = policy.methods.temporary_code.issue_limit;
     const now = this.now();
     const issued = await this.store.countTemporaryCodesIssuedSince(
@@ -183,11 +180,7 @@ export class AdminService {
       new Date(now.getTime() - limit.per),
     );
     if (issued >= limit.count) {
-      throw new GatewayError(
-        429,
-        'rate_limited',
-        `At most ${limit.count} temporary codes may be issued for a user per hour. Try again later.`,
-      );
+      throw new GatewayError(429, 'rate_limited', tn('error.admin.temporary_limit', limit.count));
     }
     const code = newTemporaryCode();
     const expiresAt = new Date(now.getTime() + hours * HOUR);
@@ -279,7 +272,7 @@ export class AdminService {
       throw new GatewayError(
         404,
         'unknown_network',
-        `'${user.username}' has no remembered network '${network ?? ''}'.`,
+        t('error.admin.unknown_network', { user: user.username, network: network ?? '' }),
       );
     }
     await this.record(
@@ -319,7 +312,7 @@ export class AdminService {
     if (!name) {
       throw errors.badRequest(
         'unknown_permission_set',
-        `There is no permission set named '${set}'. Known: ${known.join(', ')}.`,
+        t('error.admin.unknown_set', { set, known: known.join(', ') }),
       );
     }
     return name;

@@ -2,7 +2,6 @@ import type { ErrorRequestHandler, Request, Response } from 'express';
 import { GatewayError, errors, isGatewayError } from '../errors.js';
 import { UnusableIdentityError } from '../identity.js';
 import {
-  DELIVERY_FAILED_MESSAGE,
   DeliveryError,
   DependencyUnavailableError,
   DirectoryUnavailableError,
@@ -21,7 +20,7 @@ import { currentScope } from './scope.js';
  */
 export function deliveryFailure(error: DeliveryError): GatewayError {
   if (error.permanent) return errors.badRequest(error.code, error.message);
-  return new GatewayError(503, 'delivery_failed', DELIVERY_FAILED_MESSAGE);
+  return new GatewayError(503, 'delivery_failed', t('error.delivery_failed'));
 }
 
 /** Body-parser errors carry a status and a type; turn them into our own codes. */

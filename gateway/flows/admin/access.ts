@@ -17,13 +17,8 @@ export const MANAGE_PERMISSION = 'manage_identity_confirmation';
 
 export const accessErrors = {
   noCredentials: () => new GatewayError(401, 'unauthorized', t('error.admin.no_credentials')),
-  badToken: () => new GatewayError(401, 'unauthorized', 'That API token is not valid.'),
-  wrongScope: () =>
-    new GatewayError(
-      403,
-      'insufficient_scope',
-      "That API token may not use the admin API: it lacks the scope 'admin'.",
-    ),
+  badToken: () => new GatewayError(401, 'unauthorized', t('error.api.bad_token')),
+  wrongScope: () => new GatewayError(403, 'insufficient_scope', t('error.api.admin_scope')),
   unconfirmed: () => new GatewayError(401, 'confirmation_required', t('error.admin.unconfirmed')),
   noPermission: () => errors.forbidden(t('error.admin.no_permission', { permission: MANAGE_PERMISSION })),
 };

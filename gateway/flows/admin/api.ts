@@ -17,6 +17,7 @@ import type { Actor, AdminService } from '../../admin/service.js';
 import type { TokenRegistry } from '../../admin/tokens.js';
 import type { GatewayContext } from '../../context.js';
 import { GatewayError, errors, isGatewayError } from '../../errors.js';
+import { t } from '../../i18n/index.js';
 import { apiActor } from './access.js';
 import { logUnexpected } from '../../http/error-handler.js';
 
@@ -48,7 +49,7 @@ export const HISTORY_PAGE = { default: 100, max: 1000 };
 function queryText(req: Request, name: string): string | undefined {
   const value = req.query[name];
   if (value === undefined || typeof value === 'string') return value;
-  throw errors.badRequest('invalid_parameter', `'${name}' may be given once.`, { parameter: name });
+  throw errors.badRequest('invalid_parameter', t('error.api.once', { name }), { parameter: name });
 }
 
 function param(req: Request, name: string): string {
@@ -162,7 +163,7 @@ function apiErrors(ctx: GatewayContext): ErrorRequestHandler {
       const status = (error as { status?: unknown } | null)?.status;
       if (typeof status === 'number' && status >= 400 && status < 500) {
         // e.g. a path parameter that is not valid percent-encoding
-        known = new GatewayError(status, 'bad_request', 'The request could not be understood.');
+        known = new GatewayError(status, 'bad_request', t('error.bad_request'));
       } else {
         logUnexpected(ctx.ports.logger, error, req.path);
         known = errors.internal();

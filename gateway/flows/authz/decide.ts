@@ -17,6 +17,7 @@
  * change it, and sending the person to the sign-in page, which knows them, would only loop.
  */
 import { GatewayError } from '../../errors.js';
+import { t } from '../../i18n/index.js';
 import { isForwardable, pastAbsoluteTimeout, type SignedInUser } from '../../sessions.js';
 import type { GatewayContext } from '../../context.js';
 import { pathOf, publicPaths } from '../proxy/public-paths.js';
@@ -30,14 +31,10 @@ export type Verdict =
   | { kind: 'deny'; error: GatewayError };
 
 export const accessDenied = (): GatewayError =>
-  new GatewayError(403, 'access_denied', 'Your organisation does not allow you to open this address.');
+  new GatewayError(403, 'access_denied', t('error.authz.denied'));
 
 export const confirmationMissing = (): GatewayError =>
-  new GatewayError(
-    403,
-    'confirmation_required_here',
-    'This address needs a sign-in with identity confirmation. Sign out, then sign in again from this address.',
-  );
+  new GatewayError(403, 'confirmation_required_here', t('error.authz.confirmation_here'));
 
 /** Confirmations that a challenge answered, not a network. */
 const NOT_A_CHALLENGE = new Set(['skipped', 'trusted_network', 'remembered_network']);

@@ -9,6 +9,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { GatewayError, errors } from '../../errors.js';
+import { t } from '../../i18n/index.js';
 
 export type AuthzProtocol = 'auth-request' | 'forward-auth' | 'ext-authz';
 
@@ -24,14 +25,19 @@ export interface OriginalRequest {
 }
 
 export const untrustedProxy = (): GatewayError =>
-  new GatewayError(
-    403,
-    'untrusted_proxy',
-    'This verification endpoint answers only the proxies listed in server.trusted_proxies.',
-  );
+  new GatewayError(403, 'untrusted_proxy', t('error.authz.untrusted_proxy'));
 
-const invalid = (header: string, what: string): GatewayError =>
-  errors.badRequest('invalid_original_request', `The ${header} header ${what}.`);
+type HeaderProblem =
+  | 'header_repeated'
+  | 'header_missing'
+  | 'header_method'
+  | 'header_proto'
+  | 'header_host'
+  | 'header_target'
+  | 'header_url';
+
+const invalid = (header: string, what: HeaderProblem): GatewayError =>
+  errors.badRequest('invalid_original_request', t(`error.authz.${what}`, { header }));
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // A name or IPv4 address, or an IPv6 literal in brackets, with an optional port.
@@ -42,20 +48,19 @@ const TARGET = /^[\x21-\x7e]*$/;
 /** One value of a header; a repeated header is two claims, and which is right cannot be known. */
 function single(headers: IncomingHttpHeaders, name: string): string | undefined {
   const value = headers[name];
-  if (Array.isArray(value)) throw invalid(name, 'must be sent once');
+  if (Array.isArray(value)) throw invalid(name, 'header_repeated');
   return value === undefined || value === '' ? undefined : value;
 }
 
 function required(headers: IncomingHttpHeaders, name: string): string {
   const value = single(headers, name);
-  if (value === undefined)
-    throw invalid(name, 'is missing; see docs/forward-auth.md for what the proxy must send');
+  if (value === undefined) throw invalid(name, 'header_missing');
   return value;
 }
 
 function method(headers: IncomingHttpHeaders, name: string, fallback: string): string {
   const value = single(headers, name) ?? fallback;
-  if (!TOKEN.test(value)) throw invalid(name, 'is not an HTTP method');
+  if (!TOKEN.test(value)) throw invalid(name, 'header_method');
   return value.toUpperCase();
 }
 
@@ -63,12 +68,12 @@ function proto(value: string | undefined, fallback: 'http' | 'https', name: stri
   if (value === undefined) return fallback;
   // A chain of proxies may list one per hop: the first is what the client used.
   const lower = (value.split(',')[0] ?? '').trim().toLowerCase();
-  if (lower !== 'http' && lower !== 'https') throw invalid(name, "must be 'http' or 'https'");
+  if (lower !== 'http' && lower !== 'https') throw invalid(name, 'header_proto');
   return lower;
 }
 
 function hostParts(value: string, name: string): Pick<OriginalRequest, 'host' | 'hostname'> {
-  if (!HOST.test(value)) throw invalid(name, 'must be one host name, with a port if any');
+  if (!HOST.test(value)) throw invalid(name, 'header_host');
   const lower = value.toLowerCase();
   const hostname = lower.startsWith('[')
     ? lower.slice(0, lower.indexOf(']') + 1)
@@ -77,8 +82,7 @@ function hostParts(value: string, name: string): Pick<OriginalRequest, 'host' | 
 }
 
 function target(value: string, name: string): string {
-  if (!TARGET.test(value))
-    throw invalid(name, 'must be a request target without spaces or control characters');
+  if (!TARGET.test(value)) throw invalid(name, 'header_target');
   if (value === '') return '/';
   return value.startsWith('?') ? `/${value}` : value;
 }
@@ -90,8 +94,7 @@ function target(value: string, name: string): string {
 export function fromOriginalUrl(headers: IncomingHttpHeaders): OriginalRequest {
   const url = required(headers, 'x-original-url');
   const match = /^(https?):\/\/([^/?#]+)(.*)$/i.exec(url);
-  if (!match)
-    throw invalid('x-original-url', "must be an absolute http(s) URL such as 'https://app.example.com/path'");
+  if (!match) throw invalid('x-original-url', 'header_url');
   const [, scheme = '', authority = '', rest = ''] = match;
   return {
     method: method(headers, 'x-original-method', 'GET'),

@@ -16,6 +16,7 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { errors, type GatewayError } from '../../errors.js';
+import { t } from '../../i18n/index.js';
 import { errorHandler, sendError } from '../../http/error-handler.js';
 import { normalizeIp } from '../../http/client.js';
 import { wantsJson } from '../../http/negotiate.js';
@@ -123,10 +124,7 @@ export function authzRoutes(ctx: GatewayContext, options: AuthzOptions): Router 
   function extAuthzRest(req: Request): string {
     const url = req.originalUrl;
     if (!url.toLowerCase().startsWith(extAuthzPrefix)) {
-      throw errors.badRequest(
-        'invalid_original_request',
-        'The request target must start with the ext_authz path prefix.',
-      );
+      throw errors.badRequest('invalid_original_request', t('error.authz.ext_authz_prefix'));
     }
     return url.slice(extAuthzPrefix.length);
   }

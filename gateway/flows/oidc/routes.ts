@@ -8,6 +8,7 @@
  */
 import { Router, type Request } from 'express';
 import { GatewayError, errors } from '../../errors.js';
+import { t, type MessageKey } from '../../i18n/index.js';
 import { safeReturnTo } from '../../http/redirects.js';
 import { secureCookies } from '../../http/session-cookie.js';
 import { stepgateCookies } from '../../http/cookie-names.js';
@@ -47,30 +48,16 @@ function toIdentity(person: OidcIdentity): Identity {
   };
 }
 
-const unbound = () =>
-  new GatewayError(
-    401,
-    'oidc_unbound',
-    'This sign-in was not started in this browser, or it took too long. Start signing in again.',
-  );
+const unbound = () => new GatewayError(401, 'oidc_unbound', t('error.federation.unbound'));
 
-const replayed = () =>
-  new GatewayError(401, 'oidc_replayed', 'This sign-in answer was already used. Start signing in again.');
+const replayed = () => new GatewayError(401, 'oidc_replayed', t('error.oidc.replayed'));
 
-const unavailable = () =>
-  new GatewayError(
-    503,
-    'oidc_unavailable',
-    'Your identity provider is not answering right now. Try again shortly.',
-  );
+const unavailable = () => new GatewayError(503, 'oidc_unavailable', t('error.oidc.unavailable'));
 
 /** What the person is told of a refused answer; why it was refused is only in the log. */
-const REFUSALS: Record<OidcRefusal, [code: string, message: string]> = {
-  rejected: ['oidc_rejected', "Your identity provider's answer could not be accepted. Try signing in again."],
-  idp_refused: [
-    'oidc_idp_refused',
-    'Your identity provider did not sign you in. Try again, or ask your administrator.',
-  ],
+const REFUSALS: Record<OidcRefusal, [code: string, message: MessageKey]> = {
+  rejected: ['oidc_rejected', 'error.saml_rejected'],
+  idp_refused: ['oidc_idp_refused', 'error.federation.idp_refused'],
 };
 
 export function oidcRoutes(ctx: GatewayContext, relyingParty: OidcRelyingParty): Router {
@@ -103,7 +90,7 @@ export function oidcRoutes(ctx: GatewayContext, relyingParty: OidcRelyingParty):
     const [code, message] = REFUSALS[error.refusal];
     // The page says little of why; the log must, or a misconfigured provider cannot be diagnosed.
     ports.logger.warn('OpenID Connect answer refused', { code, reason: error.message });
-    throw new GatewayError(401, code, message);
+    throw new GatewayError(401, code, t(message));
   }
 
   /** Our redirect URI with the query the provider sent the browser back with. */

@@ -6,6 +6,7 @@
  */
 import express, { Router } from 'express';
 import { GatewayError, errors } from '../../errors.js';
+import { t, type MessageKey } from '../../i18n/index.js';
 import { safeReturnTo } from '../../http/redirects.js';
 import type { GatewayContext } from '../../context.js';
 import {
@@ -37,24 +38,14 @@ function toIdentity(assertion: SamlIdentity): Identity {
   };
 }
 
-const replayed = () =>
-  new GatewayError(401, 'saml_replayed', 'This sign-in response was already used. Start signing in again.');
+const replayed = () => new GatewayError(401, 'saml_replayed', t('error.saml.replayed'));
 
 /** What the person is told of a refused response; why it was refused is only in the log. */
-const REFUSALS: Record<SamlRefusal, [code: string, message: string]> = {
-  rejected: ['saml_rejected', "Your identity provider's answer could not be accepted. Try signing in again."],
-  idp_refused: [
-    'saml_idp_refused',
-    'Your identity provider did not sign you in. Try again, or ask your administrator.',
-  ],
-  unsolicited: [
-    'saml_unsolicited',
-    'Sign-in must start here, not at your identity provider. Start signing in again.',
-  ],
-  unbound: [
-    'saml_unbound',
-    'This sign-in was not started in this browser, or it took too long. Start signing in again.',
-  ],
+const REFUSALS: Record<SamlRefusal, [code: string, message: MessageKey]> = {
+  rejected: ['saml_rejected', 'error.saml_rejected'],
+  idp_refused: ['saml_idp_refused', 'error.federation.idp_refused'],
+  unsolicited: ['saml_unsolicited', 'error.saml.unsolicited'],
+  unbound: ['saml_unbound', 'error.federation.unbound'],
 };
 
 /** The browser has this long to come back from the IdP: as long as the IdP has to answer. */
@@ -62,7 +53,7 @@ const BINDING_LIFETIME_MS = 60 * 60_000;
 
 function refused(error: SamlRejectedError): GatewayError {
   const [code, message] = REFUSALS[error.refusal];
-  return new GatewayError(401, code, message);
+  return new GatewayError(401, code, t(message));
 }
 
 export function samlRoutes(ctx: GatewayContext, sp: SamlServiceProvider): Router {
@@ -94,7 +85,7 @@ export function samlRoutes(ctx: GatewayContext, sp: SamlServiceProvider): Router
     const body = (req.body ?? {}) as Record<string, unknown>;
     const fields: Record<string, string> = {};
     for (const [name, value] of Object.entries(body)) if (typeof value === 'string') fields[name] = value;
-    if (!fields.SAMLResponse) throw errors.badRequest('invalid_request', 'The sign-in response is missing.');
+    if (!fields.SAMLResponse) throw errors.badRequest('invalid_request', t('error.saml.missing_response'));
 
     const assertion = await sp.validate(fields).catch((error: unknown) => {
       if (!(error instanceof SamlRejectedError)) throw error;

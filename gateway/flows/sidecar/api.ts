@@ -8,6 +8,7 @@
 import { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { GatewayError, errors } from '../../errors.js';
+import { t } from '../../i18n/index.js';
 import type { GatewayContext } from '../../context.js';
 import { canonicalUsername } from '../../identity.js';
 import { bearerToken, type TokenRegistry } from '../../admin/tokens.js';
@@ -56,18 +57,10 @@ export function sidecarRoutes(ctx: GatewayContext, deps: FlowDeps, tokens: Token
     const holder = token === undefined ? undefined : tokens.identify(token);
     if (!holder) {
       res.set('WWW-Authenticate', 'Bearer realm="stepgate-sidecar"');
-      throw unauthorized(
-        token === undefined
-          ? 'Send the sidecar API token as Authorization: Bearer …'
-          : 'That API token is not valid.',
-      );
+      throw unauthorized(token === undefined ? t('error.api.sidecar_no_token') : t('error.api.bad_token'));
     }
     if (!holder.scopes.includes('sidecar')) {
-      throw new GatewayError(
-        403,
-        'insufficient_scope',
-        "That API token may not use the sidecar API: it lacks the scope 'sidecar'.",
-      );
+      throw new GatewayError(403, 'insufficient_scope', t('error.api.sidecar_scope'));
     }
     return holder.name;
   }
@@ -261,11 +254,7 @@ const jsonErrors: ErrorRequestHandler = (error, req, _res, next) => {
 function requireStage(transaction: Transaction, stage: SignedInUser['stage']): SignedInUser {
   if (transaction.auth.stage !== stage) {
     const now = transaction.auth.stage === 'registering_mobile' ? 'register_mobile' : 'confirm';
-    throw new GatewayError(
-      409,
-      'wrong_step',
-      `This transaction is not at that step; its next step is '${now}'.`,
-    );
+    throw new GatewayError(409, 'wrong_step', t('error.sidecar.wrong_step', { step: now }));
   }
   return transaction.auth;
 }

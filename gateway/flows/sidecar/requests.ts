@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { LOGIN_KINDS, METHOD_IDS, normalizeIp } from '../../../policies/index.js';
 import { GatewayError } from '../../errors.js';
+import { t } from '../../i18n/index.js';
 
 const name = z.string().trim().min(1).max(256);
 
@@ -20,7 +21,7 @@ const USER_AGENT_KEPT = 512;
 const clientIp = z.string().transform((ip, ctx) => {
   const canonical = normalizeIp(ip.trim());
   if (canonical === undefined) {
-    ctx.addIssue({ code: 'custom', message: 'must be an IPv4 or IPv6 address' });
+    ctx.addIssue({ code: 'custom', message: t('error.api.not_ip') });
     return z.NEVER;
   }
   return canonical;
@@ -34,7 +35,7 @@ const email = z
   .string()
   .trim()
   .max(320)
-  .regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address');
+  .regex(/^[^\s@]+@[^\s@]+$/, { error: () => t('error.api.not_email') });
 
 export const evaluateRequest = z.strictObject({
   user: name,
@@ -74,13 +75,22 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.outp
   if (result.success) return result.data;
   const problems = result.error.issues.flatMap((issue) => {
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => `${[...issue.path, key].join('.')}: is not a known field`);
+      return issue.keys.map((key) => t('error.api.field_unknown', { path: [...issue.path, key].join('.') }));
     }
     const path = issue.path.join('.') || 'body';
     const missing = issue.path.length > 0 && valueAt(body, issue.path) === undefined;
-    return [`${path}: ${missing ? 'is required' : issue.message}`];
+    return [
+      missing
+        ? t('error.api.field_required', { path })
+        : t('error.api.field_problem', { path, problem: issue.message }),
+    ];
   });
-  throw new GatewayError(400, 'invalid_request', `The request is not valid: ${problems.join('; ')}.`, {
-    problems,
-  });
+  throw new GatewayError(
+    400,
+    'invalid_request',
+    t('error.api.invalid_request', { problems: problems.join('; ') }),
+    {
+      problems,
+    },
+  );
 }

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { SessionData, Store as SessionStore } from 'express-session';
 import { GatewayError } from '../../errors.js';
+import { t } from '../../i18n/index.js';
 import type { Clock } from '../../ports.js';
 import type { SignedInUser } from '../../sessions.js';
 
@@ -22,11 +23,7 @@ type StoredTransaction = SessionData & { sidecar?: Omit<Transaction, 'id'> };
 const KEY_PREFIX = 'sidecar-tx:';
 
 const unknownTransaction = () =>
-  new GatewayError(
-    404,
-    'unknown_transaction',
-    'There is no such transaction, or it has expired. Evaluate the sign-in again.',
-  );
+  new GatewayError(404, 'unknown_transaction', t('error.sidecar.unknown_transaction'));
 
 function call<T>(run: (done: (err: unknown, value?: T) => void) => void): Promise<T | undefined> {
   return new Promise((resolve, reject) => run((err, value) => (err ? reject(err) : resolve(value))));

@@ -6,10 +6,11 @@
  */
 import { cli } from './cli.js';
 import { helpDesk } from './console.js';
+import { api } from './api.js';
 import { errors } from './errors.js';
 import { messages } from './messages.js';
 import { pages } from './pages.js';
 
-export const en = { ...errors, ...pages, ...helpDesk, ...messages, ...cli } as const;
+export const en = { ...errors, ...api, ...pages, ...helpDesk, ...messages, ...cli } as const;
 
 export type MessageKey = keyof typeof en;

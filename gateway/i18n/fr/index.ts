@@ -6,8 +6,16 @@
 import type { MessageKey } from '../en/index.js';
 import { cli } from './cli.js';
 import { helpDesk } from './console.js';
+import { api } from './api.js';
 import { errors } from './errors.js';
 import { messages } from './messages.js';
 import { pages } from './pages.js';
 
-export const fr: Record<MessageKey, string> = { ...errors, ...pages, ...helpDesk, ...messages, ...cli };
+export const fr: Record<MessageKey, string> = {
+  ...errors,
+  ...api,
+  ...pages,
+  ...helpDesk,
+  ...messages,
+  ...cli,
+};
