@@ -193,3 +193,23 @@ describe("a client's Connection header (RFC 9110 §7.6.1)", () => {
     if (route.signedIn) expect(received['x-stepgate-user']).toBe('alice');
   });
 });
+
+describe("stepgate's cookies", () => {
+  // The pre-session cookies are __Host- cookies at Path=/ outside localhost, so they go with every
+  // request; the application has its own cookies, one of them even named like ours.
+  const MIXED =
+    'theme=dark; __Host-stepgate_session_csrf=a; lang=fr; stepgate_session_saml=b; ' +
+    '__Host-stepgate_session_oidc_abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG=c; stepgate_session_csrf=d; ' +
+    'stepgate_session_oidc_x=e; __Host-stepgate_session_saml=f; stepgate_session_other=kept; z=1';
+
+  it.each(ROUTES)(
+    "never reach the upstream on $name, and the application's keep their order",
+    async (route) => {
+      const p = await proxied();
+      // Without a session (a public path), a session cookie of any value is taken out too.
+      const cookie = route.signedIn ? MIXED : `stepgate_session=s%3Aanything; ${MIXED}`;
+      const received = await route.send(p, [['Cookie', cookie]]);
+      expect(received.cookie).toBe('theme=dark; lang=fr; stepgate_session_other=kept; z=1');
+    },
+  );
+});
