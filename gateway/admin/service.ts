@@ -1,7 +1,9 @@
 /**
  * The help-desk operations (SPEC §1.8, §1.9, §5), one service behind three faces: the CLI (on the
  * store directly, for break-glass), the admin API, and the help-desk pages. Every action is
- * itself written to the verification history: who did what to whom, from where.
+ * itself written to the verification history: who did what to whom, from where; and the user is
+ * told by email of a mobile number or credential removed and of a temporary code issued, through
+ * the one notices module (gateway/notices), whichever face acted.
  */
 import { GatewayError, errors } from '../errors.js';
 import { canonicalUsername } from '../identity.js';
@@ -9,10 +11,10 @@ import type { PolicySource } from '../context.js';
 import type { CodeHasher } from '../factors/codes.js';
 import { credentialJson, credentialSummary, type CredentialJson } from '../factors/credentials.js';
 import { maskEmail, maskPhone } from '../factors/mask.js';
-import { temporaryCodeNotice } from '../factors/messages.js';
 import { TEMPORARY_CODE_PURPOSE, newTemporaryCode } from '../factors/temporary-code/index.js';
 import { verifiedMobile } from '../flows/confirm/methods.js';
-import { t, tn } from '../i18n/index.js';
+import { isMessageKey, t, tn } from '../i18n/index.js';
+import { ChangeNotices, credentialName } from '../notices/index.js';
 import type {
   HistoryQuery,
   HistoryStatus,
@@ -60,7 +62,11 @@ export interface UserPermissionSets {
 const HOUR = 3_600_000;
 
 export class AdminService {
-  constructor(private readonly deps: { ports: AdminPorts; policy: PolicySource; hasher: CodeHasher }) {}
+  private readonly notices: ChangeNotices;
+
+  constructor(private readonly deps: { ports: AdminPorts; policy: PolicySource; hasher: CodeHasher }) {
+    this.notices = new ChangeNotices(deps.ports);
+  }
 
   private get store() {
     return this.deps.ports.store;
@@ -124,6 +130,7 @@ export class AdminService {
       'remove_mobile',
       current ? `removed ${maskPhone(current)}` : 'no mobile to remove',
     );
+    if (current) await this.notices.mobileRemoved(user.username, user.email, maskPhone(current));
     return { removed: current !== undefined };
   }
 
@@ -153,7 +160,12 @@ export class AdminService {
     }
     const what = found.name === null ? found.type : `${found.type} '${found.name}'`;
     await this.record(actor, user.username, 'remove_credential', `removed ${what}`);
-    return { removed: credentialJson(credentialSummary(found)) };
+    const removed = credentialSummary(found);
+    // A plug-in method without a catalogue label is named by its id.
+    const key = `method.${removed.method}`;
+    const label = isMessageKey(key) ? t(key) : removed.method;
+    await this.notices.credentialRemoved(user.username, user.email, credentialName(label, removed.name));
+    return { removed: credentialJson(removed) };
   }
 
   /** Issued for 1–24 whole hours, shown once, one active per user, at most `issue_limit` per hour. */
@@ -193,7 +205,7 @@ export class AdminService {
       expiredAt: null,
     });
     await this.record(actor, user.username, 'issue_temporary_code', `valid ${hours}h`, 'TemporaryCode');
-    await this.notify(user, expiresAt);
+    await this.notices.temporaryCodeIssued(user.username, user.email, expiresAt);
     return { code, expires_at: expiresAt.toISOString() };
   }
 
@@ -316,18 +328,6 @@ export class AdminService {
       );
     }
     return name;
-  }
-
-  private async notify(user: KnownUser, expiresAt: Date): Promise<void> {
-    if (!user.email) return;
-    try {
-      await this.deps.ports.email.sendEmail(temporaryCodeNotice(user.email, expiresAt));
-    } catch (error) {
-      this.deps.ports.logger.warn('temporary-code notice not delivered', {
-        user: user.username,
-        error: (error as Error).message,
-      });
-    }
   }
 
   private record(

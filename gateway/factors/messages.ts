@@ -1,10 +1,10 @@
 /**
- * What people receive, from the message catalogue in the language of the request that sends it.
- * The code comes first in every message, so it is the first run of digits (SPEC §3: the outbox
- * body carries the code as a run of digits).
+ * The codes people receive, from the message catalogue in the language of the request that sends
+ * it (notices are sent by gateway/notices alone). The code comes first in every message, so it is
+ * the first run of digits (SPEC §3: the outbox body carries the code as a run of digits).
  */
 import { t } from '../i18n/index.js';
-import { durationInWords, formatUtc } from '../i18n/time.js';
+import { durationInWords } from '../i18n/time.js';
 import type { EmailMessage } from '../ports.js';
 
 export function smsCodeText(code: string, lifetimeMs: number): string {
@@ -16,21 +16,5 @@ export function emailCodeMessage(to: string, code: string, lifetimeMs: number): 
     to,
     subject: t('message.email_code.subject'),
     text: t('message.email_code.body', { code, lifetime: durationInWords(lifetimeMs) }),
-  };
-}
-
-export function newMobileNotice(to: string, maskedPhone: string): EmailMessage {
-  return {
-    to,
-    subject: t('message.new_mobile.subject'),
-    text: t('message.new_mobile.body', { mobile: maskedPhone }),
-  };
-}
-
-export function temporaryCodeNotice(to: string, expiresAt: Date): EmailMessage {
-  return {
-    to,
-    subject: t('message.temporary_code.subject'),
-    text: t('message.temporary_code.body', { time: formatUtc(expiresAt) }),
   };
 }

@@ -7,12 +7,15 @@
  *   rule that asked for it says `notify: false`: when, the network, the approximate place (with a
  *   GeoIP database), the method, and a one-click link that revokes the network (revoke-link.ts);
  * - when a mobile number is added or removed, a credential (an authenticator app, a passkey) is
- *   set up or removed, or a help desk issues a temporary code.
+ *   set up or removed, or a help desk issues a temporary code (ChangeNotices: all they need is
+ *   the email sender, so the help-desk service, and the break-glass CLI through it, send them too).
  *
- * A notice that cannot be delivered is logged; it never undoes what it reports.
+ * Nothing else sends a notice. A notice that cannot be delivered is logged; it never undoes what
+ * it reports.
  */
 import type { CompiledPolicy } from '../../policies/compile.js';
 import { t } from '../i18n/index.js';
+import { formatUtc } from '../i18n/time.js';
 import type { Clock, EmailMessage, EmailSender, Logger, PlaceLookup } from '../ports.js';
 import type { RevokeLinks } from './revoke-link.js';
 
@@ -30,12 +33,72 @@ export interface NewNetworkSignIn {
   rule: string;
 }
 
-/** What a notice says when it names a time: UTC, to the minute, the same for every reader. */
-function when(at: Date): string {
-  return `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+/** A credential as a notice names it: its method's label, and the name its owner gave it. */
+export function credentialName(label: string, name: string | null | undefined): string {
+  return name ? `${label} '${name}'` : label;
 }
 
-export class AccountNotices {
+type ChangeKey =
+  | 'message.new_mobile'
+  | 'message.mobile_removed'
+  | 'message.credential_added'
+  | 'message.credential_removed'
+  | 'message.temporary_code';
+
+/** Changes to how an account is confirmed, told to its owner by email. */
+export class ChangeNotices {
+  constructor(protected readonly base: { email: EmailSender; logger: Logger }) {}
+
+  mobileAdded(user: string, email: string | undefined, maskedPhone: string): Promise<void> {
+    return this.changed(user, email, 'message.new_mobile', { mobile: maskedPhone });
+  }
+
+  mobileRemoved(user: string, email: string | undefined, maskedPhone: string): Promise<void> {
+    return this.changed(user, email, 'message.mobile_removed', { mobile: maskedPhone });
+  }
+
+  /** `method`: what was set up, as credentialName() words it. */
+  credentialAdded(user: string, email: string | undefined, method: string): Promise<void> {
+    return this.changed(user, email, 'message.credential_added', { method });
+  }
+
+  credentialRemoved(user: string, email: string | undefined, method: string): Promise<void> {
+    return this.changed(user, email, 'message.credential_removed', { method });
+  }
+
+  temporaryCodeIssued(user: string, email: string | undefined, expiresAt: Date): Promise<void> {
+    return this.changed(user, email, 'message.temporary_code', { time: formatUtc(expiresAt) });
+  }
+
+  private async changed(
+    user: string,
+    email: string | undefined,
+    key: ChangeKey,
+    values: Record<string, string>,
+  ): Promise<void> {
+    if (!email) return;
+    await this.deliver(user, key, {
+      to: email,
+      subject: t(`${key}.subject`),
+      text: t(`${key}.body`, values),
+    });
+  }
+
+  protected async deliver(user: string, what: string, message: EmailMessage): Promise<void> {
+    try {
+      await this.base.email.sendEmail(message);
+    } catch (error) {
+      this.base.logger.warn('account notice not delivered', {
+        user,
+        notice: what,
+        error: (error as Error).message,
+      });
+    }
+  }
+}
+
+/** Every notice: the changes, and a sign-in from a new network with its revoke link and place. */
+export class AccountNotices extends ChangeNotices {
   readonly links: RevokeLinks;
 
   constructor(
@@ -50,6 +113,7 @@ export class AccountNotices {
       pagesUrl: string;
     },
   ) {
+    super(deps);
     this.links = deps.links;
   }
 
@@ -69,51 +133,12 @@ export class AccountNotices {
       to: signIn.email,
       subject: t('message.new_network.subject'),
       text: t('message.new_network.body', {
-        time: when(now),
+        time: formatUtc(now),
         network: signIn.network,
         place: place === undefined ? '' : t('message.new_network.place', { place }),
         method: signIn.method,
         link,
       }),
-    });
-  }
-
-  mobileAdded(user: string, email: string | undefined, maskedPhone: string): Promise<void> {
-    return this.changed(user, email, 'message.new_mobile', { mobile: maskedPhone });
-  }
-
-  mobileRemoved(user: string, email: string | undefined, maskedPhone: string): Promise<void> {
-    return this.changed(user, email, 'message.mobile_removed', { mobile: maskedPhone });
-  }
-
-  credentialAdded(user: string, email: string | undefined, method: string): Promise<void> {
-    return this.changed(user, email, 'message.credential_added', { method });
-  }
-
-  credentialRemoved(user: string, email: string | undefined, method: string): Promise<void> {
-    return this.changed(user, email, 'message.credential_removed', { method });
-  }
-
-  temporaryCodeIssued(user: string, email: string | undefined, expiresAt: Date): Promise<void> {
-    return this.changed(user, email, 'message.temporary_code', { time: expiresAt.toISOString() });
-  }
-
-  private async changed(
-    user: string,
-    email: string | undefined,
-    key:
-      | 'message.new_mobile'
-      | 'message.mobile_removed'
-      | 'message.credential_added'
-      | 'message.credential_removed'
-      | 'message.temporary_code',
-    values: Record<string, string>,
-  ): Promise<void> {
-    if (!email) return;
-    await this.deliver(user, key, {
-      to: email,
-      subject: t(`${key}.subject`),
-      text: t(`${key}.body`, values),
     });
   }
 
@@ -125,18 +150,6 @@ export class AccountNotices {
     } catch (error) {
       this.deps.logger.warn('GeoIP lookup failed', { error: (error as Error).message });
       return undefined;
-    }
-  }
-
-  private async deliver(user: string, what: string, message: EmailMessage): Promise<void> {
-    try {
-      await this.deps.email.sendEmail(message);
-    } catch (error) {
-      this.deps.logger.warn('account notice not delivered', {
-        user,
-        notice: what,
-        error: (error as Error).message,
-      });
     }
   }
 }

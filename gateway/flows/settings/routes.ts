@@ -1,7 +1,8 @@
 /**
  * Self-service (SPEC §4): see how you confirm, set up and remove the credentials of the methods
  * that keep them (`POST /settings/<method>`: an authenticator app shown as a QR code, passkeys),
- * each proved before it counts, and expire your own temporary code. A confirmed session is
+ * each proved before it counts, and expire your own temporary code. A credential set up or
+ * removed here is told to its owner by email (gateway/notices). A confirmed session is
  * required. What a method asks for and shows is its own (factors/<method>/).
  */
 import { Router, type Request, type Response } from 'express';
@@ -21,6 +22,7 @@ import { LOCAL_TIME_PATH } from '../../http/assets.js';
 import { safeReturnTo } from '../../http/redirects.js';
 import { t } from '../../i18n/index.js';
 import { holdsManagePermission } from '../admin/access.js';
+import { credentialName } from '../../notices/index.js';
 
 export function settingsRoutes(ctx: GatewayContext, factors: Factors): Router {
   const router = Router();
@@ -102,9 +104,11 @@ export function settingsRoutes(ctx: GatewayContext, factors: Factors): Router {
     );
   }
 
-  /** Removes the credential named by `credential` (or the method's only one), for its owner. */
+  /** Removes the credential named by `credential` (or the method's only one), for its owner, who is told by email. */
   async function remove(req: Request, res: Response, auth: SignedInUser, method: CredentialMethod) {
+    const before = await method.credentials.list(auth.user);
     const removed = await method.credentials.remove(auth.user, field(req.body, 'credential'));
+    const left = await method.credentials.list(auth.user);
     if (removed > 0) {
       await recordAttempt(ports, auth, {
         method: method.id,
@@ -112,8 +116,10 @@ export function settingsRoutes(ctx: GatewayContext, factors: Factors): Router {
         trigger: null,
         detail: 'removed by the user',
       });
+      for (const gone of before.filter((held) => !left.some((kept) => kept.id === held.id))) {
+        await ctx.notices.credentialRemoved(auth.user, auth.email, credentialName(method.label, gone.name));
+      }
     }
-    const left = await method.credentials.list(auth.user);
     if (wantsJson(req)) return void res.json({ enrolled: left.length > 0, removed });
     res.redirect(303, `${basePath}/settings`);
   }
@@ -157,6 +163,7 @@ export function settingsRoutes(ctx: GatewayContext, factors: Factors): Router {
       trigger: null,
       detail: 'enrolled by the user',
     });
+    await ctx.notices.credentialAdded(auth.user, auth.email, credentialName(method.label, saved.name));
     if (wantsJson(req)) return void res.json({ enrolled: true, credential: credentialJson(saved) });
     res.redirect(303, `${basePath}/settings`);
   });
