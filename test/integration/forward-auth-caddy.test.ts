@@ -5,4 +5,4 @@
 import { startCaddy } from '../helpers/proxies.js';
 import { describeForwardAuth } from './forward-auth-walk.js';
 
-describeForwardAuth('Caddy', startCaddy);
+describeForwardAuth('Caddy', startCaddy, { cookieLinesEditedApart: true });

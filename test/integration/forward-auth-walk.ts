@@ -36,7 +36,17 @@ function hostOf(url: string): string {
   return new URL(url).host;
 }
 
-export function describeForwardAuth(proxyName: string, startProxy: StartProxy): void {
+/** Where the proxies differ, as documented in docs/forward-auth.md. */
+export interface ProxyQuirks {
+  /** Each Cookie line is edited on its own, and a line left empty removes them all (Caddy). */
+  cookieLinesEditedApart?: boolean;
+}
+
+export function describeForwardAuth(
+  proxyName: string,
+  startProxy: StartProxy,
+  quirks: ProxyQuirks = {},
+): void {
   describe(`stepgate behind ${proxyName} (docs/forward-auth.md)`, () => {
     let dir: string;
     let upstream: EchoUpstream;
@@ -226,19 +236,34 @@ export function describeForwardAuth(proxyName: string, startProxy: StartProxy): 
         { sent: ['theme=dark;stepgate_session=s1;lang=fr'], seen: 'theme=dark;lang=fr' },
         { sent: ['stepgate_session=s1'], seen: undefined },
         { sent: ['stepgate_session=s1; stepgate_session=s2'], seen: undefined },
-        { sent: ['stepgate_session=s1; theme=dark; stepgate_session=s2; lang=fr'], seen: 'theme=dark; lang=fr' },
+        {
+          sent: ['stepgate_session=s1; theme=dark; stepgate_session=s2; lang=fr'],
+          seen: 'theme=dark; lang=fr',
+        },
         {
           sent: ['a=1; stepgate_session=s1; b=2; stepgate_session=s2; c=3; stepgate_session=s3'],
           seen: 'a=1; b=2; c=3',
         },
         { sent: ['a=1; stepgate_session=s1', 'stepgate_session=s2; b=2'], seen: 'a=1; b=2' },
+        // Two Cookie lines (no browser sends them over HTTP/1.1; HTTP/2's are joined into one):
+        // nginx joins them first; Caddy edits each, and one left empty takes the others with it.
+        {
+          sent: ['stepgate_session=s1', 'theme=dark'],
+          seen: quirks.cookieLinesEditedApart ? undefined : 'theme=dark',
+        },
         {
           sent: ['xstepgate_session=x; stepgate_session=s1; stepgate_sessionx=y'],
           seen: 'xstepgate_session=x; stepgate_sessionx=y',
         },
         { sent: ['stepgate_session =s1; theme=dark'], seen: 'theme=dark' },
-        { sent: ['__Host-stepgate_session=h1; theme=dark; __Secure-stepgate_session=h2'], seen: 'theme=dark' },
-        { sent: ['theme=dark; __host-stepgate_session=h1; __Hostx-stepgate_session=k'], seen: 'theme=dark; __Hostx-stepgate_session=k' },
+        {
+          sent: ['__Host-stepgate_session=h1; theme=dark; __Secure-stepgate_session=h2'],
+          seen: 'theme=dark',
+        },
+        {
+          sent: ['theme=dark; __host-stepgate_session=h1; __Hostx-stepgate_session=k'],
+          seen: 'theme=dark; __Hostx-stepgate_session=k',
+        },
       ];
       for (const [i, { sent, seen }] of cases.entries()) {
         const target = `/public/cookies/${i}`;

@@ -30,6 +30,32 @@ const IDENTITY = (() => {
   return Object.keys(headers);
 })();
 
+/** The client-address headers of CDNs that stepgate's own proxy removes (proxy/headers.ts). */
+const CDN_ADDRESS = [
+  'x-client-ip',
+  'true-client-ip',
+  'client-ip',
+  'x-cluster-client-ip',
+  'cf-connecting-ip',
+  'fastly-client-ip',
+];
+
+/** Every spelling of a name with '-' and '_' as separators, as Go-based proxies keep them apart. */
+function spellings(name: string): string[] {
+  return name
+    .split('-')
+    .reduce<string[]>(
+      (heads, part, i) =>
+        i === 0 ? [part] : heads.flatMap((head) => [`${head}-${part}`, `${head}_${part}`]),
+      [],
+    );
+}
+
+interface EnvoyFilter {
+  name: string;
+  typed_config: Record<string, unknown>;
+}
+
 describe('docs/forward-auth.md', () => {
   it('shows docs/forward-auth/nginx.conf and docs/forward-auth/Caddyfile whole', () => {
     expect(blocks('nginx')).toEqual([file('nginx.conf')]);
@@ -85,5 +111,68 @@ describe('docs/forward-auth.md', () => {
         },
       },
     });
+  });
+
+  it('has Traefik remove what a client wrote about itself, and keep Cookie from the application', () => {
+    const traefik = parse(blocks('yaml')[1] ?? '') as {
+      http: {
+        routers: { app: { middlewares: string[] } };
+        middlewares: Record<string, { headers?: { customRequestHeaders?: Record<string, string> } }>;
+      };
+    };
+    const { middlewares } = traefik.http;
+    expect(traefik.http.routers.app.middlewares).toEqual([
+      'strip-client-headers',
+      'stepgate',
+      'drop-cookies',
+    ]);
+    expect(middlewares['drop-cookies']?.headers?.customRequestHeaders).toEqual({ Cookie: '' });
+    // Traefik (Go) folds letter case but keeps '-' and '_' spellings apart.
+    const removed = Object.entries(middlewares['strip-client-headers']?.headers?.customRequestHeaders ?? {})
+      .filter(([, value]) => value === '')
+      .map(([name]) => name.toLowerCase());
+    for (const name of IDENTITY.flatMap(spellings)) expect(removed).toContain(name);
+    for (const name of [...CDN_ADDRESS, 'x-real-ip', 'forwarded', 'x-original-url', 'x-rewrite-url']) {
+      expect(removed).toContain(name);
+      expect(removed).toContain(name.replaceAll('-', '_'));
+    }
+    for (const name of ['x-forwarded-prefix', 'x-forwarded-ssl', 'x-forwarded-scheme', 'x_forwarded_for']) {
+      expect(removed).toContain(name);
+    }
+  });
+
+  it('has Envoy remove what a client wrote about itself, and take the session cookie out after ext_authz', () => {
+    const envoy = parse(blocks('yaml')[2] ?? '') as {
+      http_filters: EnvoyFilter[];
+      route_config: {
+        virtual_hosts: { routes: { match: { prefix: string }; request_headers_to_add?: unknown }[] }[];
+      };
+    };
+    const names = envoy.http_filters.map((filter) => filter.name);
+    expect(names).toEqual([
+      'envoy.filters.http.header_mutation',
+      'envoy.filters.http.ext_authz',
+      'envoy.filters.http.lua',
+      'envoy.filters.http.router',
+    ]);
+    const mutation = envoy.http_filters[0]?.typed_config as {
+      mutations: { request_mutations: { remove: string }[] };
+    };
+    const removed = mutation.mutations.request_mutations.map((m) => m.remove);
+    for (const name of [...IDENTITY, ...CDN_ADDRESS, 'x-forwarded-host', 'forwarded', 'x-original-url']) {
+      expect(removed).toContain(name);
+    }
+    const lua = envoy.http_filters[2]?.typed_config as { default_source_code: { inline_string: string } };
+    const code = lua.default_source_code.inline_string;
+    expect(code).toContain('local SESSION = "stepgate_session"');
+    expect(code).toContain('function envoy_on_request(handle)');
+    expect(code).toContain('headers:remove("cookie")');
+    const app = envoy.route_config.virtual_hosts[0]?.routes.find((route) => route.match.prefix === '/');
+    expect(app?.request_headers_to_add).toEqual(
+      ['x-forwarded-for', 'x-real-ip'].map((key) => ({
+        header: { key, value: '%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%' },
+        append_action: 'OVERWRITE_IF_EXISTS_OR_ADD',
+      })),
+    );
   });
 });
