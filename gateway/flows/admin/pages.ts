@@ -10,6 +10,7 @@ import { csrfField, html, page } from '../../http/html.js';
 import { t, tn } from '../../i18n/index.js';
 import { timeElement, withTime } from '../../i18n/time.js';
 import type { RememberedNetwork, StoredHistoryEntry } from '../../ports.js';
+import type { CredentialJson } from '../../factors/credentials.js';
 import { historyTable, type MethodNames } from './history-page.js';
 import { consoleNav, type ConsolePage } from './layout.js';
 
@@ -102,6 +103,60 @@ function rowAction(
     ${csrfField(c.csrf)}<input type="hidden" name="${name}" value="${value}" />
     <button type="submit" class="secondary" aria-label="${label}">${text}</button>
   </form>`;
+}
+
+/** Each credential the user holds (authenticator apps, passkeys), with a Remove that asks first. */
+function credentialsSection(c: ConsolePage, s: UserSummary, names: MethodNames): SafeHtml {
+  const title = html`<h2>${t('admin.credentials.title')}</h2>`;
+  if (s.credentials.length === 0)
+    return html`${title}
+      <p>${t('admin.credentials.none', { user: s.user })}</p>`;
+  const action = `${userUrl(c.basePath, s.user)}/credentials/remove`;
+  return html`${title}
+    <p>${t('admin.credentials.means')}</p>
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">${t('admin.credentials.method')}</th>
+          <th scope="col">${t('admin.credentials.name')}</th>
+          <th scope="col">${t('admin.credentials.added')}</th>
+          <th scope="col">${t('admin.credentials.last_used')}</th>
+          <th scope="col"><span class="muted">${t('admin.credentials.action')}</span></th>
+        </tr>
+      </thead>
+      <tbody>
+        ${s.credentials.map(
+          (credential) =>
+            html`<tr>
+              <th scope="row">${names(credential.method) ?? credential.method}</th>
+              <td>${credential.name ?? ''}</td>
+              <td>${timeElement(new Date(credential.created_at))}</td>
+              <td>
+                ${
+                  credential.last_used_at
+                    ? timeElement(new Date(credential.last_used_at))
+                    : t('admin.credentials.not_used')
+                }
+              </td>
+              <td>
+                ${rowAction(
+                  c,
+                  action,
+                  ['credential', credential.id],
+                  t('admin.credentials.remove'),
+                  t('admin.credentials.remove_one', { name: credentialLabel(credential, names) }),
+                )}
+              </td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>`;
+}
+
+/** How the console names one credential: its method, and the name its owner gave it. */
+export function credentialLabel(credential: CredentialJson, names: MethodNames): string {
+  const method = names(credential.method) ?? credential.method;
+  return credential.name ? `${method} '${credential.name}'` : method;
 }
 
 function sessionsSection(c: ConsolePage, user: string, sessions: readonly SignedInSession[]): SafeHtml {
@@ -310,9 +365,9 @@ export function userPage(options: {
     body: html`${consoleNav(c.basePath)}
       <h1>${user}</h1>
       ${messages(options.notice, options.error)} ${methodsSection(view.summary)}
-      ${sessionsSection(c, user, view.sessions)} ${actionsSection(c, view.summary)}
-      ${setsSection(c, user, view.sets)} ${activationsSection(c, user, view.networks, names)}
-      ${historySection(c, user, view.history, names)}`,
+      ${credentialsSection(c, view.summary, names)} ${sessionsSection(c, user, view.sessions)}
+      ${actionsSection(c, view.summary)} ${setsSection(c, user, view.sets)}
+      ${activationsSection(c, user, view.networks, names)} ${historySection(c, user, view.history, names)}`,
   });
 }
 
@@ -355,6 +410,18 @@ export function removeMobilePage(c: ConsolePage, user: string, mobile: string): 
     text: t('admin.confirm.remove_mobile.text', { user, mobile }),
     action: `${userUrl(c.basePath, user)}/mobile/remove`,
     submit: t('admin.lost_phone.remove'),
+  });
+}
+
+export function removeCredentialPage(c: ConsolePage, user: string, id: string, name: string): string {
+  return confirmActionPage({
+    console: c,
+    user,
+    title: t('admin.confirm.remove_credential.title', { user, name }),
+    text: t('admin.confirm.remove_credential.text', { user, name }),
+    action: `${userUrl(c.basePath, user)}/credentials/remove`,
+    fields: { credential: id },
+    submit: t('admin.credentials.remove_one', { name }),
   });
 }
 

@@ -20,8 +20,10 @@ import { sessionActor } from './access.js';
 import { showHistory } from './history-route.js';
 import { consolePage, type ConsolePage } from './layout.js';
 import {
+  credentialLabel,
   findPage,
   issuedCodePage,
+  removeCredentialPage,
   removeMobilePage,
   revokeAllPage,
   userPage,
@@ -35,6 +37,8 @@ const HISTORY_ROWS = 10;
 const DONE = [
   'mobile-removed',
   'no-mobile',
+  'credential-removed',
+  'no-credential',
   'code-expired',
   'no-code',
   'set-assigned',
@@ -178,6 +182,16 @@ export function adminPageRoutes(ctx: GatewayContext, service: AdminService, meth
     sendPage(res, revokeAllPage(consoleOf(req, res), canonical, networks.length));
   }
 
+  /** Removing a credential asks first too: the user may depend on it to sign in. */
+  async function askRemoveCredential(req: Request, res: Response, user: string): Promise<void> {
+    const summary = await service.summary(user);
+    const id = field(req.body, 'credential') ?? '';
+    const credential = summary.credentials.find((held) => held.id === id);
+    if (!credential) return void res.redirect(303, `${userUrl(summary.user)}?done=no-credential`);
+    const name = credentialLabel(credential, names);
+    sendPage(res, removeCredentialPage(consoleOf(req, res), summary.user, credential.id, name));
+  }
+
   router.get('/admin/users/:user/mobile/remove', (req, res) => askRemoveMobile(req, res, param(req, 'user')));
   router.get('/admin/users/:user/activations/revoke', (req, res) =>
     askRevokeAll(req, res, param(req, 'user')),
@@ -186,6 +200,18 @@ export function adminPageRoutes(ctx: GatewayContext, service: AdminService, meth
   action('/mobile/remove', async (req, res, actor, user) => {
     if (field(req.body, 'confirm') !== 'yes') return void (await askRemoveMobile(req, res, user));
     return (await service.removeMobile(actor, user)).removed ? 'mobile-removed' : 'no-mobile';
+  });
+
+  // Recorded in the history by the service, as the admin API's DELETE is.
+  action('/credentials/remove', async (req, res, actor, user) => {
+    if (field(req.body, 'confirm') !== 'yes') return void (await askRemoveCredential(req, res, user));
+    try {
+      await service.removeCredential(actor, user, field(req.body, 'credential') ?? '');
+    } catch (error) {
+      if (isGatewayError(error) && error.code === 'unknown_credential') return 'no-credential';
+      throw error;
+    }
+    return 'credential-removed';
   });
 
   action('/temporary-code/expire', async (_req, _res, actor, user) =>

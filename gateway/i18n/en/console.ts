@@ -50,6 +50,18 @@ export const helpDesk = {
   'admin.lost_phone.means': 'Removing the mobile number makes the next challenge offer email instead.',
   'admin.lost_phone.none': 'There is no verified mobile number to remove.',
   'admin.lost_phone.remove': 'Remove the mobile number',
+  'admin.credentials.title': 'Authenticator apps, passkeys and security keys',
+  'admin.credentials.none': '{user} has none set up.',
+  'admin.credentials.means':
+    'Remove one the user has lost: it stops confirming their sign-ins at once, and they are told by email.',
+  'admin.credentials.method': 'Method',
+  'admin.credentials.name': 'Name',
+  'admin.credentials.added': 'Added',
+  'admin.credentials.last_used': 'Last used',
+  'admin.credentials.not_used': 'Not used yet',
+  'admin.credentials.action': 'Action',
+  'admin.credentials.remove': 'Remove',
+  'admin.credentials.remove_one': 'Remove {name}',
   'admin.temporary.title': 'Temporary code',
   'admin.temporary.hours': 'Valid for (whole hours, 1 to 24)',
   'admin.temporary.issue': 'Issue a temporary code',
@@ -131,6 +143,9 @@ export const helpDesk = {
   'admin.confirm.remove_mobile.title': "Remove {user}'s mobile number?",
   'admin.confirm.remove_mobile.text':
     'The number {mobile} stops receiving codes at once, and the next challenge offers email instead. Do this only when you are sure you are speaking to {user}.',
+  'admin.confirm.remove_credential.title': "Remove {user}'s {name}?",
+  'admin.confirm.remove_credential.text':
+    '{name} stops confirming sign-ins at once, and {user} is told by email. Do this only when you are sure you are speaking to {user}.',
   'admin.confirm.revoke_all.title': "Revoke all of {user}'s remembered networks?",
   'admin.confirm.revoke_all.text.one':
     'The {count} remembered network is forgotten: the next sign-in from it, or from anywhere, asks {user} to confirm it is them.',
@@ -138,6 +153,8 @@ export const helpDesk = {
     'All {count} remembered networks are forgotten: the next sign-in from any of them, or from anywhere, asks {user} to confirm it is them.',
   'admin.done.mobile-removed': 'The mobile number was removed. The next challenge offers email instead.',
   'admin.done.no-mobile': 'There was no mobile number to remove.',
+  'admin.done.credential-removed': 'The credential was removed: it no longer confirms sign-ins.',
+  'admin.done.no-credential': 'That credential had already been removed.',
   'admin.done.code-expired': 'The temporary code was expired.',
   'admin.done.no-code': 'No temporary code was active.',
   'admin.done.set-assigned': 'The permission set was assigned. It applies from the next challenge.',

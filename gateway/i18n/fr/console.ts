@@ -53,6 +53,18 @@ export const helpDesk: Record<keyof typeof english, string> = {
     "Supprimer le numéro de mobile fait proposer l'e-mail à la prochaine vérification.",
   'admin.lost_phone.none': "Il n'y a pas de numéro de mobile vérifié à supprimer.",
   'admin.lost_phone.remove': 'Supprimer le numéro de mobile',
+  'admin.credentials.title': "Applications d'authentification, clés d'accès et clés de sécurité",
+  'admin.credentials.none': "{user} n'en a aucune.",
+  'admin.credentials.means':
+    "Supprimez celle que l'utilisateur a perdue : elle cesse aussitôt de confirmer ses connexions, et il en est prévenu par e-mail.",
+  'admin.credentials.method': 'Méthode',
+  'admin.credentials.name': 'Nom',
+  'admin.credentials.added': 'Ajoutée',
+  'admin.credentials.last_used': 'Dernière utilisation',
+  'admin.credentials.not_used': 'Pas encore utilisée',
+  'admin.credentials.action': 'Action',
+  'admin.credentials.remove': 'Supprimer',
+  'admin.credentials.remove_one': 'Supprimer {name}',
   'admin.temporary.title': 'Code temporaire',
   'admin.temporary.hours': 'Valable pendant (heures entières, de 1 à 24)',
   'admin.temporary.issue': 'Émettre un code temporaire',
@@ -134,6 +146,9 @@ export const helpDesk: Record<keyof typeof english, string> = {
   'admin.confirm.remove_mobile.title': 'Supprimer le numéro de mobile de {user} ?',
   'admin.confirm.remove_mobile.text':
     "Le numéro {mobile} cesse immédiatement de recevoir des codes, et la prochaine vérification proposera l'e-mail. Ne le faites que si vous êtes sûr de parler à {user}.",
+  'admin.confirm.remove_credential.title': 'Supprimer {name} de {user} ?',
+  'admin.confirm.remove_credential.text':
+    '{name} cesse aussitôt de confirmer les connexions, et {user} en est prévenu par e-mail. Ne le faites que si vous êtes sûr de parler à {user}.',
   'admin.confirm.revoke_all.title': 'Révoquer tous les réseaux mémorisés de {user} ?',
   'admin.confirm.revoke_all.text.one':
     "Le réseau mémorisé ({count}) est oublié : la prochaine connexion depuis celui-ci, ou depuis n'importe où, demandera à {user} de confirmer son identité.",
@@ -142,6 +157,9 @@ export const helpDesk: Record<keyof typeof english, string> = {
   'admin.done.mobile-removed':
     "Le numéro de mobile a été supprimé. La prochaine vérification proposera l'e-mail.",
   'admin.done.no-mobile': "Il n'y avait pas de numéro de mobile à supprimer.",
+  'admin.done.credential-removed':
+    'Le moyen de confirmation a été supprimé : il ne confirme plus les connexions.',
+  'admin.done.no-credential': 'Ce moyen de confirmation avait déjà été supprimé.',
   'admin.done.code-expired': 'Le code temporaire a expiré.',
   'admin.done.no-code': "Aucun code temporaire n'était actif.",
   'admin.done.set-assigned':
