@@ -154,3 +154,37 @@ describe('stepgate hash-password', () => {
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
   });
 });
+
+describe('stepgate check on the session cookie', () => {
+  const configWith = (server: string, session: string) =>
+    tempFile(
+      'stepgate.yaml',
+      `server: { ${server} }\nupstream: { url: http://127.0.0.1:3000 }\n` +
+        `session: { secret: a-long-enough-secret-for-the-check-command${session} }\n` +
+        'logins: { direct: { users_file: config/users.demo.yaml } }\npolicy_file: config/policy.example.yaml\n',
+    );
+
+  it('recommends a __Host- name on https without a cookie_domain, saying what it buys, and still passes', async () => {
+    const result = await runStepgate([
+      'check',
+      '--config',
+      configWith('public_url: https://sso.example.com', ''),
+    ]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('configuration is valid (1 warning)');
+    expect(result.stderr).toContain(
+      "session.cookie_name: warning: 'stepgate_session' could be '__Host-stepgate_session'",
+    );
+    expect(result.stderr).toContain('no other host of the same domain can set or shadow the session cookie');
+  });
+
+  it.each([
+    ['a __Host- name', 'public_url: https://sso.example.com', ', cookie_name: __Host-stepgate_session'],
+    ['a cookie_domain', 'public_url: https://sso.example.com', ', cookie_domain: example.com'],
+    ['localhost', 'public_url: http://localhost:8080', ''],
+  ])('says nothing with %s', async (_case, server, session) => {
+    const result = await runStepgate(['check', '--config', configWith(server, session)]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).not.toContain('session.cookie_name');
+  });
+});
