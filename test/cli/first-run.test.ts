@@ -31,7 +31,12 @@ const SLOW = { timeout: 240_000 };
 
 /** The environment of a new terminal: none of stepgate's variables set. */
 function freshEnv(): NodeJS.ProcessEnv {
-  const { STEPGATE_SESSION_SECRET: _secret, STEPGATE_CONFIG: _config, ...env } = process.env;
+  const {
+    STEPGATE_SESSION_SECRET: _secret,
+    STEPGATE_CONFIG: _config,
+    STEPGATE_HISTORY_KEY: _key,
+    ...env
+  } = process.env;
   return { ...env, PATH: `${join(dir, 'bin')}:${env.PATH ?? ''}` };
 }
 
@@ -113,6 +118,10 @@ describe('npm start', () => {
     expect(secret.length).toBeGreaterThanOrEqual(32);
     expect(written).toContain(`secret: \${STEPGATE_SESSION_SECRET:-${secret}}`);
     expect(demoLog).toContain('export STEPGATE_CONFIG=var/demo/stepgate.yaml');
+    // The history is chained from the first entry with a key of the demo's own, made once.
+    expect(readFileSync(join(dir, 'var/demo/history-key'), 'utf8').trim()).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    expect(demoLog).toContain('STEPGATE_HISTORY_KEY=$(cat var/demo/history-key)');
+    expect(demoLog).not.toContain('STEPGATE_HISTORY_KEY is not set');
   });
 
   it('logs JSON lines with the time, level and message when standard error is no terminal', () => {
@@ -134,6 +143,10 @@ describe("the README's commands after npm start", () => {
     expect(result.stdout).toMatch(/^\$scrypt\$/m);
     expect(result.stdout).toMatch(/^\d{6,}\nexpires at /m);
     expect(result.stdout).toContain('"user":"demo"');
+    // One chain: the demo's entries and the commands' own, all keyed, none unchained.
+    expect(result.stderr).not.toContain('STEPGATE_HISTORY_KEY is not set');
+    expect(result.stdout).toMatch(/^history chain OK: \d+ entries checked \(seq 1 to \d+\)$/m);
+    expect(result.stdout).not.toContain('not checked');
   });
 
   it(
