@@ -34,7 +34,19 @@ identity_confirmation:
 # [US, GB]; empty allows any).
 methods:
   email: { enabled: true, send_limit: { count: 10, per: 1h } }
-  sms: { enabled: true, send_limit: { count: 5, per: 1h }, allowed_countries: [] }
+  sms:
+    enabled: true
+    send_limit: { count: 5, per: 1h }
+    allowed_countries: []
+    # Against SMS pumping (toll fraud spread over many users): budgets shared by the whole fleet,
+    # per destination country (named ones apart) and per source network (an IPv4 /24, an IPv6
+    # /64), and number types refused besides premium-rate and unassigned ones (docs/sms-pumping.md).
+    pumping_guard:
+      fleet_budget: { count: 1000, per: 1h }
+      country_budget: { count: 200, per: 1h }
+      country_budgets: {}
+      per_network: { count: 20, per: 1h }
+      refused_number_types: [SHARED_COST, PERSONAL_NUMBER]
   authenticator: { enabled: true, issuer: stepgate }
   temporary_code: { enabled: true, issue_limit: { count: 6, per: 1h } }
 
@@ -78,6 +90,9 @@ permission_sets:
 # (challenge every sign-in) or deny.
 # The entry point comes from the Host header, which any client can set: a rule never skips on
 # the entry point alone, it also tests who the user is (\`stepgate check\` warns otherwise).
+# After a challenge on a new network the user is emailed a notice (docs/sign-in-notices.md);
+# \`notify: false\` on a rule turns it off for the sign-ins that rule decides, e.g.
+#   - { name: office, when: { network: 10.0.0.0/8 }, then: confirm, notify: false }
 rules:
   - { name: portal users, when: { entry_point: portal, user_type: portal }, then: skip }
   - { name: SAML federation, when: { login: saml }, then: skip }
