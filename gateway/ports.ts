@@ -87,6 +87,16 @@ export interface SessionListing {
   sessionsOf(user: string): Promise<{ id: string; data: SessionData }[]>;
 }
 
+/**
+ * A session read for the proxied request's fast path (gateway/flows/proxy/fast-path.ts), which
+ * only looks: the value may be shared with other requests and is frozen, so a store can keep the
+ * parsed session (and, for Redis, a copy that Redis itself invalidates) instead of reading and
+ * parsing it on every request. Calls back synchronously when it has the session at hand.
+ */
+export interface SessionPeek {
+  peek(sid: string, callback: (error: unknown, data?: Readonly<SessionData> | null) => void): void;
+}
+
 export interface Ports {
   store: Store;
   limiter: Limiter;
@@ -105,7 +115,7 @@ export interface Ports {
   places?: PlaceLookup | undefined;
   clock: Clock;
   /** express-session store that can also list a user's sessions; the memory adapter is bounded. */
-  sessions: SessionStore & SessionListing;
+  sessions: SessionStore & SessionListing & Partial<SessionPeek>;
   /**
    * Further readiness probes by name (e.g. `redis`), run by /readyz besides the store and the
    * limiter; each throws when its system cannot answer.

@@ -118,3 +118,15 @@ export async function rotateSession(req: Request): Promise<void> {
   if (returnTo) req.session.returnTo = returnTo;
   await saveSession(req);
 }
+
+/**
+ * `data`, frozen all the way down, for a session value shared by the requests that only read it
+ * (SessionPeek in ports.ts): a request that tried to change it would throw, not change another's.
+ */
+export function frozenSession<T>(data: T): Readonly<T> {
+  if (typeof data === 'object' && data !== null && !Object.isFrozen(data)) {
+    for (const value of Object.values(data)) frozenSession(value);
+    Object.freeze(data);
+  }
+  return data;
+}

@@ -8,7 +8,8 @@
  */
 import session from 'express-session';
 import { LRUCache } from 'lru-cache';
-import type { SessionListing } from '../../gateway/ports.js';
+import type { SessionListing, SessionPeek } from '../../gateway/ports.js';
+import { frozenSession } from '../../gateway/sessions.js';
 
 type Callback = (err?: unknown) => void;
 
@@ -18,8 +19,15 @@ function signedInUser(data: session.SessionData): string | undefined {
   return typeof user === 'string' ? user : undefined;
 }
 
-export class BoundedMemorySessionStore extends session.Store implements SessionListing {
+/** How many parsed sessions peek() keeps: the ones in use, not every session in memory. */
+const PARSED_SESSIONS = 4_096;
+
+export class BoundedMemorySessionStore extends session.Store implements SessionListing, SessionPeek {
   private readonly sessions: LRUCache<string, string>;
+  /** peek()'s parsed sessions, each beside the text it was parsed from, which says it is current. */
+  private readonly parsed = new LRUCache<string, { raw: string; data: Readonly<session.SessionData> }>({
+    max: PARSED_SESSIONS,
+  });
   private readonly userOf = new Map<string, string>();
   private readonly idsOf = new Map<string, Set<string>>();
 
@@ -66,6 +74,17 @@ export class BoundedMemorySessionStore extends session.Store implements SessionL
     callback(null, raw === undefined ? null : (JSON.parse(raw) as session.SessionData));
   }
 
+  /** The session, parsed once per value written, shared and frozen (ports.ts SessionPeek). */
+  peek(sid: string, callback: (err: unknown, session?: Readonly<session.SessionData> | null) => void): void {
+    const raw = this.sessions.get(sid);
+    if (raw === undefined) return callback(null, null);
+    const known = this.parsed.get(sid);
+    if (known?.raw === raw) return callback(null, known.data);
+    const data = frozenSession(JSON.parse(raw) as session.SessionData);
+    this.parsed.set(sid, { raw, data });
+    callback(null, data);
+  }
+
   override set(sid: string, data: session.SessionData, callback?: Callback): void {
     // Stored as JSON, like an external store would, so nothing shares object identity with a request.
     this.sessions.set(sid, JSON.stringify(data), { ttl: this.ttlOf(data) });
@@ -81,6 +100,7 @@ export class BoundedMemorySessionStore extends session.Store implements SessionL
 
   override destroy(sid: string, callback?: Callback): void {
     this.sessions.delete(sid);
+    this.parsed.delete(sid);
     this.unindex(sid);
     callback?.();
   }
@@ -91,6 +111,7 @@ export class BoundedMemorySessionStore extends session.Store implements SessionL
 
   override clear(callback?: Callback): void {
     this.sessions.clear();
+    this.parsed.clear();
     this.userOf.clear();
     this.idsOf.clear();
     callback?.();

@@ -16,6 +16,7 @@ import type { RedisClientType, RedisClusterType } from 'redis';
 import { DependencyUnavailableError, type Logger } from '../../gateway/ports.js';
 import {
   openTopology,
+  openTrackingNode,
   type NodeOptions,
   type RedisTarget,
   type Topology,
@@ -214,6 +215,18 @@ export function connectRedis(
       await ready;
     },
   };
+}
+
+/**
+ * A client of one node for tracked reads (session-reads.ts), with the fail-closed settings and
+ * operation timeout of connectRedis; not connected yet. Undefined for Sentinel and Cluster.
+ */
+export function trackingClient(target: RedisTarget, options: RedisOptions): RedisClient | undefined {
+  if (target.kind !== 'node') return undefined;
+  const settings = { ...defaults, ...options };
+  const client = openTrackingNode(target, nodeOptions(settings));
+  operationTimeouts.set(client, settings.commandTimeoutMs);
+  return client;
 }
 
 export class RedisTimeoutError extends Error {

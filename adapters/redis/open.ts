@@ -6,6 +6,7 @@
 import type { Clock } from '../../gateway/ports.js';
 import {
   connectRedis,
+  trackingClient,
   type RedisCommands,
   type RedisConnection,
   type RedisOptions,
@@ -39,14 +40,24 @@ export function openRedisAdapters(
 ): RedisAdapters {
   const connection = connectRedis(target, options);
   const { client } = connection;
+  const sessions = redisSessionStore(client, {
+    ...(options.sealer && { sealer: options.sealer }),
+    ...(options.sessionHorizonMs !== undefined && { horizonMs: options.sessionHorizonMs }),
+    // The proxied requests' session reads, kept current by Redis (session-reads.ts); one node only.
+    tracking: trackingClient(target, options),
+    logger: options.logger,
+  });
   return {
-    connection,
+    connection: {
+      ...connection,
+      close: async () => {
+        await sessions.closeReads();
+        await connection.close();
+      },
+    },
     limiter: new RedisLimiter(client, { clock: options.clock }),
     replayCache: new RedisReplayCache(client, options.clock),
     samlRequestIds: new RedisRequestIdCache(client, { ttlMs: options.samlRequestLifetimeMs }),
-    sessions: redisSessionStore(client, {
-      ...(options.sealer && { sealer: options.sealer }),
-      ...(options.sessionHorizonMs !== undefined && { horizonMs: options.sessionHorizonMs }),
-    }),
+    sessions,
   };
 }

@@ -15,9 +15,11 @@ import { RedisStore } from 'connect-redis';
 import { LRUCache } from 'lru-cache';
 import type { SessionData } from 'express-session';
 import { bindingOf, parseSealed, type SealingKey } from '../crypto/key.js';
-import type { Logger, SessionListing } from '../../gateway/ports.js';
+import type { Logger, SessionListing, SessionPeek } from '../../gateway/ports.js';
 import { KEY_PREFIX, guarded, type RedisCommands } from './client.js';
 import { RedisSessionIndex } from './session-index.js';
+import { TrackedSessionReads } from './session-reads.js';
+import type { RedisClient } from './client.js';
 
 // connect-redis's own callback type: (err, data) with data of any shape.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -121,16 +123,19 @@ function signedInUser(data: SessionData): string | undefined {
   return typeof user === 'string' ? user : undefined;
 }
 
-class FailClosedRedisStore extends RedisStore implements SessionListing {
+class FailClosedRedisStore extends RedisStore implements SessionListing, SessionPeek {
   private readonly redis: RedisCommands;
   private readonly sealer: SessionSealer | undefined;
   private readonly byUser: RedisSessionIndex;
+  private readonly reads: TrackedSessionReads | undefined;
 
   constructor(options: {
     client: RedisCommands;
     prefix: string;
     sealer: SessionSealer | undefined;
     horizonMs: number;
+    tracking: RedisClient | undefined;
+    logger: Logger | undefined;
   }) {
     super(options);
     this.redis = options.client;
@@ -139,6 +144,32 @@ class FailClosedRedisStore extends RedisStore implements SessionListing {
       prefix: indexPrefixOf(options.prefix),
       horizonMs: options.horizonMs,
     });
+    const { sealer } = this;
+    this.reads =
+      options.tracking &&
+      new TrackedSessionReads(options.tracking, {
+        prefix: options.prefix,
+        // As connect-redis reads a value (JSON), then opened as get() opens it.
+        decode: (sid, raw) => {
+          const parsed = JSON.parse(raw) as unknown;
+          return (sealer ? sealer.open(sid, parsed) : parsed) as SessionData | null;
+        },
+        fallback: (sid, callback) => void this.get(sid, callback),
+        now: () => Date.now(),
+        logger: options.logger ?? silentLogger,
+      });
+    this.reads?.start();
+  }
+
+  /** The fast path's read: from the tracked copy when there is one (session-reads.ts). */
+  peek(sid: string, callback: (error: unknown, data?: Readonly<SessionData> | null) => void): void {
+    if (this.reads) this.reads.peek(sid, callback);
+    else void this.get(sid, callback);
+  }
+
+  /** Stops the tracking connection, when there is one. */
+  async closeReads(): Promise<void> {
+    await this.reads?.close();
   }
 
   override get(sid: string, cb?: Callback): Promise<unknown> {
@@ -206,12 +237,23 @@ export const DEFAULT_SESSION_HORIZON_MS = 12.5 * 3_600_000;
  */
 export function redisSessionStore(
   client: RedisCommands,
-  options: { prefix?: string; sealer?: SessionSealer; horizonMs?: number } = {},
-): RedisStore & SessionListing {
+  options: {
+    prefix?: string;
+    sealer?: SessionSealer;
+    horizonMs?: number;
+    /** A second client of the same node, not connected: the fast path's reads are then tracked. */
+    tracking?: RedisClient | undefined;
+    logger?: Logger;
+  } = {},
+): RedisStore & SessionListing & SessionPeek & { closeReads(): Promise<void> } {
   return new FailClosedRedisStore({
     client,
     prefix: options.prefix ?? SESSION_PREFIX,
     sealer: options.sealer,
     horizonMs: options.horizonMs ?? DEFAULT_SESSION_HORIZON_MS,
+    tracking: options.tracking,
+    logger: options.logger,
   });
 }
+
+const silentLogger: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };

@@ -113,6 +113,24 @@ function openNode(
   };
 }
 
+/**
+ * A second client of one node, for reads that Redis keeps current (session-reads.ts): RESP3,
+ * with CLIENT TRACKING on (node-redis sends it on every connection) and each invalidation
+ * emitted as an `invalidate` event.
+ */
+export function openTrackingNode(
+  target: Extract<RedisTarget, { kind: 'node' }>,
+  options: NodeOptions,
+): RedisClientType {
+  return createClient({
+    url: target.url,
+    ...withAccess(options, target.access, isTls(target.url)),
+    ...(target.database !== undefined && { database: target.database }),
+    RESP: 3,
+    emitInvalidate: true,
+  }) as unknown as RedisClientType;
+}
+
 function openSentinel(
   target: Extract<RedisTarget, { kind: 'sentinel' }>,
   options: NodeOptions,

@@ -369,14 +369,15 @@ describe('answered without Express, as the proxy fast path answers', () => {
       });
       expect(portal.status).toBe(403);
     }
-    const failing = gw.ports.sessions as unknown as {
-      get: (sid: string, cb: (error: unknown) => void) => void;
-    };
-    const get = failing.get.bind(failing);
+    type Read = (sid: string, cb: (error: unknown) => void) => void;
+    const failing = gw.ports.sessions as unknown as { get: Read; peek: Read };
+    const { get, peek } = failing;
     failing.get = (_sid, cb) => cb(new Error('the store is down'));
+    failing.peek = failing.get;
     const down = await authRequest(url, `${PUBLIC_URL}/x`, { Cookie: cookie, Accept: 'application/json' });
     expect(down.status).toBe(503);
     failing.get = get;
+    failing.peek = peek;
     gw.clock.advance(13 * HOUR);
     const expired = await authRequest(url, `${PUBLIC_URL}/x`, { Cookie: cookie, Accept: 'application/json' });
     expect(expired.status).toBe(401);

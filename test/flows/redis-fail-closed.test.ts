@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { connectRedis, type RedisConnection } from '../../adapters/redis/client.js';
+import { connectRedis, trackingClient, type RedisConnection } from '../../adapters/redis/client.js';
 import { RedisLimiter } from '../../adapters/redis/limiter.js';
 import { RedisReplayCache } from '../../adapters/redis/replay-cache.js';
 import { redisSessionStore } from '../../adapters/redis/session-store.js';
@@ -205,6 +205,46 @@ describe('when Redis goes away and comes back', () => {
     expect(gw.upstream.received.at(-1)?.headers['x-stepgate-user']).toBe('alice');
     // Redis lost its script cache with everything else: the limiter loads its scripts again.
     expect((await send(bob, 'sms')).status).toBe(200);
+  });
+
+  it('stops reading sessions from tracked copies when Redis hangs: proxied requests fail closed', async () => {
+    const hung = connectRedis(redisServer.url, { logger: silentLogger, commandTimeoutMs: 200 });
+    const tracking = trackingClient(
+      { kind: 'node', url: redisServer.url },
+      { logger: silentLogger, commandTimeoutMs: 200 },
+    );
+    const sessions = redisSessionStore(hung.client, { tracking, logger: silentLogger });
+    try {
+      expect(await hung.waitUntilReady(5_000)).toBe(true);
+      const gw = await flowGateway({ policy: NO_PROMPT, clock: new TestClock(), sessions });
+      const { agent } = await signIn(gw, 'alice');
+      await confirmBy(gw, agent, 'email', 'alice@example.com');
+      // Forwarded, the later ones from the copy the tracking connection keeps.
+      await vi.waitFor(async () => expect((await agent.get('/reports')).status).toBe(200), {
+        timeout: 5_000,
+      });
+      expect((await agent.get('/reports')).status).toBe(200);
+      redisServer.pause();
+      try {
+        // Within the heartbeat's bound (session-reads.ts), the copy is no longer believed.
+        await vi.waitFor(async () => expect((await agent.get('/reports')).status).toBe(503), {
+          timeout: 10_000,
+          interval: 200,
+        });
+        const forwarded = gw.upstream.received.length;
+        expect((await agent.get('/reports')).status).toBe(503);
+        expect(gw.upstream.received).toHaveLength(forwarded);
+      } finally {
+        redisServer.resume();
+      }
+      await vi.waitFor(async () => expect((await agent.get('/reports')).status).toBe(200), {
+        timeout: 10_000,
+        interval: 100,
+      });
+    } finally {
+      await sessions.closeReads();
+      await hung.close();
+    }
   });
 
   it('fails closed when Redis hangs (connected, but answering nothing), and works when it answers again', async () => {

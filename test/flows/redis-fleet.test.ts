@@ -7,7 +7,12 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectRedis, deleteKeysUnder, type RedisConnection } from '../../adapters/redis/client.js';
+import {
+  connectRedis,
+  deleteKeysUnder,
+  trackingClient,
+  type RedisConnection,
+} from '../../adapters/redis/client.js';
 import { RedisLimiter } from '../../adapters/redis/limiter.js';
 import { RedisReplayCache } from '../../adapters/redis/replay-cache.js';
 import { redisSessionStore } from '../../adapters/redis/session-store.js';
@@ -32,6 +37,7 @@ const url = process.env.STEPGATE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `stepgate-test:${randomUUID()}:`;
 
 const connections: RedisConnection[] = [];
+const trackedStores: { closeReads(): Promise<void> }[] = [];
 
 beforeAll(async () => {
   for (let i = 0; i < 2; i += 1) {
@@ -43,20 +49,35 @@ beforeAll(async () => {
 
 afterAll(async () => {
   const first = connections[0];
+  for (const store of trackedStores) await store.closeReads();
   if (first) await deleteKeysUnder(first.client, prefix);
   for (const redis of connections) await redis.close();
 });
 
-/** Two gateways on one clock, each over its own Redis connection, sharing the keys of this test. */
-async function fleet(): Promise<[FlowGateway, FlowGateway]> {
+/**
+ * Two gateways on one clock, each over its own Redis connection, sharing the keys of this test;
+ * `tracked`: each also reads proxied requests' sessions through a tracking connection, as
+ * bin/compose.ts wires one node (adapters/redis/session-reads.ts).
+ */
+async function fleet(options: { tracked?: boolean } = {}): Promise<[FlowGateway, FlowGateway]> {
   const clock = new TestClock();
   const own = `${prefix}${randomUUID()}:`;
-  const start = (redis: RedisConnection | undefined) => {
+  const start = async (redis: RedisConnection | undefined) => {
     if (!redis) throw new Error('no Redis connection');
+    const tracking = options.tracked
+      ? trackingClient({ kind: 'node', url }, { logger: silentLogger })
+      : undefined;
+    const sessions = redisSessionStore(redis.client, {
+      prefix: `${own}sess:`,
+      tracking,
+      logger: silentLogger,
+    });
+    trackedStores.push(sessions);
+    if (tracking && !tracking.isReady) await new Promise((resolve) => tracking.once('ready', resolve));
     return flowGateway({
       policy: NO_PROMPT,
       clock,
-      sessions: redisSessionStore(redis.client, { prefix: `${own}sess:` }),
+      sessions,
       limiter: new RedisLimiter(redis.client, { prefix: own, clock }),
       replayCache: new RedisReplayCache(redis.client, clock, { prefix: own }),
     });
@@ -90,6 +111,25 @@ describe('a fleet sharing one Redis', () => {
     const afterLogout = await withCookie(a, cookie).get('/reports/today');
     expect(afterLogout.status).toBe(401);
     expect(a.upstream.received).toHaveLength(0);
+  });
+
+  it('signs out everywhere at once where proxied requests read the session from a tracked copy', async () => {
+    const [a, b] = await fleet({ tracked: true });
+    const { agent, cookie: signInCookie } = await signIn(a, 'alice');
+    const confirmed = await confirmBy(a, agent, 'email', 'alice@example.com');
+    const cookie = sessionCookie(confirmed) ?? signInCookie;
+    if (cookie === undefined) throw new Error('no session cookie');
+    // Twice on each instance: the second is served from the copy each keeps.
+    for (const gw of [a, b, a, b])
+      expect((await withCookie(gw, cookie).get('/reports/today')).status).toBe(200);
+    expect(a.upstream.received).toHaveLength(2);
+    expect(b.upstream.received).toHaveLength(2);
+
+    expect((await withCookie(b, cookie).post(`${BASE}/logout`, {})).status).toBe(200);
+    // Redis pushed the invalidation to a's tracking connection before it answered b's DEL.
+    expect((await withCookie(a, cookie).get('/reports/today')).status).toBe(401);
+    expect((await withCookie(b, cookie).get('/reports/today')).status).toBe(401);
+    expect(a.upstream.received).toHaveLength(2);
   });
 
   it('refuses the sixth SMS in an hour whichever instance sends it (SPEC §1.5)', async () => {
