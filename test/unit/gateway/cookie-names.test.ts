@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { stepgateCookies, withoutCookie, withoutCookies } from '../../../gateway/http/cookie-names.js';
+import { ownCookie } from '../../../gateway/http/session-cookie.js';
+
+const SESSION = { cookie_name: 'sg', cookie_domain: '' };
+
+describe('stepgateCookies', () => {
+  it('names the pre-session cookies __Host- outside localhost without a cookie_domain, at Path=/', () => {
+    const published = stepgateCookies(SESSION, 'https://sso.example.org');
+    expect([published.csrf, published.saml, published.oidc('S')]).toEqual([
+      '__Host-sg_csrf',
+      '__Host-sg_saml',
+      '__Host-sg_oidc_S',
+    ]);
+    expect(published.path('/_stepgate/saml')).toBe('/');
+    const local = stepgateCookies(SESSION, 'http://localhost:8080');
+    expect([local.csrf, local.path('/_stepgate')]).toEqual(['sg_csrf', '/_stepgate']);
+    const shared = stepgateCookies(
+      { cookie_name: 'sg', cookie_domain: 'example.org' },
+      'https://sso.example.org',
+    );
+    expect(shared.hostOnly).toBe(false);
+    // A prefixed session cookie name is not prefixed twice.
+    expect(stepgateCookies({ cookie_name: '__Host-sg', cookie_domain: '' }, 'https://a.example').csrf).toBe(
+      '__Host-sg_csrf',
+    );
+  });
+
+  it("takes out every one of stepgate's cookies, in any of its names, and nothing else", () => {
+    const { owns } = stepgateCookies({ cookie_name: '__Host-sg', cookie_domain: '' }, 'https://a.example');
+    const header =
+      'a=1; sg=x;__Host-sg=y; sg_csrf=1 ; __Host-sg_saml=2; __Secure-sg_oidc_st=3; sg_oidc_=4; sg_other=5; ' +
+      'xsg=6; sg_csrfx=7; b=8';
+    expect(withoutCookies(header, owns)).toBe('a=1; sg_oidc_=4; sg_other=5; xsg=6; sg_csrfx=7; b=8');
+    expect(withoutCookies('sg=1; __Host-sg_csrf=2', owns)).toBeUndefined();
+    const untouched = 'a=1;b=2';
+    expect(withoutCookies(untouched, owns)).toBe(untouched);
+    expect(withoutCookie(' sg = 1 ; a=2; sg=3', 'sg')).toBe('a=2');
+  });
+});
+
+describe('ownCookie', () => {
+  it('reads one cookie as cookie@0.7 does, and tells a name sent twice', () => {
+    expect(ownCookie('a=1; sid="s%3Ax"', 'sid')).toEqual({ value: 's:x', twice: false });
+    expect(ownCookie('a=1', 'sid')).toEqual({ value: undefined, twice: false });
+    expect(ownCookie(undefined, 'sid')).toEqual({ value: undefined, twice: false });
+    expect(ownCookie('sid=1; a=2; sid=1', 'sid')).toEqual({ value: undefined, twice: true });
+    expect(ownCookie('sid=; \tsid =2', 'sid')).toEqual({ value: undefined, twice: true });
+    // A no-break space is part of the name for cookie@0.7, so this is another cookie.
+    expect(ownCookie('\u00a0sid=a; sid=b', 'sid')).toEqual({ value: 'b', twice: false });
+  });
+});
