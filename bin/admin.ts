@@ -15,6 +15,7 @@ import { AdminService, type Actor } from '../gateway/admin/service.js';
 import { isGatewayError } from '../gateway/errors.js';
 import { CodeHasher } from '../gateway/factors/codes.js';
 import { systemClock, type EmailSender, type Logger, type Ports, type Store } from '../gateway/ports.js';
+import { t, tn } from '../gateway/i18n/index.js';
 import { encryptAtRest, openDirectory, openNotifiers, openStore } from './open.js';
 import { loadPolicy } from './policy-file.js';
 import { runRotateKey } from './rotate-key.js';
@@ -104,7 +105,7 @@ const cliLogger: Logger = {
 
 function problems(list: readonly ConfigProblem[], what: string): AdminProblem {
   process.stderr.write(`${formatProblems(list)}\n`);
-  return new AdminProblem(`${list.length} problem${list.length === 1 ? '' : 's'} in ${what} (see above)`);
+  return new AdminProblem(tn('cli.admin.problems', list.length, { file: what }));
 }
 
 /**
@@ -115,9 +116,7 @@ function problems(list: readonly ConfigProblem[], what: string): AdminProblem {
 function codeHasher(secret: string | undefined, command: string, configPath: string): CodeHasher {
   if (secret !== undefined) return new CodeHasher(secret);
   if (command === 'temp-code') {
-    throw new AdminProblem(
-      `admin temp-code needs session.secret, the gateway's own (the code is kept as a hash keyed from it); it is not set in ${configPath}`,
-    );
+    throw new AdminProblem(t('cli.admin.temp_code_secret', { file: configPath }));
   }
   return new CodeHasher(randomBytes(32).toString('base64url'));
 }
@@ -190,33 +189,25 @@ async function run(service: AdminService, command: string, args: string[], value
   switch (command) {
     case 'remove-mobile': {
       const { removed } = await service.removeMobile(actor, user);
-      return out(
-        removed
-          ? `removed the mobile number of ${user}: codes now go by email`
-          : `${user} has no mobile number to remove`,
-      );
+      return out(removed ? t('cli.admin.mobile_removed', { user }) : t('cli.admin.no_mobile', { user }));
     }
     case 'temp-code': {
-      if (values.hours === undefined) throw new AdminUsageError('temp-code needs --hours N (1 to 24)');
+      if (values.hours === undefined) throw new AdminUsageError(t('cli.admin.hours_needed'));
       const hours = /^\d{1,3}$/.test(values.hours) ? Number(values.hours) : values.hours;
       const issued = await service.issueTemporaryCode(actor, user, hours);
-      return out(`${issued.code}\nexpires at ${issued.expires_at}`);
+      return out(`${issued.code}\n${t('cli.admin.expires_at', { time: issued.expires_at })}`);
     }
     case 'expire-temp-code': {
       const { expired } = await service.expireTemporaryCode(actor, user);
-      return out(expired ? `expired the temporary code of ${user}` : `${user} has no active temporary code`);
+      return out(t(expired ? 'cli.admin.code_expired' : 'cli.admin.no_code', { user }));
     }
     case 'assign-permission-set': {
       const { assigned } = await service.assignPermissionSet(actor, user, second ?? '');
-      return out(`${user} now holds, by assignment: ${assigned.join(', ')}`);
+      return out(t('cli.admin.holds', { user, sets: assigned.join(', ') }));
     }
     case 'unassign-permission-set': {
       const { removed } = await service.unassignPermissionSet(actor, user, second ?? '');
-      return out(
-        removed
-          ? `unassigned '${second ?? ''}' from ${user}`
-          : `'${second ?? ''}' was not assigned to ${user}`,
-      );
+      return out(t(removed ? 'cli.admin.unassigned' : 'cli.admin.not_assigned', { user, set: second ?? '' }));
     }
     case 'activations':
       return activations(service, actor, user, second, values.revoke === true);
@@ -238,12 +229,12 @@ async function activations(
     const { revoked } = await service.revokeActivations(actor, user, network);
     return out(
       network === undefined
-        ? `revoked ${revoked} remembered network${revoked === 1 ? '' : 's'} of ${user}`
-        : `revoked ${network} for ${user}`,
+        ? tn('cli.admin.revoked_all', revoked, { user })
+        : t('cli.admin.revoked_one', { network, user }),
     );
   }
   const networks = await service.activations(user);
-  if (networks.length === 0) return out(`${user} has no remembered networks`);
+  if (networks.length === 0) return out(t('cli.admin.no_networks', { user }));
   out(
     table([
       ['NETWORK', 'FIRST USED', 'LAST USED', 'METHOD'],
@@ -266,12 +257,12 @@ async function history(service: AdminService, values: Values): Promise<void> {
 /** OK with the count on standard output, or the first break as the one-line failure (exit 1). */
 async function verifyHistory(service: AdminService): Promise<void> {
   const { broken, checked, firstSeq, lastSeq, beforeChain, anchor } = await service.verifyHistory();
-  if (broken) throw new AdminProblem(`history chain broken: ${broken.message}`);
-  const span = firstSeq === null ? '' : ` (seq ${firstSeq} to ${lastSeq ?? firstSeq})`;
-  out(`history chain OK: ${checked} entr${checked === 1 ? 'y' : 'ies'} checked${span}`);
-  if (beforeChain > 0) out(`not checked: ${beforeChain} written before the chain began`);
-  if (anchor.seq > 0)
-    out(`resumes after seq ${anchor.seq} (deleted by retention), hash ${anchor.hash ?? 'none'}`);
+  if (broken) throw new AdminProblem(t('cli.history.broken', { reason: broken.message }));
+  const span =
+    firstSeq === null ? '' : ` ${t('cli.history.span', { first: firstSeq, last: lastSeq ?? firstSeq })}`;
+  out(`${tn('cli.history.ok', checked)}${span}`);
+  if (beforeChain > 0) out(t('cli.history.before_chain', { count: beforeChain }));
+  if (anchor.seq > 0) out(t('cli.history.resumes', { seq: anchor.seq, hash: anchor.hash ?? 'none' }));
 }
 
 /** `history verify` is a command of its own; every other command is one word. */
@@ -282,18 +273,20 @@ function commandOf(positionals: string[]): [string | undefined, string[]] {
 
 function checkShape(command: string, positionals: string[], values: Values): void {
   const shape = COMMANDS[command];
-  if (!shape) throw new AdminUsageError(`unknown admin command '${command}' (try 'stepgate admin --help')`);
+  if (!shape) throw new AdminUsageError(t('cli.admin.unknown_command', { command }));
   const given = Object.keys(values).filter((name) => name !== 'config' && name !== 'help');
   const stray = given.find((name) => !shape.options.includes(name));
-  if (stray) throw new AdminUsageError(`admin ${command} does not take --${stray}`);
+  if (stray) throw new AdminUsageError(t('cli.admin.stray_option', { command, option: stray }));
   const extra = command === 'activations' && values.revoke ? 1 : 0;
   if (positionals.length < shape.args.length) {
-    throw new AdminUsageError(`admin ${command} needs ${shape.args.join(' ')}`);
+    throw new AdminUsageError(t('cli.admin.needs', { command, args: shape.args.join(' ') }));
   }
   if (positionals.length > shape.args.length + extra) {
     const stray = positionals[shape.args.length + extra] ?? '';
-    const hint = command === 'activations' && !values.revoke ? ` (did you mean --revoke ${stray}?)` : '';
-    throw new AdminUsageError(`unexpected argument '${stray}'${hint}`);
+    const hinted = command === 'activations' && !values.revoke;
+    throw new AdminUsageError(
+      t(hinted ? 'cli.admin.unexpected_revoke' : 'cli.admin.unexpected', { argument: stray }),
+    );
   }
 }
 

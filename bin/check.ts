@@ -12,6 +12,7 @@ import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { COOKIE_PREFIX, secureCookies } from '../config/schema/session.js';
 import { formatProblems, type ConfigProblem } from '../config/yaml-loader.js';
+import { t, tn } from '../gateway/i18n/index.js';
 import { connectDirectory } from './check-directory.js';
 import { connectOidc } from './oidc.js';
 import { policyWarningsOf } from './check-policy.js';
@@ -46,11 +47,14 @@ export async function checkCommand(configPath: string, options: CheckOptions = {
   if (warnings.length > 0) process.stderr.write(`${formatProblems(warnings)}\n`);
   if (problems.length > 0) {
     process.stderr.write(`${formatProblems(problems)}\n`);
-    process.stderr.write(`stepgate: ${plural(problems.length, 'problem')} found\n`);
+    process.stderr.write(`stepgate: ${tn('cli.check.problems', problems.length)}\n`);
     return 1;
   }
-  const noted = warnings.length === 0 ? '' : ` (${plural(warnings.length, 'warning')})`;
-  process.stdout.write(`${configPath}: configuration is valid${noted}\n`);
+  const valid =
+    warnings.length === 0
+      ? t('cli.check.valid', { file: configPath })
+      : tn('cli.check.valid_warnings', warnings.length, { file: configPath });
+  process.stdout.write(`${valid}\n`);
   if (options.connect && loaded.ok) process.stdout.write(`${await connect(loaded.value, directory)}\n`);
   return 0;
 }
@@ -104,8 +108,4 @@ function sessionCookieWarnings(file: string, config: Config): ConfigProblem[] {
         'from this host alone, so no other host of the same domain can set or shadow the session cookie',
     },
   ];
-}
-
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }

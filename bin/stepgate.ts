@@ -17,6 +17,8 @@ import { serve } from './serve.js';
 import { checkCommand } from './check.js';
 import { adminArguments, adminCommand } from './admin.js';
 import { readSecret } from './read-secret.js';
+import { speakCliLanguage } from './language.js';
+import { t } from '../gateway/i18n/index.js';
 
 const USAGE = `usage: stepgate <command> [--config FILE]
 
@@ -63,7 +65,11 @@ async function startDemo(given: string | undefined): Promise<void> {
 
 async function main(argv: string[]): Promise<number> {
   const admin = adminArguments(argv);
-  if (admin) return adminCommand(admin);
+  // Commands that answer the person running them speak their language; serve and demo log in English.
+  if (admin) {
+    speakCliLanguage(process.env);
+    return adminCommand(admin);
+  }
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -79,6 +85,7 @@ async function main(argv: string[]): Promise<number> {
     return command === undefined && !values.help ? 2 : 0;
   }
   const configPath = resolveConfigPath(values.config, process.env);
+  if (command !== 'serve' && command !== 'demo') speakCliLanguage(process.env);
   switch (command) {
     case 'serve': {
       const log = logger('json');
@@ -99,12 +106,12 @@ async function main(argv: string[]): Promise<number> {
       return checkCommand(configPath, { connect: values.connect ?? false });
     case 'hash-password': {
       const password = await readSecret('Password: ');
-      if (password === '') throw new UsageError('hash-password: the password is empty');
+      if (password === '') throw new UsageError(t('cli.empty_password'));
       process.stdout.write(`${await hashPassword(password)}\n`);
       return 0;
     }
     default:
-      throw new UsageError(`unknown command '${command}' (try 'stepgate --help')`);
+      throw new UsageError(t('cli.unknown_command', { command }));
   }
 }
 
@@ -115,7 +122,7 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     const known = error instanceof StartupError || error instanceof UsageError;
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`stepgate: ${known ? message : `unexpected error: ${message}`}\n`);
+    process.stderr.write(`stepgate: ${known ? message : t('cli.unexpected_error', { message })}\n`);
     process.exitCode =
       error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? 2 : 1;
   },

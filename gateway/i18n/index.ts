@@ -47,9 +47,19 @@ export function isMessageKey(key: string): key is MessageKey {
   return Object.hasOwn(en, key);
 }
 
-/** The language of the request being answered; English outside one. */
+let outsideRequests: Language = 'en';
+
+/**
+ * The language of texts made outside a request: English for the gateway, whose background work
+ * writes for operators; the command line sets the operator's own (bin/language.ts).
+ */
+export function useLanguageOutsideRequests(language: Language): void {
+  outsideRequests = language;
+}
+
+/** The language of the request being answered; outside one, English unless the CLI chose. */
 export function currentLanguage(): Language {
-  return currentScope()?.language ?? 'en';
+  return currentScope()?.language ?? outsideRequests;
 }
 
 /** The text under `key` in the current request's language. */

@@ -17,7 +17,8 @@ export function runStepgate(
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [`${ROOT}dist/bin/stepgate.js`, ...args], {
       cwd: options.cwd ?? ROOT,
-      env: { ...process.env, ...options.env },
+      // English unless a test asks otherwise, whatever the locale of the machine running the tests.
+      env: { ...process.env, STEPGATE_LANGUAGE: 'en', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -1,2 +1,42 @@
-/** English: what the command line (bin/) prints for a person; its logs stay in English. */
-export const cli = {} as const;
+/**
+ * English: what the command line (bin/) tells the person running it. Its log lines, and what it
+ * prints for programs (a temporary code alone on its line, CSV and JSON history), stay as they are.
+ */
+export const cli = {
+  'cli.unexpected_error': 'unexpected error: {message}',
+  'cli.unknown_command': "unknown command '{command}' (try 'stepgate --help')",
+  'cli.empty_password': 'hash-password: the password is empty',
+  'cli.check.valid': '{file}: configuration is valid',
+  'cli.check.valid_warnings.one': '{file}: configuration is valid ({count} warning)',
+  'cli.check.valid_warnings.other': '{file}: configuration is valid ({count} warnings)',
+  'cli.check.problems.one': '{count} problem found',
+  'cli.check.problems.other': '{count} problems found',
+  'cli.admin.problems.one': '{count} problem in {file} (see above)',
+  'cli.admin.problems.other': '{count} problems in {file} (see above)',
+  'cli.admin.unknown_command': "unknown admin command '{command}' (try 'stepgate admin --help')",
+  'cli.admin.stray_option': 'admin {command} does not take --{option}',
+  'cli.admin.needs': 'admin {command} needs {args}',
+  'cli.admin.unexpected': "unexpected argument '{argument}'",
+  'cli.admin.unexpected_revoke': "unexpected argument '{argument}' (did you mean --revoke {argument}?)",
+  'cli.admin.temp_code_secret':
+    "admin temp-code needs session.secret, the gateway's own (the code is kept as a hash keyed from it); it is not set in {file}",
+  'cli.admin.hours_needed': 'temp-code needs --hours N (1 to 24)',
+  'cli.admin.mobile_removed': 'removed the mobile number of {user}: codes now go by email',
+  'cli.admin.no_mobile': '{user} has no mobile number to remove',
+  'cli.admin.expires_at': 'expires at {time}',
+  'cli.admin.code_expired': 'expired the temporary code of {user}',
+  'cli.admin.no_code': '{user} has no active temporary code',
+  'cli.admin.holds': '{user} now holds, by assignment: {sets}',
+  'cli.admin.unassigned': "unassigned '{set}' from {user}",
+  'cli.admin.not_assigned': "'{set}' was not assigned to {user}",
+  'cli.admin.revoked_all.one': 'revoked {count} remembered network of {user}',
+  'cli.admin.revoked_all.other': 'revoked {count} remembered networks of {user}',
+  'cli.admin.revoked_one': 'revoked {network} for {user}',
+  'cli.admin.no_networks': '{user} has no remembered networks',
+  'cli.history.broken': 'history chain broken: {reason}',
+  'cli.history.ok.one': 'history chain OK: {count} entry checked',
+  'cli.history.ok.other': 'history chain OK: {count} entries checked',
+  'cli.history.span': '(seq {first} to {last})',
+  'cli.history.before_chain': 'not checked: {count} written before the chain began',
+  'cli.history.resumes': 'resumes after seq {seq} (deleted by retention), hash {hash}',
+} as const;

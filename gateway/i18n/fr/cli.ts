@@ -1,4 +1,41 @@
-/** Français : ce qu'affiche la ligne de commande (bin/). */
+/** Français : ce que la ligne de commande (bin/) dit à la personne qui la lance. */
 import type { cli as english } from '../en/cli.js';
 
-export const cli: Record<keyof typeof english, string> = {};
+export const cli: Record<keyof typeof english, string> = {
+  'cli.unexpected_error': 'erreur inattendue : {message}',
+  'cli.unknown_command': "commande inconnue '{command}' (essayez 'stepgate --help')",
+  'cli.empty_password': 'hash-password : le mot de passe est vide',
+  'cli.check.valid': '{file} : la configuration est valide',
+  'cli.check.valid_warnings.one': '{file} : la configuration est valide ({count} avertissement)',
+  'cli.check.valid_warnings.other': '{file} : la configuration est valide ({count} avertissements)',
+  'cli.check.problems.one': '{count} problème trouvé',
+  'cli.check.problems.other': '{count} problèmes trouvés',
+  'cli.admin.problems.one': '{count} problème dans {file} (voir ci-dessus)',
+  'cli.admin.problems.other': '{count} problèmes dans {file} (voir ci-dessus)',
+  'cli.admin.unknown_command': "commande admin inconnue '{command}' (essayez 'stepgate admin --help')",
+  'cli.admin.stray_option': "admin {command} ne prend pas l'option --{option}",
+  'cli.admin.needs': 'admin {command} demande {args}',
+  'cli.admin.unexpected': "argument inattendu '{argument}'",
+  'cli.admin.unexpected_revoke': "argument inattendu '{argument}' (vouliez-vous dire --revoke {argument} ?)",
+  'cli.admin.temp_code_secret':
+    "admin temp-code a besoin de session.secret, celui de la passerelle (le code est gardé sous forme d'empreinte calculée avec lui) ; il n'est pas défini dans {file}",
+  'cli.admin.hours_needed': 'temp-code demande --hours N (de 1 à 24)',
+  'cli.admin.mobile_removed': 'numéro de mobile de {user} supprimé : les codes partent désormais par e-mail',
+  'cli.admin.no_mobile': "{user} n'a pas de numéro de mobile à supprimer",
+  'cli.admin.expires_at': 'expire le {time}',
+  'cli.admin.code_expired': 'code temporaire de {user} expiré',
+  'cli.admin.no_code': "{user} n'a pas de code temporaire actif",
+  'cli.admin.holds': '{user} détient désormais, par attribution : {sets}',
+  'cli.admin.unassigned': "'{set}' retiré à {user}",
+  'cli.admin.not_assigned': "'{set}' n'était pas attribué à {user}",
+  'cli.admin.revoked_all.one': '{count} réseau mémorisé de {user} révoqué',
+  'cli.admin.revoked_all.other': '{count} réseaux mémorisés de {user} révoqués',
+  'cli.admin.revoked_one': '{network} révoqué pour {user}',
+  'cli.admin.no_networks': "{user} n'a pas de réseau mémorisé",
+  'cli.history.broken': "chaîne de l'historique rompue : {reason}",
+  'cli.history.ok.one': "chaîne de l'historique correcte : {count} entrée vérifiée",
+  'cli.history.ok.other': "chaîne de l'historique correcte : {count} entrées vérifiées",
+  'cli.history.span': '(seq {first} à {last})',
+  'cli.history.before_chain': 'non vérifiées : {count} écrites avant le début de la chaîne',
+  'cli.history.resumes': 'reprend après seq {seq} (supprimées par la rétention), empreinte {hash}',
+};
