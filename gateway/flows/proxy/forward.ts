@@ -5,8 +5,8 @@
  * writes the request head as one string on a kept-open connection and hands the answer over in
  * callbacks, which costs about half the CPU per request here (docs/benchmarks.md).
  *
- * The headers are the caller's (headers.ts has already rewritten them); this file only removes
- * what is hop-by-hop in either direction (RFC 9110 §7.6.1) and frames nothing itself: undici
+ * The request's head is the caller's (headers.ts upstreamHeaders, hop-by-hop fields already out);
+ * this file removes those of the answer (RFC 9110 §7.6.1) and frames nothing itself: undici
  * frames the request (a body arrives as a stream and leaves as one, Content-Length kept or
  * chunked), Node frames the answer to the client. Neither body is ever buffered whole: a slow
  * reader pauses the upstream's answer, a slow upstream pauses the client's upload.
@@ -22,42 +22,21 @@ import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import { errors, type GatewayError } from '../../errors.js';
 import type { GatewayContext } from '../../context.js';
 import { pathOf } from './public-paths.js';
+import { HOP_BY_HOP } from './headers.js';
 
 export interface UpstreamForwarder {
   /**
-   * Sends `req` with its (already rewritten) headers to the upstream and the answer to `res`;
-   * `failed` is called, with `res` untouched, when no answer could begin.
+   * Sends `req` with `headers` (its head for the upstream, headers.ts upstreamHeaders) to the
+   * upstream and the answer to `res`; `failed` is called, with `res` untouched, when no answer
+   * could begin.
    */
-  forward(req: IncomingMessage, res: ServerResponse, failed: (error: GatewayError) => void): void;
+  forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    headers: string[],
+    failed: (error: GatewayError) => void,
+  ): void;
   close(): void;
-}
-
-/**
- * Fields that end at this hop, in either direction, and `expect`: undici frames the request
- * itself and Node has already answered a client's `Expect: 100-continue`. `host` is not among
- * them: the upstream sees the Host the client sent.
- */
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'te',
-  'trailer',
-  'upgrade',
-  'expect',
-]);
-
-/** The request's headers as undici takes them, a flat list of names and values. */
-function requestHeaders(headers: IncomingHttpHeaders): string[] {
-  const list: string[] = [];
-  for (const name in headers) {
-    const value = headers[name];
-    if (value === undefined || HOP_BY_HOP.has(name)) continue;
-    if (typeof value === 'string') list.push(name, value);
-    else for (const item of value) list.push(name, item);
-  }
-  return list;
 }
 
 /**
@@ -207,15 +186,20 @@ export function upstreamForwarder(ctx: GatewayContext): UpstreamForwarder {
     },
   };
 
-  function forward(req: IncomingMessage, res: ServerResponse, failed: (error: GatewayError) => void): void {
-    const { headers } = req;
-    const length = headers['content-length'];
-    const hasBody = (length !== undefined && length !== '0') || headers['transfer-encoding'] !== undefined;
+  function forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    headers: string[],
+    failed: (error: GatewayError) => void,
+  ): void {
+    const length = req.headers['content-length'];
+    const hasBody =
+      (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
     pool.dispatch(
       {
         method: req.method ?? 'GET',
         path: targetPath(prefix, req.url ?? '/'),
-        headers: requestHeaders(headers),
+        headers,
         body: hasBody ? req : null,
       },
       new Exchange(req, res, failed, reporter),

@@ -53,6 +53,92 @@ export function isOwnedHeader(name: string): boolean {
   return false;
 }
 
+/**
+ * Fields that end at this hop (RFC 9110 §7.6.1), and `expect`: undici frames the request itself
+ * and Node has already answered a client's `Expect: 100-continue`. `host` is not among them: the
+ * upstream sees the Host the client sent.
+ */
+export const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'expect',
+]);
+
+/** Who the request is from, as the gateway resolved it, for X-Forwarded-* and Forwarded. */
+export interface ForwardedFor {
+  clientIp: string;
+  proto: string;
+  /** The Host header the client sent. */
+  host: string | undefined;
+}
+
+/**
+ * The head of a proxied HTTP request as undici takes it, a flat list of names and values, made in
+ * one pass over the client's headers: what stripClientHeaders, stripCookie, setForwarded and
+ * addIdentity do to a WebSocket upgrade's headers, without changing the request's own (deleting
+ * properties costs more than all of it together), and without the hop-by-hop fields.
+ */
+export function upstreamHeaders(
+  headers: IncomingHttpHeaders,
+  cookies: Pick<StepgateCookies, 'owns'>,
+  from: ForwardedFor,
+  auth: SignedInUser | undefined,
+): string[] {
+  const named = headers.connection === undefined ? undefined : connectionNamed(headers.connection);
+  const list: string[] = [];
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || HOP_BY_HOP.has(name) || isOwnedHeader(name) || named?.has(name)) continue;
+    if (typeof value === 'string') {
+      if (name !== 'cookie') list.push(name, value);
+      else {
+        const kept = withoutCookies(value, cookies.owns);
+        if (kept !== undefined) list.push(name, kept);
+      }
+    } else for (const item of value) list.push(name, item);
+  }
+  const { clientIp, proto, host } = from;
+  list.push('x-forwarded-for', clientIp, 'x-real-ip', clientIp, 'x-forwarded-proto', proto);
+  if (host) list.push('x-forwarded-host', host);
+  list.push('forwarded', forwardedElement(clientIp, proto, host));
+  if (auth) list.push(...identityOf(auth));
+  return list;
+}
+
+/** The fields a Connection header names, but those the request cannot go on without. */
+function connectionNamed(value: string): Set<string> | undefined {
+  let named: Set<string> | undefined;
+  for (const token of value.split(',')) {
+    const name = token.trim().toLowerCase();
+    if (name === '' || CONNECTION_OPTIONS.has(name) || KEPT_FIELDS.has(name)) continue;
+    (named ??= new Set()).add(name);
+  }
+  return named;
+}
+
+/**
+ * The identity headers of a session, made once per session value: the fast path's sessions are
+ * shared and frozen (ports.ts SessionPeek), so the same object comes back on every request.
+ */
+const identities = new WeakMap<SignedInUser, string[]>();
+
+function identityOf(auth: SignedInUser): string[] {
+  let list = identities.get(auth);
+  if (list === undefined) {
+    const headers: IncomingHttpHeaders = {};
+    addIdentity(headers, auth);
+    list = Object.entries(headers).flatMap(([name, value]) => [name, String(value)]);
+    // Only a frozen session cannot say something else on the next request.
+    if (Object.isFrozen(auth)) identities.set(auth, list);
+  }
+  return list;
+}
+
 export function stripClientHeaders(headers: IncomingHttpHeaders): void {
   stripConnectionOptions(headers);
   for (const name in headers) if (isOwnedHeader(name)) delete headers[name];

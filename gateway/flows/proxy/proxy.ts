@@ -13,7 +13,7 @@ import { wantsJson } from '../../http/negotiate.js';
 import { isForwardable, type SignedInUser } from '../../sessions.js';
 import { clientOf, type GatewayContext } from '../../context.js';
 import { upstreamForwarder } from './forward.js';
-import { addIdentity, setForwarded, stripClientHeaders, stripCookie } from './headers.js';
+import { addIdentity, setForwarded, stripClientHeaders, stripCookie, upstreamHeaders } from './headers.js';
 import { pathOf, publicPaths } from './public-paths.js';
 import { signInPage } from '../next-step.js';
 import { stepgateCookies } from '../../http/cookie-names.js';
@@ -48,6 +48,7 @@ export function upstreamProxy(ctx: GatewayContext): UpstreamProxy {
   const isPublic = publicPaths(config.upstream.public_paths);
   const cookies = stepgateCookies(config.session, config.server.public_url);
 
+  /** A WebSocket upgrade's headers, rewritten in place for http-proxy-3. */
   function prepare(req: IncomingMessage, auth: SignedInUser | undefined): void {
     stripClientHeaders(req.headers);
     stripCookie(req.headers, cookies);
@@ -61,9 +62,10 @@ export function upstreamProxy(ctx: GatewayContext): UpstreamProxy {
     auth: SignedInUser | undefined,
     failed: (error: GatewayError) => void,
   ): void {
-    prepare(req, auth);
+    const from = { clientIp: clientOf(req).ip, proto, host: req.headers.host };
+    const headers = upstreamHeaders(req.headers, cookies, from, auth);
     ctx.metrics.proxiedRequest();
-    forwarder.forward(req, res, failed);
+    forwarder.forward(req, res, headers, failed);
   }
 
   // Decided on the request target as it came, as the fast path does: Express's req.path is also
