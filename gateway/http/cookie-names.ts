@@ -59,16 +59,42 @@ export function stepgateCookies(
 }
 
 const isBlank = (code: number) => code === 0x20 || code === 0x09;
+const PREFIXES = ['__host-', '__secure-'];
 
 /**
- * `<base>`, `<base>_csrf`, `<base>_saml` or `<base>_oidc_<state>`, with or without a `__Host-` or
- * `__Secure-` prefix (whichever names a past configuration used), compared in place.
+ * The length of the `__Host-` or `__Secure-` prefix at `start` of `header`, in any letter case, or
+ * 0. Browsers hold a cookie named `__HOST-sid` or `__secure-sid` to the prefix's rules as well
+ * (RFC 6265bis §4.1.3, "case-insensitive match"), and config/load.ts accepts such a cookie_name.
+ */
+function prefixLength(header: string, start: number): number {
+  for (const prefix of PREFIXES) {
+    let i = 0;
+    for (; i < prefix.length; i++) {
+      let code = header.charCodeAt(start + i);
+      if (code >= 0x41 && code <= 0x5a) code += 0x20;
+      if (code !== prefix.charCodeAt(i)) break;
+    }
+    if (i === prefix.length) return i;
+  }
+  return 0;
+}
+
+/**
+ * `<base>`, `<base>_csrf`, `<base>_saml` or `<base>_oidc_<state>`, with or without a
+ * `__Host-` or `__Secure-` prefix in any letter case (whichever names a past configuration used,
+ * and however the session cookie_name spells it), compared in place.
  */
 function ownedName(header: string, start: number, eq: number, base: string): boolean {
   while (start < eq && isBlank(header.charCodeAt(start))) start++;
   while (eq > start && isBlank(header.charCodeAt(eq - 1))) eq--;
-  if (header.startsWith(HOST_PREFIX, start)) start += HOST_PREFIX.length;
-  else if (header.startsWith('__Secure-', start)) start += '__Secure-'.length;
+  const prefix = prefixLength(header, start);
+  // A base that itself begins like a prefix ('__host-x' of '__Host-__host-x') is tried as it is too.
+  return (
+    ownedSuffix(header, start + prefix, eq, base) || (prefix > 0 && ownedSuffix(header, start, eq, base))
+  );
+}
+
+function ownedSuffix(header: string, start: number, eq: number, base: string): boolean {
   if (!header.startsWith(base, start)) return false;
   const rest = start + base.length;
   if (rest === eq) return true;

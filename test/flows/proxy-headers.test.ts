@@ -8,7 +8,9 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { MINUTE, flowGateway, signIn, type FlowGateway } from '../helpers/flow.js';
+import request from 'supertest';
+import { BASE, MINUTE, TEST_SESSION_SECRET, flowGateway, signIn, type FlowGateway } from '../helpers/flow.js';
+import { TEST_PASSWORD } from '../helpers/gateway.js';
 import { rawGet, rawUpgrade } from '../helpers/raw-http.js';
 
 const SKIP_ALL = { version: 1, rules: [{ name: 'let everyone through', then: 'skip' }] };
@@ -83,6 +85,28 @@ async function proxied(): Promise<Proxied> {
   const { url } = await gw.listen();
   const { cookie } = await signIn(gw, 'alice');
   if (!cookie) throw new Error('signing in set no session cookie');
+  return { gw, url, cookie };
+}
+
+/** Signed in on an https public_url under the session cookie `cookieName` (Secure, so over "https"). */
+async function proxiedAs(cookieName: string): Promise<Proxied> {
+  const gw = await flowGateway({
+    policy: SKIP_ALL,
+    config: {
+      server: { public_url: 'https://sso.example.org' },
+      upstream: { public_paths: ['/public/'] },
+      session: { secret: TEST_SESSION_SECRET, cookie_name: cookieName },
+    },
+  });
+  const { url } = await gw.listen();
+  const res = await request(gw.app)
+    .post(`${BASE}/login`)
+    .set('X-Forwarded-Proto', 'https')
+    .send({ username: 'alice', password: TEST_PASSWORD });
+  expect(res.status).toBe(200);
+  const set = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
+  const cookie = set.find((line) => line.startsWith(`${cookieName}=`))?.split(';')[0];
+  if (!cookie) throw new Error(`signing in set no ${cookieName} cookie: ${JSON.stringify(set)}`);
   return { gw, url, cookie };
 }
 
@@ -212,4 +236,25 @@ describe("stepgate's cookies", () => {
       expect(received.cookie).toBe('theme=dark; lang=fr; stepgate_session_other=kept; z=1');
     },
   );
+});
+
+describe('a session cookie_name whose prefix is in another letter case', () => {
+  // Browsers hold '__HOST-' and '__secure-' names to the prefixes' rules as well, and the config
+  // accepts such a name: the session cookie, and the pre-session cookies under any spelling of
+  // their prefix, are stepgate's all the same.
+  const OTHERS =
+    'app=1; __host-sgsid_csrf=a; __SECURE-sgsid_saml=b; ' +
+    '__Host-sgsid_oidc_abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG=c; __HoSt-sgsid=d; other=2';
+
+  it.each(ROUTES)('never reach the upstream on $name', async (route) => {
+    const p = await proxiedAs('__HOST-sgsid');
+    expect(p.cookie).toMatch(/^__HOST-sgsid=s%3A/);
+    const cookie = route.signedIn ? OTHERS : `__HOST-sgsid=s%3Aanything; ${OTHERS}`;
+    const received = await route.send(p, [
+      ['Cookie', cookie],
+      ['X-Forwarded-Proto', 'https'],
+    ]);
+    expect(received.cookie).toBe('app=1; other=2');
+    if (route.signedIn) expect(received['x-stepgate-user']).toBe('alice');
+  });
 });

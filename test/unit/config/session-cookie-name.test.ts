@@ -25,11 +25,11 @@ describe('session.cookie_name', () => {
     expect(secure.value?.session.cookie_name).toBe('__Secure-sg');
   });
 
-  it('refuses __Host- with a cookie_domain, naming the key', () => {
-    const result = check('https://sso.example.com', 'cookie_name: __Host-sg, cookie_domain: example.com');
+  it.each(['__Host-', '__HOST-', '__host-'])('refuses %s with a cookie_domain, naming the key', (prefix) => {
+    const result = check('https://sso.example.com', `cookie_name: ${prefix}sg, cookie_domain: example.com`);
     expect(result.problems).toEqual([
       expect.stringContaining(
-        "session.cookie_name: must not start with '__Host-' when session.cookie_domain is set (browsers refuse a __Host- cookie with a Domain), but cookie_domain is 'example.com'",
+        `session.cookie_name: must not start with '${prefix}' when session.cookie_domain is set (browsers refuse a __Host- cookie with a Domain), but cookie_domain is 'example.com'`,
       ),
     ]);
   });
@@ -38,6 +38,7 @@ describe('session.cookie_name', () => {
     ['__Host-sg', 'http://sso.example.com'],
     ['__host-sg', 'http://sso.example.com'],
     ['__Secure-sg', 'http://sso.example.com'],
+    ['__SECURE-sg', 'http://sso.example.com'],
     ['__Host-sg', 'https://localhost:8443'],
   ])('refuses %s with public_url %s, naming the key', (name, publicUrl) => {
     const result = check(publicUrl, `cookie_name: ${name}`);

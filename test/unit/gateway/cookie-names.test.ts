@@ -37,6 +37,20 @@ describe('stepgateCookies', () => {
     expect(withoutCookies(untouched, owns)).toBe(untouched);
     expect(withoutCookie(' sg = 1 ; a=2; sg=3', 'sg')).toBe('a=2');
   });
+
+  it('knows its names whatever the letter case of their prefix, as browsers read the prefixes', () => {
+    const { owns, session } = stepgateCookies(
+      { cookie_name: '__HOST-sg', cookie_domain: '' },
+      'https://a.example',
+    );
+    expect(session).toBe('__HOST-sg');
+    const header =
+      'a=1; __HOST-sg=x; __host-sg_csrf=1; __SECURE-sg_saml=2; __sEcUrE-sg_oidc_st=3; __HOST-SG=4; b=5';
+    expect(withoutCookies(header, owns)).toBe('a=1; __HOST-SG=4; b=5');
+    // A name that only begins like a prefix keeps its base as it is.
+    const odd = stepgateCookies({ cookie_name: '__Host-__host-sg', cookie_domain: '' }, 'https://a.example');
+    expect(withoutCookies('__Host-__host-sg=1; __host-sg=2; sg=3', odd.owns)).toBe('sg=3');
+  });
 });
 
 describe('ownCookie', () => {
