@@ -167,6 +167,11 @@ class FailClosedRedisStore extends RedisStore implements SessionListing, Session
     else void this.get(sid, callback);
   }
 
+  /** Whether the fast path's reads come from tracked copies now (for /metrics and tests). */
+  readsTracked(): boolean {
+    return this.reads?.active ?? false;
+  }
+
   /** Stops the tracking connection, when there is one. */
   async closeReads(): Promise<void> {
     await this.reads?.close();
@@ -185,10 +190,12 @@ class FailClosedRedisStore extends RedisStore implements SessionListing, Session
   override set(sid: string, session: SessionData, cb?: Callback): Promise<unknown> {
     const stored = this.sealer ? (this.sealer.seal(sid, session) as unknown as SessionData) : session;
     const user = signedInUser(session);
+    this.reads?.forget(sid);
     return failClosed(
       this.redis,
       (done) =>
         super.set(sid, stored, (err) => {
+          this.reads?.forget(sid);
           if (err || user === undefined) return done(err);
           this.byUser.note(user, sid).then(() => done(), done);
         }),
@@ -210,12 +217,22 @@ class FailClosedRedisStore extends RedisStore implements SessionListing, Session
     return found;
   }
 
+  // A write of this instance drops its copy before and after (session-reads.ts).
   override touch(sid: string, session: SessionData, cb?: Callback): Promise<unknown> {
-    return failClosed(this.redis, (done) => super.touch(sid, session, done), cb);
+    this.reads?.forget(sid);
+    return failClosed(this.redis, (done) => super.touch(sid, session, this.forgetting(sid, done)), cb);
   }
 
   override destroy(sid: string, cb?: Callback): Promise<unknown> {
-    return failClosed(this.redis, (done) => super.destroy(sid, done), cb);
+    this.reads?.forget(sid);
+    return failClosed(this.redis, (done) => super.destroy(sid, this.forgetting(sid, done)), cb);
+  }
+
+  private forgetting(sid: string, done: Callback): Callback {
+    return (err, data) => {
+      this.reads?.forget(sid);
+      return done(err, data);
+    };
   }
 }
 
@@ -245,7 +262,7 @@ export function redisSessionStore(
     tracking?: RedisClient | undefined;
     logger?: Logger;
   } = {},
-): RedisStore & SessionListing & SessionPeek & { closeReads(): Promise<void> } {
+): RedisStore & SessionListing & SessionPeek & { closeReads(): Promise<void>; readsTracked(): boolean } {
   return new FailClosedRedisStore({
     client,
     prefix: options.prefix ?? SESSION_PREFIX,

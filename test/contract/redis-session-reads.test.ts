@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { SessionData } from 'express-session';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   connectRedis,
   deleteKeysUnder,
@@ -50,7 +50,7 @@ async function trackedStore(options: { sealer?: SessionSealer } = {}) {
   const get = tracking.get.bind(tracking);
   Object.defineProperty(tracking, 'get', {
     value: (key: string) => {
-      reads.count += 1;
+      if (key.startsWith(prefix)) reads.count += 1;
       return get(key);
     },
   });
@@ -61,11 +61,8 @@ async function trackedStore(options: { sealer?: SessionSealer } = {}) {
     ...(options.sealer && { sealer: options.sealer }),
   });
   opened.push(store);
-  await new Promise<void>((resolve) =>
-    tracking.isReady ? resolve() : tracking.once('ready', () => resolve()),
-  );
-  // After 'ready', the next tick: the store's own 'ready' listener has run.
-  await new Promise((resolve) => setImmediate(resolve));
+  // Connected, and Redis has shown that it sends this connection its invalidations.
+  await vi.waitFor(() => expect(store.readsTracked()).toBe(true), { timeout: 5_000, interval: 20 });
   return { store, tracking, reads };
 }
 
@@ -128,6 +125,24 @@ describe('session reads kept current by Redis (CLIENT TRACKING)', () => {
     expect(await peek(store, sid)).toBeNull();
   });
 
+  it('drops the copy of a session this instance writes or deletes, before Redis says so', async () => {
+    const { store } = await trackedStore();
+    const sid = randomUUID();
+    await set(store, sid, sessionData('alice'));
+    await peek(store, sid);
+    await peek(store, sid);
+    // In the write's own callback: the invalidation may still be on its way.
+    const afterSet = await new Promise((resolve, reject) =>
+      store.set(sid, sessionData('bob'), (error) => (error ? reject(error) : resolve(peek(store, sid)))),
+    );
+    expect(returnTo(afterSet as SessionData)).toBe('/for/bob');
+    await peek(store, sid);
+    const afterDestroy = await new Promise((resolve, reject) =>
+      store.destroy(sid, (error) => (error ? reject(error) : resolve(peek(store, sid)))),
+    );
+    expect(afterDestroy).toBeNull();
+  });
+
   it('does not use a copy past its key’s expiry', async () => {
     const { store, reads } = await trackedStore();
     // Reads through the store's own connection count too: past the heartbeat's bound, they are used.
@@ -166,7 +181,7 @@ describe('session reads kept current by Redis (CLIENT TRACKING)', () => {
     expect(returnTo(await peek(store, sid))).toBe('/for/carol');
     expect(returnTo(await get(store, sid))).toBe('/for/carol');
     await reconnected;
-    await new Promise((resolve) => setImmediate(resolve));
+    await vi.waitFor(() => expect(store.readsTracked()).toBe(true), { timeout: 5_000, interval: 20 });
     const before = reads.count;
     expect(returnTo(await peek(store, sid))).toBe('/for/carol');
     expect(reads.count).toBe(before + 1);
@@ -184,6 +199,43 @@ describe('session reads kept current by Redis (CLIENT TRACKING)', () => {
   });
 });
 
+describe('a server that accepts tracking but sends no invalidation', () => {
+  it('is never read from a copy, and the log says why', async () => {
+    const warnings: string[] = [];
+    const client = Object.assign(new EventEmitter(), {
+      isReady: true,
+      gets: 0,
+      get(): Promise<string> {
+        client.gets += 1;
+        return Promise.resolve(JSON.stringify({ returnTo: '/x' }));
+      },
+      set: () => Promise.resolve('OK'),
+      del: () => Promise.resolve(1),
+      ping: () => Promise.resolve('PONG'),
+      pTTL: () => Promise.resolve(60_000),
+    });
+    let fallbacks = 0;
+    const reads = new TrackedSessionReads(client as unknown as RedisClient, {
+      prefix: 'p:',
+      decode: (_sid, raw) => JSON.parse(raw) as SessionData,
+      fallback: (_sid, callback) => {
+        fallbacks += 1;
+        callback(null, null);
+      },
+      now: () => Date.now(),
+      logger: { ...silentLogger, warn: (message: string) => warnings.push(message) },
+    });
+    client.emit('ready');
+    await vi.waitFor(() => expect(warnings).toHaveLength(1), { timeout: 5_000 });
+    expect(warnings[0]).toContain('no invalidation');
+    expect(reads.active).toBe(false);
+    reads.peek('s', () => undefined);
+    reads.peek('s', () => undefined);
+    expect(fallbacks).toBe(2);
+    await reads.close();
+  });
+});
+
 describe('a reply overtaken by an invalidation', () => {
   /** A client that answers GET only after the test lets it, to put an invalidation first. */
   class SlowClient extends EventEmitter {
@@ -193,6 +245,7 @@ describe('a reply overtaken by an invalidation', () => {
     gets = 0;
     /** The value as Redis would read it now, handed over when the test says. */
     get(key: string): Promise<string | null> {
+      if (key.includes('tracking-proof')) return Promise.resolve(null);
       this.gets += 1;
       const value = this.values.get(key) ?? null;
       return new Promise((resolve) => this.answers.push(() => resolve(value)));
@@ -202,6 +255,14 @@ describe('a reply overtaken by an invalidation', () => {
     }
     ping(): Promise<string> {
       return Promise.resolve('PONG');
+    }
+    /** Redis invalidates a tracked key for the connection that wrote it too. */
+    set(key: string): Promise<string> {
+      setImmediate(() => this.emit('invalidate', key));
+      return Promise.resolve('OK');
+    }
+    del(): Promise<number> {
+      return Promise.resolve(1);
     }
   }
 
@@ -217,7 +278,8 @@ describe('a reply overtaken by an invalidation', () => {
       logger: silentLogger,
     });
     client.emit('ready');
-    await new Promise((resolve) => setImmediate(resolve)); // the first PING's reply
+    // The proof that invalidations arrive, then the first PING's reply.
+    for (let i = 0; i < 5; i += 1) await new Promise((resolve) => setImmediate(resolve));
     client.values.set('p:s', JSON.stringify({ returnTo: '/old' }));
     const first = new Promise((resolve) => reads.peek('s', (_error, data) => resolve(data)));
     await new Promise((resolve) => setImmediate(resolve));

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   connectRedis,
   deleteKeysUnder,
@@ -73,7 +73,8 @@ async function fleet(options: { tracked?: boolean } = {}): Promise<[FlowGateway,
       logger: silentLogger,
     });
     trackedStores.push(sessions);
-    if (tracking && !tracking.isReady) await new Promise((resolve) => tracking.once('ready', resolve));
+    // Connected, and Redis has shown that it sends this connection its invalidations.
+    if (tracking) await vi.waitFor(() => expect(sessions.readsTracked()).toBe(true), { timeout: 5_000 });
     return flowGateway({
       policy: NO_PROMPT,
       clock,
