@@ -171,8 +171,10 @@ export function describeForwardAuth(
         'x-stepgate-login',
         'x-stepgate-user',
       ]);
-      // The application never gets stepgate's session cookie; its own cookies pass.
-      expect(seen?.headers.cookie ?? '').not.toContain('stepgate_session=');
+      // The application never gets stepgate's cookies (the session, the sign-in form's CSRF
+      // cookie, which the jar sends on every path); its own cookies pass.
+      expect(jar.header()).toContain('stepgate_session_csrf=');
+      expect(seen?.headers.cookie ?? '').not.toContain('stepgate_session');
       expect(seen?.headers.cookie).toContain('theme=dark');
 
       // A form posted to the application goes through with its body, as whoever signed in.
@@ -226,7 +228,7 @@ export function describeForwardAuth(
       expect(seen?.headers['x-forwarded-host'] ?? seen?.headers.host).toBe(routed);
     });
 
-    it('takes every stepgate session cookie out of Cookie and leaves the application its own, in order', async () => {
+    it("takes every copy of stepgate's cookies out of Cookie and leaves the application its own, in order", async () => {
       // A public path: stepgate lets it through without a session, so the Cookie header the
       // application gets is the proxy's doing alone.
       const cases: { sent: string[]; seen: string | undefined }[] = [
@@ -264,6 +266,38 @@ export function describeForwardAuth(
           sent: ['theme=dark; __host-stepgate_session=h1; __Hostx-stepgate_session=k'],
           seen: 'theme=dark; __Hostx-stepgate_session=k',
         },
+        // The pre-session cookies (CSRF visitor, SAML binding, pending OpenID Connect sign-ins):
+        // '__Host-' cookies at Path=/ on https, so they go with the application's requests too.
+        { sent: ['__Host-stepgate_session_csrf=c1; theme=dark'], seen: 'theme=dark' },
+        { sent: ['stepgate_session_csrf=c1; theme=dark; stepgate_session_saml=b1'], seen: 'theme=dark' },
+        {
+          sent: ['theme=dark; __Host-stepgate_session_oidc_Zm9v-YmFy_1=o1; lang=fr'],
+          seen: 'theme=dark; lang=fr',
+        },
+        {
+          sent: ['__HOST-stepgate_session_saml=b1; __secure-stepgate_session_csrf=c1; a=1'],
+          seen: 'a=1',
+        },
+        { sent: ['stepgate_session_oidc_st1 =o1;theme=dark'], seen: 'theme=dark' },
+        { sent: ['theme=dark; __Host-stepgate_session_oidc=o1'], seen: 'theme=dark' },
+        {
+          sent: [
+            '__Host-stepgate_session=s1; theme=dark; __Host-stepgate_session_csrf=c1; ' +
+              '__Host-stepgate_session_oidc_st1=o1; lang=fr; __Host-stepgate_session_oidc=o2; ' +
+              '__Host-stepgate_session_saml=b1; stepgate_session=s0',
+          ],
+          seen: 'theme=dark; lang=fr',
+        },
+        { sent: ['__Host-stepgate_session_csrf=c1; a=1', 'stepgate_session_saml=b1; b=2'], seen: 'a=1; b=2' },
+        {
+          sent: [
+            'stepgate_session_csrfx=1; stepgate_session_oidc_=2; stepgate_session_oidcx=3; ' +
+              'stepgate_session_sam=4; xstepgate_session_csrf=5; stepgate_session_csrf=c1',
+          ],
+          seen:
+            'stepgate_session_csrfx=1; stepgate_session_oidc_=2; stepgate_session_oidcx=3; ' +
+            'stepgate_session_sam=4; xstepgate_session_csrf=5',
+        },
       ];
       for (const [i, { sent, seen }] of cases.entries()) {
         const target = `/public/cookies/${i}`;
@@ -279,11 +313,17 @@ export function describeForwardAuth(
       }
     });
 
-    it('never lets the session cookie through, however many copies a client sends', async () => {
-      const copies = Array.from({ length: 12 }, (_, i) => `stepgate_session=s${i}; app${i}=v`).join('; ');
-      const res = await rawGet(proxy.url, '/public/cookies/many', [['Cookie', copies]]);
+    it("never lets stepgate's cookies through, however many copies a client sends", async () => {
+      const names = [
+        '__Host-stepgate_session_csrf',
+        'stepgate_session_saml',
+        '__Secure-stepgate_session_oidc_st',
+      ];
+      const copies = Array.from({ length: 12 }, (_, i) => `${names[i % 3]}=s${i}; app${i}=v`);
+      copies.push('stepgate_session=s; last=v');
+      const res = await rawGet(proxy.url, '/public/cookies/many', [['Cookie', copies.join('; ')]]);
       expect(res.status).toBe(200);
-      expect(upstream.received.at(-1)?.headers.cookie ?? '').not.toMatch(/stepgate_session\s*=/);
+      expect(upstream.received.at(-1)?.headers.cookie ?? '').not.toMatch(/stepgate_session/);
     });
 
     it('removes the client-address and forwarded headers a client wrote, in any letter case', async () => {

@@ -141,7 +141,7 @@ describe('docs/forward-auth.md', () => {
     }
   });
 
-  it('has Envoy remove what a client wrote about itself, and take the session cookie out after ext_authz', () => {
+  it("has Envoy remove what a client wrote about itself, and take stepgate's cookies out after ext_authz", () => {
     const envoy = parse(blocks('yaml')[2] ?? '') as {
       http_filters: EnvoyFilter[];
       route_config: {
@@ -165,6 +165,10 @@ describe('docs/forward-auth.md', () => {
     const lua = envoy.http_filters[2]?.typed_config as { default_source_code: { inline_string: string } };
     const code = lua.default_source_code.inline_string;
     expect(code).toContain('local SESSION = "stepgate_session"');
+    // The pre-session cookies go too (gateway/http/cookie-names.ts), '_oidc_' with a state after it
+    // as earlier versions named the OpenID Connect cookie.
+    expect(code).toContain('rest == "" or rest == "_csrf" or rest == "_saml" or rest == "_oidc"');
+    expect(code).toContain('(#rest > 6 and rest:sub(1, 6) == "_oidc_")');
     expect(code).toContain('function envoy_on_request(handle)');
     expect(code).toContain('headers:remove("cookie")');
     const app = envoy.route_config.virtual_hosts[0]?.routes.find((route) => route.match.prefix === '/');
