@@ -5,9 +5,18 @@
  * '/%2e//evil.example' into '//evil.example', which a browser reads as another host. Anything that
  * does not stay falls back to '/'.
  *
+ * A return_to longer than RETURN_TO_MAX_LENGTH falls back too: it is carried in cookies (the OpenID
+ * Connect pending sign-in), sessions, RelayState and Location headers, and a page could otherwise
+ * send a browser to the sign-in with one long enough to make its every request too large to serve.
+ *
  * On our own origin the path alone is sent; to an allowed host (an application behind a
  * forward-auth proxy, docs/forward-auth.md), the whole URL as the WHATWG parser writes it.
  */
+
+import type { Logger } from '../ports.js';
+
+/** The longest return_to taken, in characters, as it comes and as it would be sent (docs/decisions.md). */
+export const RETURN_TO_MAX_LENGTH = 2048;
 
 const SLASH = 0x2f;
 const BACKSLASH = 0x5c;
@@ -40,10 +49,17 @@ export function isAllowedReturnHost(hostname: string, patterns: readonly string[
 /**
  * The target that `candidate` names, as it will be sent: a path on our origin, or an absolute URL
  * on an allowed host; `fallback` for anything else — another host, a scheme-relative '//evil', a
- * backslash trick, a control character.
+ * backslash trick, a control character, more than RETURN_TO_MAX_LENGTH characters (which `logger`,
+ * given where the candidate comes from a request, is told of).
  */
-export function safeReturnTo(candidate: unknown, scope: RedirectScope, fallback = '/'): string {
+export function safeReturnTo(
+  candidate: unknown,
+  scope: RedirectScope,
+  fallback = '/',
+  logger?: Logger,
+): string {
   if (typeof candidate !== 'string' || candidate === '') return fallback;
+  if (candidate.length > RETURN_TO_MAX_LENGTH) return tooLong(candidate, logger, fallback);
   // URL parsers drop tabs and newlines and read '\' as '/': such input is refused, not cleaned.
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f\\]/.test(candidate)) return fallback;
@@ -55,7 +71,17 @@ export function safeReturnTo(candidate: unknown, scope: RedirectScope, fallback 
     return fallback;
   }
   const sent = target.origin === origin ? target.pathname + target.search + target.hash : target.href;
+  // Percent-encoding can make what is sent several times longer than what came.
+  if (sent.length > RETURN_TO_MAX_LENGTH) return tooLong(sent, logger, fallback);
   return isAllowedRedirect(sent, scope) ? sent : fallback;
+}
+
+function tooLong(returnTo: string, logger: Logger | undefined, fallback: string): string {
+  logger?.info('return_to ignored: longer than the longest taken', {
+    length: returnTo.length,
+    max: RETURN_TO_MAX_LENGTH,
+  });
+  return fallback;
 }
 
 /**

@@ -6,7 +6,7 @@
  * browser reads a Location header: resolved against the page it came from.
  */
 import request from 'supertest';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import {
   ALWAYS,
   BASE,
@@ -148,5 +148,39 @@ describe('SAML RelayState stays on our origin (SPEC §4)', () => {
       .send({ SAMLResponse: answer, RelayState: attack });
     expect(acs.status).toBe(303);
     expectOnOrigin(acs.headers.location, attack);
+  });
+});
+
+/** The longest return_to taken (docs/decisions.md). */
+const RETURN_TO_MAX_LENGTH = 2048;
+
+describe('a return_to longer than 2048 characters', () => {
+  // It would be carried in cookies, the session, RelayState and Location headers: taken as absent.
+  const longest = `/${'a'.repeat(RETURN_TO_MAX_LENGTH - 1)}`;
+  const tooLong = `${longest}b`;
+
+  it('is the default page in the JSON redirect of a sign-in, the longest taken is kept, and the log says so', async () => {
+    const gw = await flowGateway({ policy: SKIP_ALL });
+    const info = vi.spyOn(gw.ports.logger, 'info');
+    onTestFinished(() => info.mockRestore());
+    expect((await jsonSignIn(gw, longest)).redirect).toBe(longest);
+    expect((await jsonSignIn(gw, tooLong)).redirect).toBe('/');
+    expect(info).toHaveBeenCalledWith('return_to ignored: longer than the longest taken', {
+      length: RETURN_TO_MAX_LENGTH + 1,
+      max: RETURN_TO_MAX_LENGTH,
+    });
+  });
+
+  it('is on no sign-in page, and not sent to the SAML IdP as RelayState', async () => {
+    const sp = serviceProvider();
+    const gw = await flowGateway({ saml: sp });
+    const query = `return_to=${encodeURIComponent(tooLong)}`;
+    const page = await request(gw.app).get(`${BASE}/login?${query}`).set('Accept', 'text/html');
+    expect(page.status).toBe(200);
+    expect(page.text).not.toContain('a'.repeat(RETURN_TO_MAX_LENGTH));
+    const start = await request(gw.app).get(`${BASE}/saml/login?${query}`);
+    expect(start.status).toBe(302);
+    const { relayState } = await authnRequestOf(start.headers.location as string, sp.metadata());
+    expect(relayState).toBe('/');
   });
 });

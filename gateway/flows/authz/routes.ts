@@ -72,7 +72,7 @@ export function authzRoutes(ctx: GatewayContext, options: AuthzOptions): Router 
   function signInUrl(auth: SignedInUser | undefined, original: OriginalRequest): string {
     const page = `${publicOrigin}${signInPage(ctx, auth)}`;
     // Another host than ours or an allowed one: the person lands on the default page instead.
-    const returnTo = safeReturnTo(originalUrl(original), config.server, '');
+    const returnTo = safeReturnTo(originalUrl(original), config.server, '', ports.logger);
     return returnTo === '' ? page : `${page}?return_to=${encodeURIComponent(returnTo)}`;
   }
 

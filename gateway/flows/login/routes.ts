@@ -38,7 +38,7 @@ export function loginRoutes(ctx: GatewayContext, authenticate: PasswordAuthentic
       : undefined;
 
   router.get('/login', (req, res) => {
-    const returnTo = safeReturnTo(req.query.return_to, ctx.config.server);
+    const returnTo = safeReturnTo(req.query.return_to, ctx.config.server, '/', ctx.ports.logger);
     const auth = signedIn(req);
     if (auth) {
       const step = nextStep(ctx, auth, returnTo);
@@ -61,7 +61,7 @@ export function loginRoutes(ctx: GatewayContext, authenticate: PasswordAuthentic
   router.post('/login', async (req, res) => {
     const username = field(req.body, 'username')?.trim();
     const password = field(req.body, 'password');
-    const returnTo = safeReturnTo(field(req.body, 'return_to'), ctx.config.server);
+    const returnTo = safeReturnTo(field(req.body, 'return_to'), ctx.config.server, '/', ctx.ports.logger);
     if (!username || password === undefined || password === '') {
       throw errors.badRequest('invalid_request', t('error.enter_username_password'));
     }

@@ -74,7 +74,7 @@ export function samlRoutes(ctx: GatewayContext, sp: SamlServiceProvider): Router
   });
 
   router.get('/saml/login', async (req, res) => {
-    const relayState = safeReturnTo(req.query.return_to, config.server);
+    const relayState = safeReturnTo(req.query.return_to, config.server, '/', ports.logger);
     const { url, requestId } = await sp.loginRequest(relayState);
     binding.bind(req, res, requestId);
     res.set('Cache-Control', 'no-store').redirect(302, url);
@@ -109,7 +109,7 @@ export function samlRoutes(ctx: GatewayContext, sp: SamlServiceProvider): Router
       ports.logger.warn('replayed SAML assertion refused', { user: assertion.nameId });
       throw replayed();
     }
-    const returnTo = safeReturnTo(fields.RelayState, config.server);
+    const returnTo = safeReturnTo(fields.RelayState, config.server, '/', ports.logger);
     if (!(await completeSignIn(ctx, req, res, toIdentity(assertion), returnTo))) throw errors.accessDenied();
   });
 

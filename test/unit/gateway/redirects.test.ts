@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isAllowedRedirect, safeReturnTo } from '../../../gateway/http/redirects.js';
+import { RETURN_TO_MAX_LENGTH, isAllowedRedirect, safeReturnTo } from '../../../gateway/http/redirects.js';
 
 const ORIGIN = 'https://gateway.example.org';
 
@@ -46,6 +46,25 @@ describe('safeReturnTo', () => {
     42,
   ])('falls back to / for %j', (input) => {
     expect(safeReturnTo(input, ORIGIN)).toBe('/');
+  });
+
+  it('takes a return_to of up to RETURN_TO_MAX_LENGTH characters, as it comes and as it is sent', () => {
+    const longest = `/${'a'.repeat(RETURN_TO_MAX_LENGTH - 1)}`;
+    expect(safeReturnTo(longest, ORIGIN)).toBe(longest);
+    const logged: unknown[] = [];
+    const logger = { info: (...args: unknown[]) => logged.push(args), warn: () => {}, error: () => {} };
+    expect(safeReturnTo(`${longest}a`, ORIGIN, '/', logger)).toBe('/');
+    expect(safeReturnTo(`${ORIGIN}${longest}`, ORIGIN, '', logger)).toBe('');
+    // Short as it came, but percent-encoded into more than the limit.
+    expect(safeReturnTo(`/${'é'.repeat(400)}`, ORIGIN, '/', logger)).toBe('/');
+    expect(logged).toEqual([
+      ['return_to ignored: longer than the longest taken', { length: 2049, max: RETURN_TO_MAX_LENGTH }],
+      [
+        'return_to ignored: longer than the longest taken',
+        { length: ORIGIN.length + 2048, max: RETURN_TO_MAX_LENGTH },
+      ],
+      ['return_to ignored: longer than the longest taken', { length: 2401, max: RETURN_TO_MAX_LENGTH }],
+    ]);
   });
 });
 
