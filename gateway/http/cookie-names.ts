@@ -5,13 +5,14 @@
  * can set a cookie with `Domain=example.com` and any Path; the browser sends it to the gateway
  * too, before the gateway's own cookie of the same name when its Path is longer. Three cookies
  * guard a sign-in before there is a session, and are worth tossing: the CSRF visitor cookie, the
- * SAML binding and the OpenID Connect pending sign-in. With their own value in a victim's browser,
+ * SAML binding and the OpenID Connect pending sign-ins. With their own value in a victim's browser,
  * an attacker has it finish the attacker's sign-in (login CSRF). Two defences:
  *
  * - When the cookies are Secure and `session.cookie_domain` is empty, those three are named
  *   `__Host-<cookie_name>_...`. A browser accepts such a cookie only from the gateway's very host,
  *   Secure, with Path=/ and no Domain: a sibling can neither set one nor shadow it with a longer
- *   Path. Since they then go with every request, the proxy takes them out (proxy/headers.ts).
+ *   Path. Since they then go with every request, the proxy takes them out (proxy/headers.ts), and
+ *   each is one cookie of bounded size, however many sign-ins a page makes a browser start.
  * - A cookie the gateway reads that comes twice in one Cookie header is taken for tossing: the
  *   binding is refused, the session cookie ignored, and a warning names the cookie (never its value).
  *
@@ -29,8 +30,8 @@ export interface StepgateCookies {
   session: string;
   csrf: string;
   saml: string;
-  /** The pending OpenID Connect sign-in of one `state`. */
-  oidc(state: string): string;
+  /** The pending OpenID Connect sign-ins (flows/oidc/pending.ts). */
+  oidc: string;
   /** Whether the pre-session cookies are `__Host-` cookies (Secure, Path=/, no Domain). */
   hostOnly: boolean;
   /** The Path of a pre-session cookie: `narrowest` unless the `__Host-` prefix needs '/'. */
@@ -46,12 +47,11 @@ export function stepgateCookies(
   const base = session.cookie_name.replace(COOKIE_PREFIX, '');
   const hostOnly = secureCookies(publicUrl) && session.cookie_domain === '';
   const prefix = hostOnly ? HOST_PREFIX : '';
-  const oidcPrefix = `${prefix}${base}_oidc_`;
   return {
     session: session.cookie_name,
     csrf: `${prefix}${base}_csrf`,
     saml: `${prefix}${base}_saml`,
-    oidc: (state) => `${oidcPrefix}${state}`,
+    oidc: `${prefix}${base}_oidc`,
     hostOnly,
     path: (narrowest) => (hostOnly ? '/' : narrowest),
     owns: (header, start, eq) => ownedName(header, start, eq, base),
@@ -80,9 +80,10 @@ function prefixLength(header: string, start: number): number {
 }
 
 /**
- * `<base>`, `<base>_csrf`, `<base>_saml` or `<base>_oidc_<state>`, with or without a
- * `__Host-` or `__Secure-` prefix in any letter case (whichever names a past configuration used,
- * and however the session cookie_name spells it), compared in place.
+ * `<base>`, `<base>_csrf`, `<base>_saml`, `<base>_oidc` or `<base>_oidc_<state>` (one cookie per
+ * OpenID Connect sign-in, as earlier versions set them), with or without a `__Host-` or
+ * `__Secure-` prefix in any letter case (whichever names a past configuration used, and however the
+ * session cookie_name spells it), compared in place.
  */
 function ownedName(header: string, start: number, eq: number, base: string): boolean {
   while (start < eq && isBlank(header.charCodeAt(start))) start++;
@@ -101,7 +102,10 @@ function ownedSuffix(header: string, start: number, eq: number, base: string): b
   if (header.charCodeAt(rest) !== 0x5f) return false; // '_'
   const suffixLength = eq - rest;
   return (
-    (suffixLength === 5 && (header.startsWith('_csrf', rest) || header.startsWith('_saml', rest))) ||
+    (suffixLength === 5 &&
+      (header.startsWith('_csrf', rest) ||
+        header.startsWith('_saml', rest) ||
+        header.startsWith('_oidc', rest))) ||
     (suffixLength > 6 && header.startsWith('_oidc_', rest))
   );
 }

@@ -184,7 +184,7 @@ describe('answers brought to a browser that did not start the sign-in (login CSR
     unknownState.searchParams.set('state', 'x'.repeat(43));
 
     const forger = new Browser();
-    const cookie = `stepgate_session_oidc_${state}=eyJuIjoiYSIsInYiOiJiIiwiciI6Ii8iLCJ4Ijo5OTk5OTk5OTk5OTk5fQ.bm90LWEtbWFj`;
+    const cookie = `stepgate_session_oidc=${state}.eyJuIjoiYSIsInYiOiJiIiwiciI6Ii8iLCJ4Ijo5OTk5OTk5OTk5OTk5fQ.bm90LWEtbWFj`;
     forger.jar(url).take(new Response(null, { headers: [['set-cookie', cookie]] }));
 
     for (const [who, target] of [

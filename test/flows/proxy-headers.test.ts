@@ -224,7 +224,8 @@ describe("stepgate's cookies", () => {
   const MIXED =
     'theme=dark; __Host-stepgate_session_csrf=a; lang=fr; stepgate_session_saml=b; ' +
     '__Host-stepgate_session_oidc_abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG=c; stepgate_session_csrf=d; ' +
-    'stepgate_session_oidc_x=e; __Host-stepgate_session_saml=f; stepgate_session_other=kept; z=1';
+    'stepgate_session_oidc_x=e; __Host-stepgate_session_saml=f; __Host-stepgate_session_oidc=g; ' +
+    'stepgate_session_other=kept; z=1';
 
   it.each(ROUTES)(
     "never reach the upstream on $name, and the application's keep their order",

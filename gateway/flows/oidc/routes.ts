@@ -68,7 +68,7 @@ export function oidcRoutes(ctx: GatewayContext, relyingParty: OidcRelyingParty):
   const pending = new PendingSignIns({
     secret: config.session.secret,
     cookieName: cookies.oidc,
-    path: cookies.path(`${config.server.base_path}${OIDC_CALLBACK_PATH}`),
+    path: cookies.path(`${config.server.base_path}/oidc`),
     secure: secureCookies(config.server.public_url),
     lifetimeMs: SIGN_IN_LIFETIME_MS,
     now: () => ports.clock.now().getTime(),
@@ -102,9 +102,9 @@ export function oidcRoutes(ctx: GatewayContext, relyingParty: OidcRelyingParty):
   }
 
   router.get(OIDC_LOGIN_PATH, async (req, res) => {
-    const returnTo = safeReturnTo(req.query.return_to, config.server);
+    const returnTo = safeReturnTo(req.query.return_to, config.server, '/', ports.logger);
     const authorization = await relyingParty.start().catch(outage);
-    pending.keep(res, authorization.checks, returnTo);
+    pending.keep(req, res, authorization.checks, returnTo);
     res.set('Cache-Control', 'no-store').redirect(302, authorization.url);
   });
 

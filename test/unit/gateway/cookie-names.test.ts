@@ -7,10 +7,10 @@ const SESSION = { cookie_name: 'sg', cookie_domain: '' };
 describe('stepgateCookies', () => {
   it('names the pre-session cookies __Host- outside localhost without a cookie_domain, at Path=/', () => {
     const published = stepgateCookies(SESSION, 'https://sso.example.org');
-    expect([published.csrf, published.saml, published.oidc('S')]).toEqual([
+    expect([published.csrf, published.saml, published.oidc]).toEqual([
       '__Host-sg_csrf',
       '__Host-sg_saml',
-      '__Host-sg_oidc_S',
+      '__Host-sg_oidc',
     ]);
     expect(published.path('/_stepgate/saml')).toBe('/');
     const local = stepgateCookies(SESSION, 'http://localhost:8080');
@@ -30,8 +30,10 @@ describe('stepgateCookies', () => {
     const { owns } = stepgateCookies({ cookie_name: '__Host-sg', cookie_domain: '' }, 'https://a.example');
     const header =
       'a=1; sg=x;__Host-sg=y; sg_csrf=1 ; __Host-sg_saml=2; __Secure-sg_oidc_st=3; sg_oidc_=4; sg_other=5; ' +
-      'xsg=6; sg_csrfx=7; b=8';
-    expect(withoutCookies(header, owns)).toBe('a=1; sg_oidc_=4; sg_other=5; xsg=6; sg_csrfx=7; b=8');
+      'xsg=6; sg_csrfx=7; __Host-sg_oidc=8; sg_oidcx=9; b=10';
+    expect(withoutCookies(header, owns)).toBe(
+      'a=1; sg_oidc_=4; sg_other=5; xsg=6; sg_csrfx=7; sg_oidcx=9; b=10',
+    );
     expect(withoutCookies('sg=1; __Host-sg_csrf=2', owns)).toBeUndefined();
     const untouched = 'a=1;b=2';
     expect(withoutCookies(untouched, owns)).toBe(untouched);
