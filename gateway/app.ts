@@ -8,9 +8,9 @@ import express, { type RequestHandler } from 'express';
 import session from 'express-session';
 import { relyingParty, type Config } from '../config/schema.js';
 import type { PolicySource, GatewayContext } from './context.js';
-import { setClient } from './context.js';
+import { setClient, type ClientFacts } from './context.js';
 import { errors, type GatewayError } from './errors.js';
-import { clientIp, requestHost } from './http/client.js';
+import { clientIp, normalizeIp, requestHost } from './http/client.js';
 import { csrfProtection } from './http/csrf.js';
 import { errorHandler, logUnexpected } from './http/error-handler.js';
 import { securityHeaders, securityHeadersOnError } from './http/security-headers.js';
@@ -184,11 +184,27 @@ export async function createGateway(options: {
   app.set('query parser', 'simple');
 
   /** The client's address and entry point, worked out once per request (or upgrade) for every flow. */
-  const learnClient = (req: IncomingMessage) =>
-    setClient(req, {
-      ip: clientIp(req, isTrustedProxy),
-      entryPoint: entryPointOf(requestHost(req)),
-    });
+  // What a connection's peer is, found once per connection: a peer that is no trusted proxy is
+  // every request's client, and the entry point changes only with the Host header.
+  const peers = new WeakMap<object, { trusted: boolean; host?: string; facts?: ClientFacts }>();
+  const learnClient = (req: IncomingMessage) => {
+    let peer = peers.get(req.socket);
+    if (peer === undefined) {
+      peer = { trusted: isTrustedProxy(normalizeIp(req.socket.remoteAddress ?? '')) };
+      peers.set(req.socket, peer);
+    }
+    const { host } = req.headers;
+    if (peer.trusted || peer.facts === undefined || peer.host !== host) {
+      const facts = Object.freeze({
+        ip: clientIp(req, isTrustedProxy),
+        entryPoint: entryPointOf(requestHost(req)),
+      });
+      // A trusted proxy's requests each name their own client (X-Forwarded-For): not kept.
+      if (!peer.trusted) Object.assign(peer, { host, facts });
+      return setClient(req, facts);
+    }
+    setClient(req, peer.facts);
+  };
 
   // First, so that every page and error page, the fast path's too, speaks the request's language
   // and carries the organisation's branding (http/scope.ts).

@@ -54,6 +54,12 @@ export interface OwnCookie {
 }
 
 export function ownCookie(header: string | undefined, name: string): OwnCookie {
+  const found = rawCookie(header, name);
+  return found.value === undefined ? found : { value: unquoteAndDecode(found.value), twice: false };
+}
+
+/** As ownCookie, the value as it stands in the header (trimmed, still quoted and encoded). */
+function rawCookie(header: string | undefined, name: string): OwnCookie {
   let value: string | undefined;
   if (!header) return { value, twice: false };
   for (let start = 0; start < header.length;) {
@@ -62,7 +68,7 @@ export function ownCookie(header: string | undefined, name: string): OwnCookie {
     const eq = header.indexOf('=', start);
     if (eq >= 0 && eq < end && cookieNamed(header, start, eq, name)) {
       if (value !== undefined) return { value: undefined, twice: true };
-      value = unquoteAndDecode(trim(header.slice(eq + 1, end)));
+      value = trim(header.slice(eq + 1, end));
     }
     start = end + 1;
   }
@@ -110,12 +116,15 @@ export class SessionCookieReader {
 
   /** Undefined also for a cookie sent twice: the Express app then refuses both (app.ts). */
   sessionId(header: string | undefined): string | undefined {
-    const { value } = ownCookie(header, this.cookieName);
-    if (!value?.startsWith('s:')) return undefined;
-    const known = this.verified.get(value);
+    // Remembered by the value as it stands in the header: a hit needs no decoding either.
+    const raw = rawCookie(header, this.cookieName).value;
+    if (raw === undefined) return undefined;
+    const known = this.verified.get(raw);
     if (known !== undefined) return known;
+    const value = unquoteAndDecode(raw);
+    if (!value.startsWith('s:')) return undefined;
     const id = unsign(value.slice(2), this.secret);
-    if (id !== undefined) this.verified.set(value, id);
+    if (id !== undefined) this.verified.set(raw, id);
     return id;
   }
 }

@@ -105,9 +105,19 @@ export function upstreamHeaders(
   const { clientIp, proto, host } = from;
   list.push('x-forwarded-for', clientIp, 'x-real-ip', clientIp, 'x-forwarded-proto', proto);
   if (host) list.push('x-forwarded-host', host);
-  list.push('forwarded', forwardedElement(clientIp, proto, host));
+  list.push('forwarded', lastForwarded(clientIp, proto, host));
   if (auth) list.push(...identityOf(auth));
   return list;
+}
+
+/** The last Forwarded element made, by what it was made of: a connection's requests share it. */
+let last = { clientIp: '', proto: '', host: undefined as string | undefined, element: '' };
+
+function lastForwarded(clientIp: string, proto: string, host: string | undefined): string {
+  if (last.clientIp !== clientIp || last.proto !== proto || last.host !== host || last.element === '') {
+    last = { clientIp, proto, host, element: forwardedElement(clientIp, proto, host) };
+  }
+  return last.element;
 }
 
 /** The fields a Connection header names, but those the request cannot go on without. */
