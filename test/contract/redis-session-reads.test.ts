@@ -8,38 +8,30 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { SessionData } from 'express-session';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  connectRedis,
-  deleteKeysUnder,
-  trackingClient,
-  type RedisClient,
-  type RedisConnection,
-} from '../../adapters/redis/client.js';
+import { trackingClient, type RedisClient, type RedisConnection } from '../../adapters/redis/client.js';
 import { SessionSealer, redisSessionStore } from '../../adapters/redis/session-store.js';
 import { TrackedSessionReads } from '../../adapters/redis/session-reads.js';
 import { SealingKey } from '../../adapters/crypto/key.js';
 import { silentLogger } from '../../bin/logger.js';
 import { get, sessionData, set } from './redis-session-store-contract.js';
+import { openRedisPair, type RedisPair } from '../helpers/redis.js';
 
 const url = process.env.STEPGATE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `stepgate-test:${randomUUID()}:sess:`;
 
+let pair: RedisPair;
 let redis: RedisConnection;
 let other: RedisConnection;
 const opened: { closeReads(): Promise<void> }[] = [];
 
 beforeAll(async () => {
-  redis = connectRedis(url, { logger: silentLogger });
-  other = connectRedis(url, { logger: silentLogger });
-  for (const connection of [redis, other]) {
-    if (!(await connection.waitUntilReady(5_000))) throw new Error(`no Redis answers at ${url}`);
-  }
+  pair = await openRedisPair(url);
+  ({ here: redis, there: other } = pair);
 });
 
 afterAll(async () => {
   await Promise.all(opened.map((store) => store.closeReads()));
-  await deleteKeysUnder(redis.client, prefix);
-  await Promise.all([redis.close(), other.close()]);
+  await pair.close(prefix);
 });
 
 /** A store whose fast-path reads are tracked, and a count of the reads that reached Redis. */

@@ -1,7 +1,8 @@
 /** The Redis session store (connect-redis) on the shared test server, and how it fails. */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectRedis, deleteKeysUnder, type RedisConnection } from '../../adapters/redis/client.js';
+import { connectRedis, type RedisConnection } from '../../adapters/redis/client.js';
+import { openRedisPair, type RedisPair } from '../helpers/redis.js';
 import { SESSION_PREFIX, redisSessionStore } from '../../adapters/redis/session-store.js';
 import { silentLogger } from '../../bin/logger.js';
 import { DependencyUnavailableError } from '../../gateway/ports.js';
@@ -10,21 +11,16 @@ import { describeRedisSessionStore, destroy, get, sessionData, set } from './red
 const url = process.env.STEPGATE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `stepgate-test:${randomUUID()}:sess:`;
 
+let pair: RedisPair;
 let redis: RedisConnection;
 let other: RedisConnection;
 
 beforeAll(async () => {
-  redis = connectRedis(url, { logger: silentLogger });
-  other = connectRedis(url, { logger: silentLogger });
-  for (const connection of [redis, other]) {
-    if (!(await connection.waitUntilReady(5_000))) throw new Error(`no Redis answers at ${url}`);
-  }
+  pair = await openRedisPair(url);
+  ({ here: redis, there: other } = pair);
 });
 
-afterAll(async () => {
-  await deleteKeysUnder(redis.client, prefix);
-  await Promise.all([redis.close(), other.close()]);
-});
+afterAll(() => pair.close(prefix));
 
 describeRedisSessionStore('one node', {
   here: () => redis.client,

@@ -7,7 +7,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { SessionData, Store } from 'express-session';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BoundedMemorySessionStore } from '../../adapters/memory/session-store.js';
-import { connectRedis, deleteKeysUnder, type RedisConnection } from '../../adapters/redis/client.js';
+import type { RedisConnection } from '../../adapters/redis/client.js';
+import { openRedisPair, type RedisPair } from '../helpers/redis.js';
 import { SessionSealer, redisSessionStore } from '../../adapters/redis/session-store.js';
 import { SealingKey } from '../../adapters/crypto/key.js';
 import { silentLogger } from '../../bin/logger.js';
@@ -72,21 +73,16 @@ describe('session listing: memory, bounded', () => {
 describe('session listing: Redis', () => {
   const url = process.env.STEPGATE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
   const root = `stepgate-test:${randomUUID()}:`;
+  let pair: RedisPair;
   let redis: RedisConnection;
   let other: RedisConnection;
 
   beforeAll(async () => {
-    redis = connectRedis(url, { logger: silentLogger });
-    other = connectRedis(url, { logger: silentLogger });
-    for (const connection of [redis, other]) {
-      if (!(await connection.waitUntilReady(5_000))) throw new Error(`no Redis answers at ${url}`);
-    }
+    pair = await openRedisPair(url);
+    ({ here: redis, there: other } = pair);
   });
 
-  afterAll(async () => {
-    await deleteKeysUnder(redis.client, root);
-    await Promise.all([redis.close(), other.close()]);
-  });
+  afterAll(() => pair.close(root));
 
   const sealer = () => new SessionSealer(new SealingKey(Buffer.alloc(32, 9)), silentLogger);
 
