@@ -36,7 +36,10 @@ class FlakyStore extends BoundedMemorySessionStore {
     super.get(sid, callback);
   }
   // The fast path's own read (ports.ts SessionPeek) fails with the store.
-  override peek(sid: string, callback: (err: unknown, data?: Readonly<session.SessionData> | null) => void): void {
+  override peek(
+    sid: string,
+    callback: (err: unknown, data?: Readonly<session.SessionData> | null) => void,
+  ): void {
     this.reads++;
     if (this.failing) return callback(new Error('connection refused'));
     super.peek(sid, callback);
