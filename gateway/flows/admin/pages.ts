@@ -1,13 +1,14 @@
 /**
  * The help-desk pages: find a user, see how they confirm (masked) and where they are signed in,
  * and act on it. Plain HTML, every form with its CSRF token, tables with header cells a screen
- * reader can follow; the actions that cannot be undone ask first, on a page of their own.
+ * reader can follow; the actions that cannot be undone ask first, on a page of their own
+ * (action-pages.ts).
  */
 import type { UserPermissionSets, UserSummary } from '../../admin/service.js';
 import type { SignedInSession } from '../../admin/sessions.js';
 import type { SafeHtml } from '../../http/html.js';
 import { csrfField, html, page } from '../../http/html.js';
-import { t, tn } from '../../i18n/index.js';
+import { t } from '../../i18n/index.js';
 import { timeElement, withTime } from '../../i18n/time.js';
 import type { RememberedNetwork, StoredHistoryEntry } from '../../ports.js';
 import type { CredentialJson } from '../../factors/credentials.js';
@@ -368,92 +369,5 @@ export function userPage(options: {
       ${credentialsSection(c, view.summary, names)} ${sessionsSection(c, user, view.sessions)}
       ${actionsSection(c, view.summary)} ${setsSection(c, user, view.sets)}
       ${activationsSection(c, user, view.networks, names)} ${historySection(c, user, view.history, names)}`,
-  });
-}
-
-/** An action that cannot be undone, asked about first: what it does, a button to do it, a way back. */
-export function confirmActionPage(options: {
-  console: ConsolePage;
-  user: string;
-  title: string;
-  text: string;
-  action: string;
-  fields?: Record<string, string>;
-  submit: string;
-}): string {
-  const { console: c } = options;
-  return page({
-    title: options.title,
-    wide: true,
-    scripts: c.scripts,
-    body: html`${consoleNav(c.basePath)}
-      <h1>${options.title}</h1>
-      <p>${options.text}</p>
-      <div class="actions">
-        <form method="post" action="${options.action}">
-          ${csrfField(c.csrf)}<input type="hidden" name="confirm" value="yes" />
-          ${Object.entries(options.fields ?? {}).map(
-            ([name, value]) => html`<input type="hidden" name="${name}" value="${value}" />`,
-          )}
-          <button type="submit">${options.submit}</button>
-        </form>
-        <p><a href="${userUrl(c.basePath, options.user)}">${t('admin.confirm.cancel')}</a></p>
-      </div>`,
-  });
-}
-
-export function removeMobilePage(c: ConsolePage, user: string, mobile: string): string {
-  return confirmActionPage({
-    console: c,
-    user,
-    title: t('admin.confirm.remove_mobile.title', { user }),
-    text: t('admin.confirm.remove_mobile.text', { user, mobile }),
-    action: `${userUrl(c.basePath, user)}/mobile/remove`,
-    submit: t('admin.lost_phone.remove'),
-  });
-}
-
-export function removeCredentialPage(c: ConsolePage, user: string, id: string, name: string): string {
-  return confirmActionPage({
-    console: c,
-    user,
-    title: t('admin.confirm.remove_credential.title', { user, name }),
-    text: t('admin.confirm.remove_credential.text', { user, name }),
-    action: `${userUrl(c.basePath, user)}/credentials/remove`,
-    fields: { credential: id },
-    submit: t('admin.credentials.remove_one', { name }),
-  });
-}
-
-export function revokeAllPage(c: ConsolePage, user: string, count: number): string {
-  return confirmActionPage({
-    console: c,
-    user,
-    title: t('admin.confirm.revoke_all.title', { user }),
-    text: tn('admin.confirm.revoke_all.text', count, { user }),
-    action: `${userUrl(c.basePath, user)}/activations/revoke`,
-    fields: { all: 'yes' },
-    submit: t('admin.networks.revoke_all'),
-  });
-}
-
-/** The one time the code is shown: large, selectable in one click, never stored in the page's URL. */
-export function issuedCodePage(options: {
-  console: ConsolePage;
-  user: string;
-  code: string;
-  expiresAt: string;
-}) {
-  const { console: c, user } = options;
-  return page({
-    title: t('admin.issued.title', { user }),
-    wide: true,
-    scripts: c.scripts,
-    body: html`${consoleNav(c.basePath)}
-      <h1>${t('admin.issued.title', { user })}</h1>
-      <p class="notice" role="status">${t('admin.issued.once', { user })}</p>
-      <p class="code" id="temporary-code" aria-label="${t('admin.issued.code')}">${options.code}</p>
-      <p>${withTime('admin.issued.until', new Date(options.expiresAt), { user })}</p>
-      <p><a href="${userUrl(c.basePath, user)}">${t('admin.issued.back', { user })}</a></p>`,
   });
 }

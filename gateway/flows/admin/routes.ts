@@ -19,17 +19,8 @@ import { field } from '../guards.js';
 import { sessionActor } from './access.js';
 import { showHistory } from './history-route.js';
 import { consolePage, type ConsolePage } from './layout.js';
-import {
-  credentialLabel,
-  findPage,
-  issuedCodePage,
-  removeCredentialPage,
-  removeMobilePage,
-  revokeAllPage,
-  userPage,
-  userUrl as userUrlOf,
-  type UserPageView,
-} from './pages.js';
+import { issuedCodePage, removeCredentialPage, removeMobilePage, revokeAllPage } from './action-pages.js';
+import { credentialLabel, findPage, userPage, userUrl as userUrlOf, type UserPageView } from './pages.js';
 
 const HISTORY_ROWS = 10;
 
