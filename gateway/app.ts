@@ -8,9 +8,9 @@ import express, { type RequestHandler } from 'express';
 import session from 'express-session';
 import { relyingParty, type Config } from '../config/schema.js';
 import type { PolicySource, GatewayContext } from './context.js';
-import { setClient, type ClientFacts } from './context.js';
+import { setClient } from './context.js';
 import { errors, type GatewayError } from './errors.js';
-import { clientIp, normalizeIp, requestHost } from './http/client.js';
+import { clientLearner } from './http/client.js';
 import { csrfProtection } from './http/csrf.js';
 import { errorHandler, logUnexpected } from './http/error-handler.js';
 import { securityHeaders, securityHeadersOnError } from './http/security-headers.js';
@@ -184,27 +184,8 @@ export async function createGateway(options: {
   app.set('query parser', 'simple');
 
   /** The client's address and entry point, worked out once per request (or upgrade) for every flow. */
-  // What a connection's peer is, found once per connection: a peer that is no trusted proxy is
-  // every request's client, and the entry point changes only with the Host header.
-  const peers = new WeakMap<object, { trusted: boolean; host?: string; facts?: ClientFacts }>();
-  const learnClient = (req: IncomingMessage) => {
-    let peer = peers.get(req.socket);
-    if (peer === undefined) {
-      peer = { trusted: isTrustedProxy(normalizeIp(req.socket.remoteAddress ?? '')) };
-      peers.set(req.socket, peer);
-    }
-    const { host } = req.headers;
-    if (peer.trusted || peer.facts === undefined || peer.host !== host) {
-      const facts = Object.freeze({
-        ip: clientIp(req, isTrustedProxy),
-        entryPoint: entryPointOf(requestHost(req)),
-      });
-      // A trusted proxy's requests each name their own client (X-Forwarded-For): not kept.
-      if (!peer.trusted) Object.assign(peer, { host, facts });
-      return setClient(req, facts);
-    }
-    setClient(req, peer.facts);
-  };
+  const clients = clientLearner(isTrustedProxy, entryPointOf);
+  const learnClient = (req: IncomingMessage) => setClient(req, clients.learn(req));
 
   // First, so that every page and error page, the fast path's too, speaks the request's language
   // and carries the organisation's branding (http/scope.ts).
@@ -277,7 +258,7 @@ export async function createGateway(options: {
   // One session lookup for both fast paths: a session is handed over for renewal once for either.
   const session = fastSession(ctx);
   const fastPath = proxyFastPath(ctx, proxy, handOver, session);
-  const authzFast = authzFastPath(ctx, { isTrustedProxy, entryPointOf }, session, handOver);
+  const authzFast = authzFastPath(ctx, { peerTrusted: clients.peerTrusted, entryPointOf }, session, handOver);
   const handler: RequestListener = (req, res) => {
     try {
       learnClient(req);

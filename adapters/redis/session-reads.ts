@@ -202,8 +202,8 @@ export class TrackedSessionReads implements SessionPeek {
 
   /** Whether copies may be used now: connected, tracking, and heard from lately. */
   private current(): boolean {
-    if (!this.tracking || !this.client.isReady) return false;
-    if (this.options.now() - this.lastHeard <= STALE_AFTER_MS) return true;
+    if (this.active) return true;
+    // Not heard from lately: nothing kept until then is believed again.
     if (this.copies.size > 0) {
       this.generation += 1;
       this.copies.clear();

@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
+import type { ClientFacts } from '../context.js';
 
 /** IPv4 peers arrive as '::ffff:a.b.c.d' on dual-stack sockets; people and policies know them as IPv4. */
 export function normalizeIp(ip: string): string {
@@ -38,3 +39,44 @@ export function requestHost(req: IncomingMessage): string {
 }
 
 export type RequestWithClient = Request & { clientIp: string; entryPoint: string };
+
+export interface ClientLearner {
+  /** The client's address and entry point of `req`. */
+  learn(req: IncomingMessage): ClientFacts;
+  /** Whether the peer of `req`'s connection is one of `server.trusted_proxies`. */
+  peerTrusted(req: IncomingMessage): boolean;
+}
+
+/**
+ * Works out what a connection's peer is once per connection: a peer that is no trusted proxy is
+ * every request's client, and the entry point changes only with the Host header. A trusted
+ * proxy's requests each name their own client (X-Forwarded-For), so those are worked out anew.
+ */
+export function clientLearner(
+  isTrustedProxy: (ip: string) => boolean,
+  entryPointOf: (host: string) => string,
+): ClientLearner {
+  const peers = new WeakMap<object, { trusted: boolean; host?: string; facts?: ClientFacts }>();
+  function peerOf(req: IncomingMessage) {
+    let peer = peers.get(req.socket);
+    if (peer === undefined) {
+      peer = { trusted: isTrustedProxy(normalizeIp(req.socket.remoteAddress ?? '')) };
+      peers.set(req.socket, peer);
+    }
+    return peer;
+  }
+  return {
+    learn(req) {
+      const peer = peerOf(req);
+      const { host } = req.headers;
+      if (!peer.trusted && peer.facts !== undefined && peer.host === host) return peer.facts;
+      const facts = Object.freeze({
+        ip: clientIp(req, isTrustedProxy),
+        entryPoint: entryPointOf(requestHost(req)),
+      });
+      if (!peer.trusted) Object.assign(peer, { host, facts });
+      return facts;
+    },
+    peerTrusted: (req) => peerOf(req).trusted,
+  };
+}

@@ -8,11 +8,10 @@
  * refusals, sign-ins to send somewhere, other entry points, renewals, store errors.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { normalizeIp } from '../../http/client.js';
 import type { GatewayContext } from '../../context.js';
 import type { FastSession, HandOver } from '../proxy/fast-path.js';
 import { pathOf, publicPaths } from '../proxy/public-paths.js';
-import { answerAllowed, AUTHZ_PATHS, type AuthzOptions } from './routes.js';
+import { answerAllowed, AUTHZ_PATHS } from './routes.js';
 import { fromExtAuthz, fromForwardedHeaders, fromOriginalUrl, type OriginalRequest } from './original.js';
 
 /** Whether the request was a forward-auth question, taken here or handed over; false for any other. */
@@ -20,7 +19,11 @@ export type AuthzFastPath = (req: IncomingMessage, res: ServerResponse) => boole
 
 export function authzFastPath(
   ctx: GatewayContext,
-  options: AuthzOptions,
+  options: {
+    /** Whether the peer of the request's connection is one of server.trusted_proxies. */
+    peerTrusted(req: IncomingMessage): boolean;
+    entryPointOf(hostname: string): string;
+  },
   session: FastSession,
   handOver: HandOver,
 ): AuthzFastPath {
@@ -30,6 +33,7 @@ export function authzFastPath(
   const authRequest = `${basePath}${AUTHZ_PATHS.authRequest}`;
   const forwardAuth = `${basePath}${AUTHZ_PATHS.forwardAuth}`;
   const extAuthz = `${basePath}${AUTHZ_PATHS.extAuthz}`;
+  const authzPrefix = `${basePath}/authz/`;
 
   /** The question's original request, or undefined when this path is not the place to read it. */
   function original(req: IncomingMessage, path: string): OriginalRequest | undefined {
@@ -44,8 +48,8 @@ export function authzFastPath(
 
   return (req, res) => {
     const path = pathOf(req.url);
-    if (path === undefined || !path.startsWith(`${basePath}/authz/`)) return false;
-    if (!options.isTrustedProxy(normalizeIp(req.socket.remoteAddress ?? ''))) {
+    if (path === undefined || !path.startsWith(authzPrefix)) return false;
+    if (!options.peerTrusted(req)) {
       handOver(req, res);
       return true;
     }

@@ -13,7 +13,7 @@
  *
  * docs/forward-auth.md has each proxy's configuration; docs/authz-api.yaml the contract.
  */
-import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { errors, type GatewayError } from '../../errors.js';
 import { t } from '../../i18n/index.js';
@@ -23,7 +23,7 @@ import { wantsJson } from '../../http/negotiate.js';
 import { safeReturnTo } from '../../http/redirects.js';
 import { clientOf, type GatewayContext } from '../../context.js';
 import type { SignedInUser } from '../../sessions.js';
-import { addIdentity } from '../proxy/headers.js';
+import { identityHeaders } from '../proxy/headers.js';
 import { signInPage } from '../next-step.js';
 import { authzDecider, type Verdict } from './decide.js';
 import {
@@ -47,9 +47,9 @@ export function answerAllowed(res: ServerResponse, auth: SignedInUser | undefine
   res.statusCode = 200;
   res.setHeader('Cache-Control', 'no-store');
   if (auth) {
-    const identity: IncomingHttpHeaders = {};
-    addIdentity(identity, auth);
-    for (const [name, value] of Object.entries(identity)) if (value !== undefined) res.setHeader(name, value);
+    const identity = identityHeaders(auth);
+    for (let i = 0; i < identity.length; i += 2)
+      res.setHeader(identity[i] as string, identity[i + 1] as string);
   }
   res.end();
 }

@@ -106,7 +106,7 @@ export function upstreamHeaders(
   list.push('x-forwarded-for', clientIp, 'x-real-ip', clientIp, 'x-forwarded-proto', proto);
   if (host) list.push('x-forwarded-host', host);
   list.push('forwarded', lastForwarded(clientIp, proto, host));
-  if (auth) list.push(...identityOf(auth));
+  if (auth) list.push(...identityHeaders(auth));
   return list;
 }
 
@@ -132,12 +132,13 @@ function connectionNamed(value: string): Set<string> | undefined {
 }
 
 /**
- * The identity headers of a session, made once per session value: the fast path's sessions are
- * shared and frozen (ports.ts SessionPeek), so the same object comes back on every request.
+ * The identity headers of a session (addIdentity's), as a flat list of names and values, made
+ * once per session value: the fast paths' sessions are shared and frozen (ports.ts SessionPeek),
+ * so the same object comes back on every request.
  */
 const identities = new WeakMap<SignedInUser, string[]>();
 
-function identityOf(auth: SignedInUser): string[] {
+export function identityHeaders(auth: SignedInUser): readonly string[] {
   let list = identities.get(auth);
   if (list === undefined) {
     const headers: IncomingHttpHeaders = {};

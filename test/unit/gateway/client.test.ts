@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { clientIp, requestHost } from '../../../gateway/http/client.js';
+import { clientIp, clientLearner, requestHost } from '../../../gateway/http/client.js';
 
 function req(peer: string, headers: Record<string, string> = {}): IncomingMessage {
   return { socket: { remoteAddress: peer }, headers } as unknown as IncomingMessage;
@@ -34,5 +34,31 @@ describe('requestHost', () => {
   it('drops the port and lowercases', () => {
     expect(requestHost(req('1.1.1.1', { host: 'Portal.Example.org:8443' }))).toBe('portal.example.org');
     expect(requestHost(req('1.1.1.1', { host: '[::1]:8080' }))).toBe('[::1]');
+  });
+});
+
+describe('clientLearner: once per connection', () => {
+  const entryPoints = (host: string) => (host === 'portal.localhost' ? 'portal' : 'standard');
+  const on = (socket: object, headers: Record<string, string>) =>
+    ({ socket, headers }) as unknown as IncomingMessage;
+
+  it('follows the Host header of each request on one kept-open connection', () => {
+    const clients = clientLearner(trusted, entryPoints);
+    const socket = { remoteAddress: '198.51.100.1' };
+    expect(clients.learn(on(socket, { host: 'app.localhost' }))).toEqual({
+      ip: '198.51.100.1',
+      entryPoint: 'standard',
+    });
+    expect(clients.learn(on(socket, { host: 'portal.localhost:8080' })).entryPoint).toBe('portal');
+    expect(clients.learn(on(socket, { host: 'app.localhost' })).entryPoint).toBe('standard');
+    expect(clients.peerTrusted(on(socket, {}))).toBe(false);
+  });
+
+  it('reads each request of a trusted proxy’s connection for its own client', () => {
+    const clients = clientLearner(trusted, entryPoints);
+    const socket = { remoteAddress: '10.0.0.1' };
+    expect(clients.learn(on(socket, { host: 'a', 'x-forwarded-for': '203.0.113.1' })).ip).toBe('203.0.113.1');
+    expect(clients.learn(on(socket, { host: 'a', 'x-forwarded-for': '203.0.113.2' })).ip).toBe('203.0.113.2');
+    expect(clients.peerTrusted(on(socket, {}))).toBe(true);
   });
 });
