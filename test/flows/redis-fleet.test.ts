@@ -7,17 +7,13 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  connectRedis,
-  deleteKeysUnder,
-  trackingClient,
-  type RedisConnection,
-} from '../../adapters/redis/client.js';
+import { trackingClient, type RedisConnection } from '../../adapters/redis/client.js';
 import { RedisLimiter } from '../../adapters/redis/limiter.js';
 import { RedisReplayCache } from '../../adapters/redis/replay-cache.js';
 import { redisSessionStore } from '../../adapters/redis/session-store.js';
 import { silentLogger } from '../../bin/logger.js';
 import { TestClock } from '../helpers/clock.js';
+import { openRedisPair, TEST_REDIS_URL, type RedisPair } from '../helpers/redis.js';
 import {
   BASE,
   BOB_MOBILE,
@@ -33,25 +29,22 @@ import {
 } from '../helpers/flow.js';
 import { TEST_PASSWORD } from '../helpers/gateway.js';
 
-const url = process.env.STEPGATE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const url = TEST_REDIS_URL;
 const prefix = `stepgate-test:${randomUUID()}:`;
 
-const connections: RedisConnection[] = [];
 const trackedStores: { closeReads(): Promise<void> }[] = [];
 
+let pair: RedisPair;
+let connections: RedisConnection[] = [];
+
 beforeAll(async () => {
-  for (let i = 0; i < 2; i += 1) {
-    const redis = connectRedis(url, { logger: silentLogger });
-    connections.push(redis);
-    if (!(await redis.waitUntilReady(5_000))) throw new Error(`no Redis answers at ${url}`);
-  }
+  pair = await openRedisPair(url);
+  connections = [pair.here, pair.there];
 });
 
 afterAll(async () => {
-  const first = connections[0];
   for (const store of trackedStores) await store.closeReads();
-  if (first) await deleteKeysUnder(first.client, prefix);
-  for (const redis of connections) await redis.close();
+  await pair.close(prefix);
 });
 
 /**

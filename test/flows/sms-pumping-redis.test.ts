@@ -5,10 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectRedis, deleteKeysUnder, type RedisConnection } from '../../adapters/redis/client.js';
+import type { RedisConnection } from '../../adapters/redis/client.js';
 import { RedisLimiter } from '../../adapters/redis/limiter.js';
-import { silentLogger } from '../../bin/logger.js';
 import { TestClock } from '../helpers/clock.js';
+import { openRedisPair, TEST_REDIS_URL, type RedisPair } from '../helpers/redis.js';
 import {
   FLOW_USERS,
   directUser,
@@ -19,9 +19,8 @@ import {
   type FlowGateway,
 } from '../helpers/flow.js';
 
-const url = process.env.STEPGATE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const url = TEST_REDIS_URL;
 const prefix = `stepgate-test:${randomUUID()}:`;
-const connections: RedisConnection[] = [];
 
 const USERS = {
   ...FLOW_USERS,
@@ -31,18 +30,16 @@ const USERS = {
   gb2: directUser({ email: 'gb2@example.com', mobile: '+447400123457' }),
 };
 
+let pair: RedisPair;
+let connections: RedisConnection[] = [];
+
 beforeAll(async () => {
-  for (let i = 0; i < 2; i += 1) {
-    const redis = connectRedis(url, { logger: silentLogger });
-    connections.push(redis);
-    if (!(await redis.waitUntilReady(5_000))) throw new Error(`no Redis answers at ${url}`);
-  }
+  pair = await openRedisPair(url);
+  connections = [pair.here, pair.there];
 });
 
 afterAll(async () => {
-  const first = connections[0];
-  if (first) await deleteKeysUnder(first.client, prefix);
-  for (const redis of connections) await redis.close();
+  await pair.close(prefix);
 });
 
 async function fleet(guard: Record<string, unknown>): Promise<[FlowGateway, FlowGateway]> {
