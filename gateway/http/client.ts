@@ -50,14 +50,21 @@ export interface ClientLearner {
 /**
  * Works out what a connection's peer is once per connection: a peer that is no trusted proxy is
  * every request's client, and the entry point changes only with the Host header. A trusted
- * proxy's requests each name their own client (X-Forwarded-For), so those are worked out anew.
+ * proxy's requests each name their own client (X-Forwarded-For); what the last request on the
+ * connection said is remembered with what it meant, so the same words are not read twice.
  */
 export function clientLearner(
   isTrustedProxy: (ip: string) => boolean,
   entryPointOf: (host: string) => string,
 ): ClientLearner {
-  const peers = new WeakMap<object, { trusted: boolean; host?: string; facts?: ClientFacts }>();
-  function peerOf(req: IncomingMessage) {
+  interface Peer {
+    trusted: boolean;
+    host?: string | undefined;
+    forwardedFor?: string | string[] | undefined;
+    facts?: ClientFacts;
+  }
+  const peers = new WeakMap<object, Peer>();
+  function peerOf(req: IncomingMessage): Peer {
     let peer = peers.get(req.socket);
     if (peer === undefined) {
       peer = { trusted: isTrustedProxy(normalizeIp(req.socket.remoteAddress ?? '')) };
@@ -69,12 +76,18 @@ export function clientLearner(
     learn(req) {
       const peer = peerOf(req);
       const { host } = req.headers;
-      if (!peer.trusted && peer.facts !== undefined && peer.host === host) return peer.facts;
+      // An untrusted peer's X-Forwarded-For is never read; a repeated header comes as a new array.
+      const forwardedFor = peer.trusted ? req.headers['x-forwarded-for'] : undefined;
+      if (peer.facts !== undefined && peer.host === host && peer.forwardedFor === forwardedFor) {
+        return peer.facts;
+      }
       const facts = Object.freeze({
         ip: clientIp(req, isTrustedProxy),
         entryPoint: entryPointOf(requestHost(req)),
       });
-      if (!peer.trusted) Object.assign(peer, { host, facts });
+      peer.host = host;
+      peer.forwardedFor = typeof forwardedFor === 'string' ? forwardedFor : undefined;
+      peer.facts = typeof forwardedFor === 'object' ? undefined : facts;
       return facts;
     },
     peerTrusted: (req) => peerOf(req).trusted,

@@ -4,8 +4,12 @@
  * the built-in proxy's rules — public paths judged on the target as it came, sessions, the next
  * step of an unfinished sign-in, entry points and the policy, identity headers.
  */
+import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { redisSessionStore } from '../../adapters/redis/session-store.js';
+import { silentLogger } from '../../bin/logger.js';
+import { openRedisPair } from '../helpers/redis.js';
 import { OpenApiContract } from '../helpers/openapi.js';
 import {
   BASE,
@@ -41,6 +45,7 @@ async function authzGateway(
 ): Promise<Authz> {
   const gw = await flowGateway({
     policy: options.policy ?? SKIP_ALL,
+    ...(options.sessions && { sessions: options.sessions }),
     config: {
       server: { public_url: PUBLIC_URL, trusted_proxies: ['127.0.0.1'], ...options.server },
       upstream: { public_paths: ['/public/'] },
@@ -354,6 +359,29 @@ describe('answered without Express, as the proxy fast path answers', () => {
     }
     gw.clock.advance(MINUTE);
     expect((await ask()).headers['set-cookie']).toBeDefined();
+  });
+
+  it('says where every 200 ends (Content-Length: 0, never chunked), the renewing one too: nginx keeps its connection only then', async () => {
+    // Redis, as a fleet runs it: a session saved asynchronously is what made the answer chunked.
+    const redis = await openRedisPair();
+    const prefix = `stepgate-test:authz-length:${randomUUID()}:`;
+    onTestFinished(() => redis.close(prefix));
+    const { url, cookieOf } = await authzGateway({
+      sessions: redisSessionStore(redis.here.client, { prefix, logger: silentLogger }),
+    });
+    const cookie = await cookieOf('alice');
+    const answers = [
+      await authRequest(url, `${PUBLIC_URL}/x`, { Cookie: cookie }), // renews: Express
+      await authRequest(url, `${PUBLIC_URL}/x`, { Cookie: cookie }), // the fast path
+      await authRequest(url, `${PUBLIC_URL}/public/x`), // a public path, nobody named
+    ];
+    expect(answers[0]?.headers['set-cookie']).toBeDefined();
+    for (const answer of answers) {
+      expect(answer.status).toBe(200);
+      expect(answer.headers['content-length']).toBe('0');
+      expect(answer.headers['transfer-encoding']).toBeUndefined();
+      expect(answer.headers['cache-control']).toBe('no-store');
+    }
   });
 
   it('hands over what it cannot be sure of: another entry point, the absolute timeout, a store error', async () => {

@@ -60,6 +60,7 @@ function required(headers: IncomingHttpHeaders, name: string): string {
 
 function method(headers: IncomingHttpHeaders, name: string, fallback: string): string {
   const value = single(headers, name) ?? fallback;
+  if (value === 'GET') return value;
   if (!TOKEN.test(value)) throw invalid(name, 'header_method');
   return value.toUpperCase();
 }
@@ -87,20 +88,43 @@ function target(value: string, name: string): string {
   return value.startsWith('?') ? `/${value}` : value;
 }
 
+/** Where the authority of `http://…` or `https://…` (any letter case) starts, or -1. */
+function authorityStart(url: string): number {
+  // 'http' in any case, then 's' or not, then '://'.
+  if (url.length < 8 || (url.charCodeAt(0) | 0x20) !== 0x68) return -1;
+  if ((url.charCodeAt(1) | 0x20) !== 0x74 || (url.charCodeAt(2) | 0x20) !== 0x74) return -1;
+  if ((url.charCodeAt(3) | 0x20) !== 0x70) return -1;
+  const at = (url.charCodeAt(4) | 0x20) === 0x73 ? 5 : 4;
+  return url.startsWith('://', at) ? at + 3 : -1;
+}
+
+/** The end of the authority that starts at `from`: the first '/', '?' or '#', or the end. */
+function authorityEnd(url: string, from: number): number {
+  let end = from;
+  for (; end < url.length; end++) {
+    const code = url.charCodeAt(end);
+    if (code === 0x2f || code === 0x3f || code === 0x23) break;
+  }
+  return end;
+}
+
 /**
  * nginx auth_request: `X-Original-URL: <scheme>://<host><target>` and `X-Original-Method`. The URL
- * is split by hand: a URL parser would resolve dot segments and decode the path.
+ * is split by hand: a URL parser would resolve dot segments and decode the path. This runs for
+ * every question nginx asks, so it is read in one pass, without a regular expression's copies.
  */
 export function fromOriginalUrl(headers: IncomingHttpHeaders): OriginalRequest {
   const url = required(headers, 'x-original-url');
-  const match = /^(https?):\/\/([^/?#]+)(.*)$/i.exec(url);
-  if (!match) throw invalid('x-original-url', 'header_url');
-  const [, scheme = '', authority = '', rest = ''] = match;
+  const start = authorityStart(url);
+  const end = start < 0 ? start : authorityEnd(url, start);
+  if (end <= start) throw invalid('x-original-url', 'header_url');
+  const { host, hostname } = hostParts(url.slice(start, end), 'x-original-url');
   return {
     method: method(headers, 'x-original-method', 'GET'),
-    proto: proto(scheme, 'http', 'x-original-url'),
-    ...hostParts(authority, 'x-original-url'),
-    target: target(rest, 'x-original-url'),
+    proto: start === 8 ? 'https' : 'http',
+    host,
+    hostname,
+    target: target(url.slice(end), 'x-original-url'),
   };
 }
 

@@ -42,14 +42,35 @@ export const AUTHZ_PATHS = {
   extAuthz: '/authz/ext-authz',
 } as const;
 
-/** 200, with the identity for the proxy to pass on (none for a public path), and no body. */
+/** A public path's answer: through, naming nobody. */
+const ALLOWED_ANONYMOUS: readonly string[] = ['Cache-Control', 'no-store', 'Content-Length', '0'];
+/** Each shared, frozen session's answer (as identityHeaders keeps its headers), made once. */
+const allowedAnswers = new WeakMap<SignedInUser, readonly string[]>();
+
+function allowedHead(auth: SignedInUser | undefined): readonly string[] {
+  if (auth === undefined) return ALLOWED_ANONYMOUS;
+  let head = allowedAnswers.get(auth);
+  if (head === undefined) {
+    head = [...ALLOWED_ANONYMOUS, ...identityHeaders(auth)];
+    if (Object.isFrozen(auth)) allowedAnswers.set(auth, head);
+  }
+  return head;
+}
+
+/**
+ * 200, with the identity for the proxy to pass on (none for a public path), and no body. The
+ * head is written whole, with its length: nginx reads no body of its auth subrequest's answer, so
+ * a chunked one (express-session's, when the store saves asynchronously) costs it the connection,
+ * and the next question a new one. Headers the Express routes set before (a renewed cookie) stay.
+ */
 export function answerAllowed(res: ServerResponse, auth: SignedInUser | undefined): void {
-  res.statusCode = 200;
-  res.setHeader('Cache-Control', 'no-store');
-  if (auth) {
-    const identity = identityHeaders(auth);
-    for (let i = 0; i < identity.length; i += 2)
-      res.setHeader(identity[i] as string, identity[i + 1] as string);
+  const head = allowedHead(auth);
+  if (res.getHeaderNames().length === 0) {
+    // writeHead takes its list as it is (Node checks each name and value once more).
+    res.writeHead(200, head as string[]);
+  } else {
+    res.statusCode = 200;
+    for (let i = 0; i < head.length; i += 2) res.setHeader(head[i] as string, head[i + 1] as string);
   }
   res.end();
 }

@@ -61,4 +61,31 @@ describe('clientLearner: once per connection', () => {
     expect(clients.learn(on(socket, { host: 'a', 'x-forwarded-for': '203.0.113.2' })).ip).toBe('203.0.113.2');
     expect(clients.peerTrusted(on(socket, {}))).toBe(true);
   });
+
+  it('reads a trusted proxy’s X-Forwarded-For again whenever it changes, and a repeated one each time', () => {
+    let asked = 0;
+    const counting = (ip: string) => {
+      asked += 1;
+      return trusted(ip);
+    };
+    const clients = clientLearner(counting, entryPoints);
+    const socket = { remoteAddress: '10.0.0.1' };
+    const first = clients.learn(on(socket, { host: 'a', 'x-forwarded-for': '203.0.113.1' }));
+    const before = asked;
+    expect(clients.learn(on(socket, { host: 'a', 'x-forwarded-for': '203.0.113.1' }))).toBe(first);
+    expect(asked).toBe(before);
+    expect(clients.learn(on(socket, { host: 'portal.localhost', 'x-forwarded-for': '203.0.113.1' }))).toEqual(
+      {
+        ip: '203.0.113.1',
+        entryPoint: 'portal',
+      },
+    );
+    expect(clients.learn(on(socket, { host: 'portal.localhost' })).ip).toBe('10.0.0.1');
+    const repeated = { host: 'a', 'x-forwarded-for': ['203.0.113.7', '203.0.113.8'] } as unknown as Record<
+      string,
+      string
+    >;
+    expect(clients.learn(on(socket, repeated)).ip).toBe('203.0.113.8');
+    expect(clients.learn(on(socket, { host: 'a', 'x-forwarded-for': '203.0.113.9' })).ip).toBe('203.0.113.9');
+  });
 });
