@@ -9,6 +9,9 @@
  * - `nginx-auth-cache`: the same with the answers kept for CACHE_SECONDS in nginx's proxy_cache,
  *   keyed by the session cookie (and the host): a session ended in stepgate still passes nginx
  *   for up to that long, from the cached answer;
+ * - `nginx-floor`, `nginx-floor-cache`: the same two with a bare Node verifier in stepgate's place
+ *   (bench/servers/bare-verifier.ts, 200 to every question, checking nothing): the floor, what
+ *   asking any Node process per request costs nginx's way;
  * - `stepgate`: stepgate's own proxy;
  * - `bare`, `bare-undici`: the bare Node proxies of the proxy benchmark.
  *
@@ -33,6 +36,7 @@ import {
   freePort,
   startBareProxy,
   startBareUndiciProxy,
+  startBareVerifier,
   startService,
   startUpstream,
   type Service,
@@ -51,7 +55,15 @@ const SESSION_COOKIE = 'stepgate_session';
 export const GOALS = { withoutCache: 0.4, withCache: 0.85 };
 
 type TargetId =
-  'upstream' | 'nginx' | 'nginx-auth' | 'nginx-auth-cache' | 'stepgate' | 'bare' | 'bare-undici';
+  | 'upstream'
+  | 'nginx'
+  | 'nginx-auth'
+  | 'nginx-auth-cache'
+  | 'nginx-floor'
+  | 'nginx-floor-cache'
+  | 'stepgate'
+  | 'bare'
+  | 'bare-undici';
 
 interface Target {
   id: TargetId;
@@ -121,7 +133,8 @@ function withVerificationCache(config: string, runDir: string): string {
     map $upstream_http_x_stepgate_user $stepgate_anonymous_answer { "" 1; default 0; }
     map ${cookie} $stepgate_no_cookie { "" 1; default 0; }
 `;
-  const verify = `            proxy_cache stepgate_verify;
+  const verify = `            open_file_cache max=1000 inactive=20s;
+            proxy_cache stepgate_verify;
             proxy_cache_key "$http_host ${cookie}";
             proxy_cache_valid 200 ${CACHE_SECONDS}s;
             proxy_ignore_headers Cache-Control Expires Set-Cookie Vary;
@@ -139,6 +152,7 @@ async function startNginx(
   kind: NginxKind,
   upstream: string,
   gateway: string,
+  name: string = kind,
 ): Promise<Service> {
   const nginx = process.env.STEPGATE_BENCH_NGINX ?? '/usr/sbin/nginx';
   if (!existsSync(nginx)) {
@@ -146,7 +160,7 @@ async function startNginx(
       `forward-auth needs nginx at ${nginx} (apt-get install nginx, or set STEPGATE_BENCH_NGINX)`,
     );
   }
-  const runDir = join(workspace.dir, `nginx-${kind}`);
+  const runDir = join(workspace.dir, `nginx-${name}`);
   mkdirSync(runDir, { recursive: true });
   const listen = `127.0.0.1:${await freePort()}`;
   const app = new URL(upstream).host;
@@ -162,7 +176,7 @@ async function startNginx(
   writeFileSync(config, text);
   const url = `http://${listen}`;
   return startService({
-    name: `nginx (${kind})`,
+    name: `nginx (${name})`,
     url,
     // The upstream's /bench/whoami answers 200 whoever asks; with auth_request, nginx asks
     // stepgate first, which lets nobody through without the cookie: then it is the upstream.
@@ -281,6 +295,30 @@ export async function forwardAuthBenchmark(workspace: Workspace, options: BenchO
       { id: 'bare', label: 'bare http-proxy-3', url: bare.url, processes: behind(bare) },
       { id: 'bare-undici', label: 'bare undici Pool', url: bareUndici.url, processes: behind(bareUndici) },
     ];
+    const floor = started(await startBareVerifier(workspace, 'bench00001'));
+    const floorAuth = started(await startNginx(workspace, 'auth', upstream.url, floor.url, 'floor'));
+    const floorCached = started(
+      await startNginx(workspace, 'cached', upstream.url, floor.url, 'floor-cached'),
+    );
+    const viaFloor = (front: Service) => ({ ...behind(front), verifier: floor.pid });
+    targets.push(
+      {
+        id: 'nginx-floor',
+        label: 'nginx + bare verifier',
+        url: floorAuth.url,
+        headers,
+        processes: viaFloor(floorAuth),
+        user: 'bench00001',
+      },
+      {
+        id: 'nginx-floor-cache',
+        label: `nginx + bare verifier, ${CACHE_SECONDS} s cache`,
+        url: floorCached.url,
+        headers,
+        processes: viaFloor(floorCached),
+        user: 'bench00001',
+      },
+    );
     const endpoint = await hasAuthRequest(gateway.url, cookie);
     if (endpoint) {
       const auth = started(await startNginx(workspace, 'auth', upstream.url, gateway.url));
@@ -388,6 +426,10 @@ function summarize(targets: readonly Target[], measurements: readonly Measuremen
     stepgateToNginx: ratio('stepgate', 'nginx'),
     bareToNginx: ratio('bare', 'nginx'),
     bareUndiciToNginx: ratio('bare-undici', 'nginx'),
+    nginxFloorToNginx: ratio('nginx-floor', 'nginx'),
+    nginxFloorCacheToNginx: ratio('nginx-floor-cache', 'nginx'),
+    nginxAuthToFloor: ratio('nginx-auth', 'nginx-floor'),
+    nginxAuthCacheToFloorCache: ratio('nginx-auth-cache', 'nginx-floor-cache'),
     nginxToUpstream: ratio('nginx', 'upstream'),
     nginxAuthToStepgate: ratio('nginx-auth', 'stepgate'),
     stepgateToBare: ratio('stepgate', 'bare'),
@@ -435,6 +477,10 @@ export function forwardAuthTable(result: Awaited<ReturnType<typeof forwardAuthBe
     '',
     `throughput nginx + stepgate / nginx:             ${spread(ratios.nginxAuthToNginx)}  ${verdict(goals.withoutCache)}`,
     `throughput nginx + stepgate cached / nginx:      ${spread(ratios.nginxAuthCacheToNginx)}  ${verdict(goals.withCache)}`,
+    `throughput nginx + bare verifier / nginx:        ${spread(ratios.nginxFloorToNginx)}`,
+    `throughput nginx + bare verifier cached / nginx: ${spread(ratios.nginxFloorCacheToNginx)}`,
+    `throughput nginx + stepgate / + bare verifier:   ${spread(ratios.nginxAuthToFloor)}`,
+    `the same, both cached:                           ${spread(ratios.nginxAuthCacheToFloorCache)}`,
     `throughput stepgate's proxy / nginx:             ${spread(ratios.stepgateToNginx)}`,
     `throughput bare http-proxy-3 / nginx:            ${spread(ratios.bareToNginx)}`,
     `throughput bare undici / nginx:                  ${spread(ratios.bareUndiciToNginx)}`,

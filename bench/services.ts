@@ -252,3 +252,18 @@ export async function startBareUndiciProxy(workspace: Workspace, upstreamUrl: st
     logFile: join(workspace.dir, 'bare-undici-proxy.log'),
   });
 }
+
+/** The bare verifier of bench/servers/bare-verifier.ts, naming `user` in every answer. */
+export async function startBareVerifier(workspace: Workspace, user: string): Promise<Service> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  return startService({
+    name: 'bare-verifier',
+    url,
+    readyUrl: `${url}/`,
+    script: join(workspace.build, 'bench', 'servers', 'bare-verifier.js'),
+    args: [String(port), user],
+    cwd: workspace.dir,
+    logFile: join(workspace.dir, 'bare-verifier.log'),
+  });
+}
