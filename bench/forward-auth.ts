@@ -43,12 +43,15 @@ import {
   type Workspace,
 } from './services.js';
 import { openBenchRedis } from './stores.js';
-import { fillTemplate } from '../test/helpers/proxies.js';
+import { fillTemplate, verifyCacheSeconds, withVerificationCache } from '../test/helpers/proxies.js';
 
 const PATH = '/bench/item?id=42';
 const WARM_UP_REQUESTS = 10_000;
-/** How long nginx keeps a verification answer in the cached variant: the revocation delay it buys. */
-export const CACHE_SECONDS = 5;
+/**
+ * How long nginx keeps a verification answer in the cached variant (docs/forward-auth/
+ * nginx-verify-cache.conf says): the revocation delay it buys.
+ */
+export const CACHE_SECONDS = verifyCacheSeconds();
 const AUTH_REQUEST_PATH = '/_stepgate/authz/auth-request';
 /** The cookie name docs/forward-auth/nginx.conf keeps from the application. */
 const SESSION_COOKIE = 'stepgate_session';
@@ -109,39 +112,6 @@ http {
     }
 }
 `;
-}
-
-/** Inserts `text` after the first line of `config` that holds `marker`; the marker must be there. */
-function insertAfter(config: string, marker: string, text: string): string {
-  const at = config.indexOf(marker);
-  if (at < 0)
-    throw new Error(`docs/forward-auth/nginx.conf has no '${marker}' any more: update bench/forward-auth.ts`);
-  const lineEnd = config.indexOf('\n', at) + 1;
-  return config.slice(0, lineEnd) + text + config.slice(lineEnd);
-}
-
-/**
- * The documented file with nginx's answers from stepgate kept for CACHE_SECONDS, keyed by the
- * host and the session cookie. Only answers that name a user are kept (a public path's answer,
- * which names none, would otherwise let the same cookie through elsewhere), and a request without
- * the cookie never reads the cache. stepgate's answer says no-store and may renew the cookie: both
- * are overridden for the cache, and a renewed cookie is replayed only to the session it belongs to.
- */
-function withVerificationCache(config: string, runDir: string): string {
-  const cookie = `$cookie_${SESSION_COOKIE}`;
-  const http = `    proxy_cache_path ${runDir}/cache levels=1 keys_zone=stepgate_verify:1m max_size=16m inactive=1m;
-    map $upstream_http_x_stepgate_user $stepgate_anonymous_answer { "" 1; default 0; }
-    map ${cookie} $stepgate_no_cookie { "" 1; default 0; }
-`;
-  const verify = `            open_file_cache max=1000 inactive=20s;
-            proxy_cache stepgate_verify;
-            proxy_cache_key "$http_host ${cookie}";
-            proxy_cache_valid 200 ${CACHE_SECONDS}s;
-            proxy_ignore_headers Cache-Control Expires Set-Cookie Vary;
-            proxy_no_cache $stepgate_anonymous_answer;
-            proxy_cache_bypass $stepgate_no_cookie;
-`;
-  return insertAfter(insertAfter(config, 'http {', http), 'location = /_stepgate-verify {', verify);
 }
 
 type NginxKind = 'straight' | 'auth' | 'cached';

@@ -29,6 +29,61 @@ export function fillTemplate(file: string, values: Record<string, string>): stri
   });
 }
 
+const VERIFY_CACHE = 'nginx-verify-cache.conf';
+/** The comment lines of nginx-verify-cache.conf that open its two parts, and where each goes. */
+const VERIFY_CACHE_PARTS = [
+  { heading: '# ---- in http { } ----', after: 'http {' },
+  { heading: '# ---- in location = /_stepgate-verify { } ----', after: 'location = /_stepgate-verify {' },
+] as const;
+
+/** The index of the line that is `line` (spaces around it aside); a missing one is an error. */
+function lineIndex(lines: readonly string[], line: string, file: string, why: string): number {
+  const at = lines.findIndex((candidate) => candidate.trim() === line);
+  if (at < 0) throw new Error(`docs/forward-auth/${file} has no line '${line}' any more: ${why}`);
+  return at;
+}
+
+/**
+ * How long docs/forward-auth/nginx-verify-cache.conf has nginx keep stepgate's answers, in
+ * seconds, read from its `proxy_cache_valid 200 Ns;`: the revocation delay it buys.
+ */
+export function verifyCacheSeconds(): number {
+  const text = readFileSync(new URL(VERIFY_CACHE, DOCS), 'utf8');
+  const seconds = /^\s*proxy_cache_valid 200 (\d+)s;$/m.exec(text)?.[1];
+  if (seconds === undefined) {
+    throw new Error(`docs/forward-auth/${VERIFY_CACHE} has no 'proxy_cache_valid 200 <N>s;' any more`);
+  }
+  return Number(seconds);
+}
+
+/**
+ * docs/forward-auth/nginx.conf as filled (`config`) with docs/forward-auth/nginx-verify-cache.conf
+ * added as that file says: its first part after `http {`, its second after
+ * `location = /_stepgate-verify {`, `{{run_dir}}` filled with `runDir`.
+ */
+export function withVerificationCache(config: string, runDir: string): string {
+  const cache = fillTemplate(VERIFY_CACHE, { run_dir: runDir }).split('\n');
+  const starts = VERIFY_CACHE_PARTS.map(({ heading }) =>
+    lineIndex(
+      cache,
+      heading,
+      VERIFY_CACHE,
+      'withVerificationCache (test/helpers/proxies.ts) finds its parts by it',
+    ),
+  );
+  let lines = config.split('\n');
+  VERIFY_CACHE_PARTS.forEach(({ heading, after }, i) => {
+    const part = cache.slice((starts[i] ?? 0) + 1, starts[i + 1] ?? cache.length);
+    while (part.at(-1)?.trim() === '') part.pop();
+    if (!part.some((line) => line.trim() !== '' && !line.trim().startsWith('#'))) {
+      throw new Error(`docs/forward-auth/${VERIFY_CACHE}: its part '${heading}' holds no directive`);
+    }
+    const at = lineIndex(lines, after, 'nginx.conf', `${VERIFY_CACHE}'s part '${heading}' goes after it`);
+    lines = [...lines.slice(0, at + 1), ...part, '', ...lines.slice(at + 1)];
+  });
+  return lines.join('\n');
+}
+
 function requireBinary(path: string, pkg: string): void {
   if (!existsSync(path)) {
     throw new Error(
@@ -101,20 +156,20 @@ export async function startNginx(options: {
   port: number;
   stepgate: string;
   app: string;
+  /** With docs/forward-auth/nginx-verify-cache.conf added (withVerificationCache). */
+  verifyCache?: boolean;
 }): Promise<ProxyProcess> {
   requireBinary(NGINX, 'nginx');
   const runDir = join(options.dir, 'nginx');
   mkdirSync(runDir, { recursive: true });
   const conf = join(runDir, 'nginx.conf');
-  writeFileSync(
-    conf,
-    fillTemplate('nginx.conf', {
-      run_dir: runDir,
-      listen: `127.0.0.1:${options.port}`,
-      stepgate: options.stepgate,
-      app: options.app,
-    }),
-  );
+  const documented = fillTemplate('nginx.conf', {
+    run_dir: runDir,
+    listen: `127.0.0.1:${options.port}`,
+    stepgate: options.stepgate,
+    app: options.app,
+  });
+  writeFileSync(conf, options.verifyCache ? withVerificationCache(documented, runDir) : documented);
   const globals = process.getuid?.() === 0 ? 'daemon off; user root;' : 'daemon off;';
   const child = spawn(NGINX, ['-p', runDir, '-c', conf, '-g', globals], {
     stdio: ['ignore', 'pipe', 'pipe'],
