@@ -203,67 +203,54 @@ export async function startService(options: {
   };
 }
 
-/** The fixed-answer upstream of bench/servers/upstream.ts. */
-export async function startUpstream(workspace: Workspace): Promise<Service> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  return startService({
-    name: 'upstream',
-    url,
-    readyUrl: `${url}/`,
-    script: join(workspace.build, 'bench', 'servers', 'upstream.js'),
-    args: [String(port)],
-    cwd: workspace.dir,
-    logFile: join(workspace.dir, 'upstream.log'),
-  });
-}
-
-/** The bare http-proxy-3 proxy of bench/servers/bare-proxy.ts. */
-export async function startBareProxy(
+/** A server of bench/servers/, by its script's name, on a free loopback port. */
+async function startBenchServer(
   workspace: Workspace,
-  upstreamUrl: string,
-  options: { keepAlive: boolean },
+  name: string,
+  script: string,
+  args: (port: number) => string[],
 ): Promise<Service> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const name = options.keepAlive ? 'bare-proxy' : 'bare-proxy-defaults';
   return startService({
     name,
     url,
     readyUrl: `${url}/`,
-    script: join(workspace.build, 'bench', 'servers', 'bare-proxy.js'),
-    args: [String(port), upstreamUrl, ...(options.keepAlive ? ['--keep-alive'] : [])],
+    script: join(workspace.build, 'bench', 'servers', `${script}.js`),
+    args: args(port),
     cwd: workspace.dir,
     logFile: join(workspace.dir, `${name}.log`),
   });
 }
 
+/** The fixed-answer upstream of bench/servers/upstream.ts. */
+export function startUpstream(workspace: Workspace): Promise<Service> {
+  return startBenchServer(workspace, 'upstream', 'upstream', (port) => [String(port)]);
+}
+
+/** The bare http-proxy-3 proxy of bench/servers/bare-proxy.ts. */
+export function startBareProxy(
+  workspace: Workspace,
+  upstreamUrl: string,
+  options: { keepAlive: boolean },
+): Promise<Service> {
+  const name = options.keepAlive ? 'bare-proxy' : 'bare-proxy-defaults';
+  return startBenchServer(workspace, name, 'bare-proxy', (port) => [
+    String(port),
+    upstreamUrl,
+    ...(options.keepAlive ? ['--keep-alive'] : []),
+  ]);
+}
+
 /** The bare undici proxy of bench/servers/bare-undici-proxy.ts. */
-export async function startBareUndiciProxy(workspace: Workspace, upstreamUrl: string): Promise<Service> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  return startService({
-    name: 'bare-undici-proxy',
-    url,
-    readyUrl: `${url}/`,
-    script: join(workspace.build, 'bench', 'servers', 'bare-undici-proxy.js'),
-    args: [String(port), upstreamUrl],
-    cwd: workspace.dir,
-    logFile: join(workspace.dir, 'bare-undici-proxy.log'),
-  });
+export function startBareUndiciProxy(workspace: Workspace, upstreamUrl: string): Promise<Service> {
+  return startBenchServer(workspace, 'bare-undici-proxy', 'bare-undici-proxy', (port) => [
+    String(port),
+    upstreamUrl,
+  ]);
 }
 
 /** The bare verifier of bench/servers/bare-verifier.ts, naming `user` in every answer. */
-export async function startBareVerifier(workspace: Workspace, user: string): Promise<Service> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  return startService({
-    name: 'bare-verifier',
-    url,
-    readyUrl: `${url}/`,
-    script: join(workspace.build, 'bench', 'servers', 'bare-verifier.js'),
-    args: [String(port), user],
-    cwd: workspace.dir,
-    logFile: join(workspace.dir, 'bare-verifier.log'),
-  });
+export function startBareVerifier(workspace: Workspace, user: string): Promise<Service> {
+  return startBenchServer(workspace, 'bare-verifier', 'bare-verifier', (port) => [String(port), user]);
 }

@@ -19,14 +19,8 @@ import { freePort, startStepgate, writeProcessConfig, type StepgateProcess } fro
 import { startNginx, verifyCacheSeconds, type ProxyProcess } from '../helpers/proxies.js';
 import { rawGet, type RawResponse } from '../helpers/raw-http.js';
 import { startEchoUpstream, type EchoUpstream } from '../helpers/upstream.js';
+import { CONFIRM_EVERYONE } from './forward-auth-walk.js';
 
-const POLICY = [
-  'version: 1',
-  'mobile_registration: { prompt: false }',
-  'rules:',
-  '  - { name: everyone, then: confirm_always }',
-  '',
-].join('\n');
 /** An entry point alice (a standard user) may not use: stepgate answers 403 for its host. */
 const PARTNERS = 'partners.localhost';
 const SECONDS = verifyCacheSeconds();
@@ -101,7 +95,7 @@ describe("nginx keeping stepgate's answers (docs/forward-auth/nginx-verify-cache
       ],
       upstream: `url: ${upstream.url}, public_paths: [/public/]`,
       users: `alice: { password_hash: ${JSON.stringify(TEST_HASH)}, email: alice@example.com }\n`,
-      policy: POLICY,
+      policy: CONFIRM_EVERYONE,
     });
     stepgate = await startStepgate({ config, env: {}, cwd: dir });
     counter = await startQuestionCounter(stepgate.url);

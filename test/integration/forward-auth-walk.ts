@@ -24,7 +24,8 @@ type StartProxy = (options: {
 
 const BASE = '/_stepgate';
 const HTML = 'text/html,application/xhtml+xml';
-const POLICY = [
+/** Every sign-in confirmed by a challenge, no mobile prompt: the walks' policy, and the cache test's. */
+export const CONFIRM_EVERYONE = [
   'version: 1',
   'mobile_registration: { prompt: false }',
   'rules:',
@@ -63,7 +64,7 @@ export function describeForwardAuth(
         server: ['trusted_proxies: [127.0.0.1]'],
         upstream: `url: ${upstream.url}, public_paths: [/public/]`,
         users: `alice: { password_hash: ${JSON.stringify(TEST_HASH)}, email: alice@example.com }\n`,
-        policy: POLICY,
+        policy: CONFIRM_EVERYONE,
       });
       stepgate = await startStepgate({ config, env: {}, cwd: dir });
       proxy = await startProxy({ dir, port, stepgate: hostOf(stepgate.url), app: hostOf(upstream.url) });
