@@ -50,10 +50,16 @@ function dechunk(body: Buffer): string {
 }
 
 /** One GET with `Connection: close`, read to the end. */
-export function rawGet(base: string, target: string, headers: [string, string][] = []): Promise<RawResponse> {
+export function rawGet(
+  base: string,
+  target: string,
+  headers: [string, string][] = [],
+  /** The address to connect from, e.g. another loopback address (127.0.0.2) for another client. */
+  from?: string,
+): Promise<RawResponse> {
   const { hostname, port } = new URL(base);
   return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname);
+    const socket = connect({ port: Number(port), host: hostname, ...(from && { localAddress: from }) });
     const chunks: Buffer[] = [];
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
     socket.on('error', reject);

@@ -204,6 +204,24 @@ describe("nginx keeping stepgate's answers (docs/forward-auth/nginx-verify-cache
     expectSignIn(await get('/private/both', `${other}; ${victim}`), '/private/both');
   });
 
+  it('keys by the client’s address too: the same cookie from another address is asked about again', async () => {
+    const session = await confirmedSession();
+    expect((await get('/private/from-here', session)).status, nginx.output()).toBe(200);
+    const asked = counter.questions();
+    expect((await get('/private/from-here-again', session)).status).toBe(200);
+    expect(counter.questions()).toBe(asked); // from the cache
+    // Another client address: at another entry point, the policy's network rules judge it.
+    const elsewhere = await rawGet(
+      nginx.url,
+      '/private/from-another-address',
+      [['Cookie', session]],
+      '127.0.0.2',
+    );
+    expect(elsewhere.status, nginx.output()).toBe(200);
+    expect(counter.questions()).toBe(asked + 1);
+    expect(appSaw('/private/from-another-address').user).toBe('alice');
+  });
+
   it('keys by the host nginx serves and asks about, not a Host line that names another', async () => {
     const session = await confirmedSession();
     expect((await get('/private/here', session)).status, nginx.output()).toBe(200);
